@@ -64,8 +64,7 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     const CONFIG: GeneralPurposeConfig =
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     const STD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
-    const URL_ANY_PAD: GeneralPurpose =
-        GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
+    const URL_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
     if text.contains(['-', '_']) {
         URL_ANY_PAD.decode(text).ok()
     } else {

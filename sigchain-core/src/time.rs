@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn parses_known_times() {
-        assert_eq!(Timestamp::parse_rfc3339("1970-01-01T00:00:00Z"), Some(Timestamp(0)));
+        assert_eq!(
+            Timestamp::parse_rfc3339("1970-01-01T00:00:00Z"),
+            Some(Timestamp(0))
+        );
         assert_eq!(
             Timestamp::parse_rfc3339("2021-03-07T03:20:29.000Z"),
             Some(Timestamp(1615087229))

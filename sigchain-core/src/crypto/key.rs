@@ -118,7 +118,9 @@ pub(crate) fn parse_spki(der: &[u8]) -> Result<(KeyKind, &[u8]), CryptoError> {
     let raw = spki
         .subject_public_key
         .as_bytes()
-        .ok_or(CryptoError::MalformedKey("public key bit string has unused bits"))?;
+        .ok_or(CryptoError::MalformedKey(
+            "public key bit string has unused bits",
+        ))?;
     let alg = spki.algorithm.oid;
     let kind = if alg == OID_EC_PUBLIC_KEY {
         let curve = spki
@@ -166,7 +168,10 @@ kBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==
     #[test]
     fn rejects_garbage() {
         assert!(PublicKey::from_spki_der(b"\x30\x03\x02\x01\x00").is_err());
-        assert!(PublicKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----").is_err());
+        assert!(PublicKey::from_pem(
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"
+        )
+        .is_err());
         assert!(PublicKey::from_spki_der(&[]).is_err());
     }
 

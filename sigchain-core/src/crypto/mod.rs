@@ -71,8 +71,12 @@ pub enum CryptoError {
 /// verifications with a trusted-root key pay only for the signature check.
 pub trait PreparedKey: Send + Sync + std::fmt::Debug {
     /// Verify `signature` over `message`, hashed with `hash` (ignored for Ed25519).
-    fn verify(&self, message: &[u8], signature: &[u8], hash: HashAlgorithm)
-        -> Result<(), CryptoError>;
+    fn verify(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+        hash: HashAlgorithm,
+    ) -> Result<(), CryptoError>;
     /// Verify `signature` over a digest computed elsewhere with `hash`.
     fn verify_prehashed(
         &self,
