@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod identity;
 pub mod intoto;
 pub mod limits;
+pub mod sct;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;
