@@ -1,1 +1,36 @@
-fn main() {}
+//! `sigchain`: verify Sigstore bundles from the command line.
+//!
+//! `verify-bundle` speaks the sigstore-conformance CLI protocol; `verify-many` checks a
+//! manifest of bundles in parallel for release trackers and registries.
+#![forbid(unsafe_code)]
+
+mod inputs;
+mod verify_bundle;
+mod verify_many;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "sigchain", version, about = "Sigstore supply-chain verification")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify one bundle against an artifact (sigstore-conformance CLI protocol).
+    VerifyBundle(verify_bundle::Args),
+    /// Verify every bundle listed in a JSON-lines manifest, in parallel.
+    VerifyMany(verify_many::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::VerifyBundle(args) => verify_bundle::run(args),
+        Command::VerifyMany(args) => verify_many::run(args),
+    }
+}

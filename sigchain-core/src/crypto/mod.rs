@@ -23,7 +23,7 @@ pub mod rustcrypto;
 mod hash;
 mod key;
 
-pub use hash::{sha256, sha384, sha512, HashAlgorithm, Sha256Digest};
+pub use hash::{sha256, sha384, sha512, HashAlgorithm, Sha256Digest, Sha256Stream};
 pub use key::{KeyKind, PublicKey};
 
 #[cfg(not(any(feature = "aws-lc", feature = "rustcrypto")))]
