@@ -31,10 +31,11 @@ mod test_support;
 
 pub use body::{check_body_matches, BodyError, SignedContent, SignerMaterial};
 pub use checkpoint::{
-    parse_checkpoint, verify_checkpoint, CheckpointError, SignedCheckpoint, VerifiedCheckpoint,
+    key_hint, parse_checkpoint, verify_checkpoint, CheckpointError, NoteSignature,
+    SignedCheckpoint, VerifiedCheckpoint,
 };
 pub use merkle::{
     hash_children, hash_leaf, root_from_inclusion_proof, verify_consistency, verify_inclusion,
     MerkleError,
 };
-pub use set::{verify_inclusion_promise, SetError};
+pub use set::{inclusion_promise_payload, verify_inclusion_promise, SetError};
