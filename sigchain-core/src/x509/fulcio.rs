@@ -258,3 +258,212 @@ fn der_utf8(oid: ObjectIdentifier, value: &[u8]) -> Result<String, FulcioError> 
         .map(|s| s.as_str().to_owned())
         .map_err(|_| FulcioError::NotDerUtf8String { oid })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::x509::testdata::leaf;
+    use der::asn1::{Ia5String, OctetString, Utf8StringRef};
+    use der::{Any, Encode};
+    use x509_cert::ext::pkix::name::OtherName;
+    use x509_cert::ext::pkix::SubjectAltName;
+
+    const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon";
+
+    /// Re-encode `cert` with its extensions edited (signature broken; parsing does not care).
+    fn with_extensions(
+        cert: &Certificate,
+        edit: impl FnOnce(&mut Vec<x509_cert::ext::Extension>),
+    ) -> Certificate {
+        let mut c = cert.x509().clone();
+        edit(c.tbs_certificate.extensions.as_mut().unwrap());
+        Certificate::from_der(&c.to_der().unwrap()).unwrap()
+    }
+
+    fn set_extension(exts: &mut Vec<x509_cert::ext::Extension>, id: ObjectIdentifier, value: Vec<u8>) {
+        exts.retain(|e| e.extn_id != id);
+        exts.push(x509_cert::ext::Extension {
+            extn_id: id,
+            critical: false,
+            extn_value: OctetString::new(value).unwrap(),
+        });
+    }
+
+    fn with_san(cert: &Certificate, names: Vec<GeneralName>) -> Certificate {
+        let value = SubjectAltName(names).to_der().unwrap();
+        with_extensions(cert, |exts| {
+            set_extension(exts, crate::x509::oid::SUBJECT_ALT_NAME, value)
+        })
+    }
+
+    #[test]
+    fn decodes_every_github_claim() {
+        let cert = leaf("rekor2-happy-path");
+        let c = FulcioClaims::from_certificate(&cert).unwrap();
+        let s = |v: &Option<String>| v.clone().unwrap();
+        let workflow = format!(
+            "{BEACON}/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+        );
+        let sha = "9739798945b2a848e911bcf1dddb97298cade0b1";
+        assert_eq!(s(&c.issuer), "https://token.actions.githubusercontent.com");
+        assert_eq!(s(&c.github_workflow_trigger), "workflow_dispatch");
+        assert_eq!(s(&c.github_workflow_sha), sha);
+        assert_eq!(s(&c.github_workflow_name), "Extremely dangerous OIDC beacon");
+        assert_eq!(
+            s(&c.github_workflow_repository),
+            "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+        );
+        assert_eq!(s(&c.github_workflow_ref), "refs/heads/main");
+        assert_eq!(s(&c.build_signer_uri), workflow);
+        assert_eq!(s(&c.build_signer_digest), sha);
+        assert_eq!(s(&c.runner_environment), "github-hosted");
+        assert_eq!(s(&c.source_repository_uri), BEACON);
+        assert_eq!(s(&c.source_repository_digest), sha);
+        assert_eq!(s(&c.source_repository_ref), "refs/heads/main");
+        assert_eq!(s(&c.source_repository_identifier), "632596897");
+        assert_eq!(
+            s(&c.source_repository_owner_uri),
+            "https://github.com/sigstore-conformance"
+        );
+        assert_eq!(s(&c.source_repository_owner_identifier), "131804563");
+        assert_eq!(s(&c.build_config_uri), workflow);
+        assert_eq!(s(&c.build_config_digest), sha);
+        assert_eq!(s(&c.build_trigger), "workflow_dispatch");
+        assert_eq!(
+            s(&c.run_invocation_uri),
+            format!("{BEACON}/actions/runs/15609877086/attempts/1")
+        );
+        assert_eq!(s(&c.source_repository_visibility_at_signing), "public");
+        assert_eq!(c.deployment_environment, None);
+        assert_eq!(c.token_subject, None);
+        assert_eq!(subject_identity(&cert).unwrap(), SubjectIdentity::Uri(workflow));
+    }
+
+    #[test]
+    fn happy_path_identity() {
+        let cert = leaf("happy-path-v0.3");
+        let claims = FulcioClaims::from_certificate(&cert).unwrap();
+        assert_eq!(
+            claims.issuer.as_deref(),
+            Some("https://token.actions.githubusercontent.com")
+        );
+        assert!(subject_identity(&cert)
+            .unwrap()
+            .as_str()
+            .starts_with(&format!("{BEACON}/.github/workflows/")));
+    }
+
+    #[test]
+    fn email_identity_and_v1_issuer() {
+        let cert = leaf("bundle-with-root-cert_fail");
+        assert_eq!(
+            subject_identity(&cert).unwrap(),
+            SubjectIdentity::Email("a@tny.town".into())
+        );
+        let claims = FulcioClaims::from_certificate(&cert).unwrap();
+        assert_eq!(claims.issuer.as_deref(), Some("https://github.com/login/oauth"));
+        // Only the v1 issuer: still read.
+        let v1_only = with_extensions(&cert, |exts| exts.retain(|e| e.extn_id != ISSUER_V2));
+        let claims = FulcioClaims::from_certificate(&v1_only).unwrap();
+        assert_eq!(claims.issuer.as_deref(), Some("https://github.com/login/oauth"));
+    }
+
+    #[test]
+    fn v2_issuer_preferred_and_must_agree() {
+        let cert = leaf("happy-path-v0.3");
+        let other = Utf8StringRef::new("https://evil.example").unwrap().to_der().unwrap();
+        let v2_only = with_extensions(&cert, |exts| {
+            exts.retain(|e| e.extn_id != ISSUER_V1);
+            set_extension(exts, ISSUER_V2, other.clone());
+        });
+        assert_eq!(
+            FulcioClaims::from_certificate(&v2_only).unwrap().issuer.as_deref(),
+            Some("https://evil.example")
+        );
+        let disagree = with_extensions(&cert, |exts| set_extension(exts, ISSUER_V2, other));
+        assert!(matches!(
+            FulcioClaims::from_certificate(&disagree),
+            Err(FulcioError::IssuerMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn encodings_are_checked() {
+        let cert = leaf("happy-path-v0.3");
+        // A v2 claim holding raw bytes instead of a DER UTF8String.
+        let raw_v2 = with_extensions(&cert, |exts| {
+            set_extension(exts, ISSUER_V2, b"https://token.actions.githubusercontent.com".to_vec())
+        });
+        assert_eq!(
+            FulcioClaims::from_certificate(&raw_v2),
+            Err(FulcioError::NotDerUtf8String { oid: ISSUER_V2 })
+        );
+        let trigger = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.2");
+        let bad_utf8 = with_extensions(&cert, |exts| set_extension(exts, trigger, vec![0xff, 0xfe]));
+        assert_eq!(
+            FulcioClaims::from_certificate(&bad_utf8),
+            Err(FulcioError::NotUtf8 { oid: trigger })
+        );
+        // Deeper OIDs under the arc are not Fulcio claims.
+        let deeper = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.2.1");
+        let ignored = with_extensions(&cert, |exts| set_extension(exts, deeper, vec![0xff]));
+        assert!(FulcioClaims::from_certificate(&ignored).is_ok());
+    }
+
+    #[test]
+    fn san_must_be_exactly_one_supported_value() {
+        let cert = leaf("happy-path-v0.3");
+        let no_san = with_extensions(&cert, |exts| {
+            exts.retain(|e| e.extn_id != crate::x509::oid::SUBJECT_ALT_NAME)
+        });
+        assert_eq!(subject_identity(&no_san), Err(FulcioError::NoSubjectAlternativeName));
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![])),
+            Err(FulcioError::NoSubjectAlternativeName)
+        );
+        let email = GeneralName::Rfc822Name(Ia5String::new("a@b.c").unwrap());
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![email.clone(), email])),
+            Err(FulcioError::MultipleSubjectAlternativeNames { count: 2 })
+        );
+        let dns = GeneralName::DnsName(Ia5String::new("example.com").unwrap());
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![dns])),
+            Err(FulcioError::UnsupportedSanType)
+        );
+    }
+
+    #[test]
+    fn other_name_username() {
+        let cert = leaf("happy-path-v0.3");
+        let value = Any::encode_from(&Utf8StringRef::new("octocat").unwrap()).unwrap();
+        let username = GeneralName::OtherName(OtherName {
+            type_id: OTHER_NAME_USERNAME,
+            value: value.clone(),
+        });
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![username])).unwrap(),
+            SubjectIdentity::OtherName("octocat".into())
+        );
+        let unknown = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
+        let upn = GeneralName::OtherName(OtherName {
+            type_id: unknown,
+            value,
+        });
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![upn])),
+            Err(FulcioError::UnknownOtherName { oid: unknown })
+        );
+        let ia5 = Any::encode_from(&Ia5String::new("octocat").unwrap()).unwrap();
+        let wrong_type = GeneralName::OtherName(OtherName {
+            type_id: OTHER_NAME_USERNAME,
+            value: ia5,
+        });
+        assert_eq!(
+            subject_identity(&with_san(&cert, vec![wrong_type])),
+            Err(FulcioError::NotDerUtf8String {
+                oid: OTHER_NAME_USERNAME
+            })
+        );
+    }
+}
