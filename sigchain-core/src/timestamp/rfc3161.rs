@@ -19,8 +19,7 @@ use crate::x509::{oid, signature_hash, AuthorityPool, Certificate, LeafPolicy};
 pub const MAX_SIGNED_TIMESTAMP_BYTES: usize = 256 * 1024;
 
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CT_TST_INFO: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 
@@ -314,3 +313,6 @@ fn verify_signature(
     key.verify(signed_attrs_der, signer.signature.as_bytes(), hash)
         .map_err(|e| TimestampError::Signature(crate::x509::CertError::BadSignature(e)))
 }
+
+#[cfg(test)]
+mod tests;

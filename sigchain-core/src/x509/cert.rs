@@ -30,6 +30,7 @@ struct Inner {
     tbs_der: Vec<u8>,
     subject_der: Vec<u8>,
     issuer_der: Vec<u8>,
+    spki_der: Vec<u8>,
     public_key: Result<PublicKey, crate::crypto::CryptoError>,
     not_before: Timestamp,
     not_after: Timestamp,
@@ -87,6 +88,7 @@ impl Certificate {
             subject_der,
             issuer_der,
             public_key: PublicKey::from_spki_der(&spki_der),
+            spki_der,
             not_before,
             not_after,
             basic_constraints: None,
@@ -176,13 +178,8 @@ impl Certificate {
     }
 
     /// The DER SubjectPublicKeyInfo (what SCT verification hashes as the issuer key).
-    pub fn spki_der(&self) -> Result<Vec<u8>, CertError> {
-        self.0
-            .cert
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .map_err(CertError::Der)
+    pub fn spki_der(&self) -> &[u8] {
+        &self.0.spki_der
     }
 
     /// Start of the validity period (inclusive).
@@ -388,7 +385,7 @@ mod tests {
         assert!(leaf.subject_alt_name().is_some());
         assert!(leaf.not_before() < leaf.not_after());
         assert_eq!(leaf.not_after().0 - leaf.not_before().0, 600);
-        assert_eq!(leaf.public_key().unwrap().spki_der(), leaf.spki_der().unwrap());
+        assert_eq!(leaf.public_key().unwrap().spki_der(), leaf.spki_der());
         assert_eq!(&leaf.der()[4..4 + leaf.tbs_der().len()], leaf.tbs_der());
     }
 
@@ -396,7 +393,10 @@ mod tests {
     fn parses_ca_fields() {
         let [inter, root] = <[Certificate; 2]>::try_from(prod_ca_certs()).unwrap();
         assert!(inter.is_ca() && root.is_ca());
-        assert_eq!(inter.basic_constraints().unwrap().path_len_constraint, Some(0));
+        assert_eq!(
+            inter.basic_constraints().unwrap().path_len_constraint,
+            Some(0)
+        );
         assert!(inter.key_usage().unwrap().key_cert_sign());
         assert!(root.is_self_issued() && !inter.is_self_issued());
         assert!(inter.ext_key_usage().is_some() && !inter.ext_key_usage_is_critical());
@@ -506,19 +506,27 @@ mod tests {
         let leaf = leaf("happy-path-v0.3");
         let der = edited(&leaf, |c| {
             let exts = c.tbs_certificate.extensions.as_mut().unwrap();
-            let ku = exts.iter_mut().find(|e| e.extn_id == oid::KEY_USAGE).unwrap();
+            let ku = exts
+                .iter_mut()
+                .find(|e| e.extn_id == oid::KEY_USAGE)
+                .unwrap();
             ku.extn_value = der::asn1::OctetString::new(vec![0x05, 0x00]).unwrap();
         });
         assert!(matches!(
             Certificate::from_der(&der),
-            Err(CertError::MalformedExtension { oid: oid::KEY_USAGE, .. })
+            Err(CertError::MalformedExtension {
+                oid: oid::KEY_USAGE,
+                ..
+            })
         ));
     }
 
     #[test]
     fn inner_and_outer_algorithms_must_agree() {
         let leaf = leaf("happy-path-v0.3");
-        let der = edited(&leaf, |c| c.tbs_certificate.signature.oid = oid::ECDSA_WITH_SHA256);
+        let der = edited(&leaf, |c| {
+            c.tbs_certificate.signature.oid = oid::ECDSA_WITH_SHA256
+        });
         assert_eq!(
             Certificate::from_der(&der),
             Err(CertError::SignatureAlgorithmMismatch)
@@ -535,7 +543,9 @@ mod tests {
             c.signature_algorithm.oid = rsa;
         });
         assert_eq!(
-            Certificate::from_der(&der).unwrap().verify_issued_by(&inter),
+            Certificate::from_der(&der)
+                .unwrap()
+                .verify_issued_by(&inter),
             Err(CertError::UnsupportedSignatureAlgorithm { oid: rsa })
         );
         let der = edited(&leaf, |c| {
@@ -543,9 +553,23 @@ mod tests {
             c.signature_algorithm.oid = oid::ED25519;
         });
         assert!(matches!(
-            Certificate::from_der(&der).unwrap().verify_issued_by(&inter),
+            Certificate::from_der(&der)
+                .unwrap()
+                .verify_issued_by(&inter),
             Err(CertError::KeyAlgorithmMismatch { .. })
         ));
+        let der = edited(&leaf, |c| {
+            c.tbs_certificate.signature.parameters = Some(der::Any::null());
+            c.signature_algorithm.parameters = Some(der::Any::null());
+        });
+        assert_eq!(
+            Certificate::from_der(&der)
+                .unwrap()
+                .verify_issued_by(&inter),
+            Err(CertError::SignatureAlgorithmParameters {
+                oid: oid::ECDSA_WITH_SHA384
+            })
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ impl SubjectIdentity {
     /// The identity text, whatever its kind.
     pub fn as_str(&self) -> &str {
         match self {
-            SubjectIdentity::Uri(s) | SubjectIdentity::Email(s) | SubjectIdentity::OtherName(s) => s,
+            SubjectIdentity::Uri(s) | SubjectIdentity::Email(s) | SubjectIdentity::OtherName(s) => {
+                s
+            }
         }
     }
 }
@@ -93,29 +95,20 @@ pub fn subject_identity(cert: &Certificate) -> Result<SubjectIdentity, FulcioErr
     let name = match names {
         [] => return Err(FulcioError::NoSubjectAlternativeName),
         [one] => one,
-        more => {
-            return Err(FulcioError::MultipleSubjectAlternativeNames { count: more.len() })
-        }
+        more => return Err(FulcioError::MultipleSubjectAlternativeNames { count: more.len() }),
     };
     match name {
         GeneralName::UniformResourceIdentifier(uri) => Ok(SubjectIdentity::Uri(uri.to_string())),
         GeneralName::Rfc822Name(email) => Ok(SubjectIdentity::Email(email.to_string())),
         GeneralName::OtherName(other) => {
             if other.type_id != OTHER_NAME_USERNAME {
-                return Err(FulcioError::UnknownOtherName {
-                    oid: other.type_id,
-                });
+                return Err(FulcioError::UnknownOtherName { oid: other.type_id });
             }
             if other.value.tag() != Tag::Utf8String {
-                return Err(FulcioError::NotDerUtf8String {
-                    oid: other.type_id,
-                });
+                return Err(FulcioError::NotDerUtf8String { oid: other.type_id });
             }
-            let text = Utf8StringRef::try_from(&other.value).map_err(|_| {
-                FulcioError::NotDerUtf8String {
-                    oid: other.type_id,
-                }
-            })?;
+            let text = Utf8StringRef::try_from(&other.value)
+                .map_err(|_| FulcioError::NotDerUtf8String { oid: other.type_id })?;
             Ok(SubjectIdentity::OtherName(text.as_str().to_owned()))
         }
         _ => Err(FulcioError::UnsupportedSanType),
@@ -268,7 +261,8 @@ mod tests {
     use x509_cert::ext::pkix::name::OtherName;
     use x509_cert::ext::pkix::SubjectAltName;
 
-    const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon";
+    const BEACON: &str =
+        "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon";
 
     /// Re-encode `cert` with its extensions edited (signature broken; parsing does not care).
     fn with_extensions(
@@ -280,7 +274,11 @@ mod tests {
         Certificate::from_der(&c.to_der().unwrap()).unwrap()
     }
 
-    fn set_extension(exts: &mut Vec<x509_cert::ext::Extension>, id: ObjectIdentifier, value: Vec<u8>) {
+    fn set_extension(
+        exts: &mut Vec<x509_cert::ext::Extension>,
+        id: ObjectIdentifier,
+        value: Vec<u8>,
+    ) {
         exts.retain(|e| e.extn_id != id);
         exts.push(x509_cert::ext::Extension {
             extn_id: id,
@@ -308,7 +306,10 @@ mod tests {
         assert_eq!(s(&c.issuer), "https://token.actions.githubusercontent.com");
         assert_eq!(s(&c.github_workflow_trigger), "workflow_dispatch");
         assert_eq!(s(&c.github_workflow_sha), sha);
-        assert_eq!(s(&c.github_workflow_name), "Extremely dangerous OIDC beacon");
+        assert_eq!(
+            s(&c.github_workflow_name),
+            "Extremely dangerous OIDC beacon"
+        );
         assert_eq!(
             s(&c.github_workflow_repository),
             "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
@@ -336,7 +337,10 @@ mod tests {
         assert_eq!(s(&c.source_repository_visibility_at_signing), "public");
         assert_eq!(c.deployment_environment, None);
         assert_eq!(c.token_subject, None);
-        assert_eq!(subject_identity(&cert).unwrap(), SubjectIdentity::Uri(workflow));
+        assert_eq!(
+            subject_identity(&cert).unwrap(),
+            SubjectIdentity::Uri(workflow)
+        );
     }
 
     #[test]
@@ -361,23 +365,35 @@ mod tests {
             SubjectIdentity::Email("a@tny.town".into())
         );
         let claims = FulcioClaims::from_certificate(&cert).unwrap();
-        assert_eq!(claims.issuer.as_deref(), Some("https://github.com/login/oauth"));
+        assert_eq!(
+            claims.issuer.as_deref(),
+            Some("https://github.com/login/oauth")
+        );
         // Only the v1 issuer: still read.
         let v1_only = with_extensions(&cert, |exts| exts.retain(|e| e.extn_id != ISSUER_V2));
         let claims = FulcioClaims::from_certificate(&v1_only).unwrap();
-        assert_eq!(claims.issuer.as_deref(), Some("https://github.com/login/oauth"));
+        assert_eq!(
+            claims.issuer.as_deref(),
+            Some("https://github.com/login/oauth")
+        );
     }
 
     #[test]
     fn v2_issuer_preferred_and_must_agree() {
         let cert = leaf("happy-path-v0.3");
-        let other = Utf8StringRef::new("https://evil.example").unwrap().to_der().unwrap();
+        let other = Utf8StringRef::new("https://evil.example")
+            .unwrap()
+            .to_der()
+            .unwrap();
         let v2_only = with_extensions(&cert, |exts| {
             exts.retain(|e| e.extn_id != ISSUER_V1);
             set_extension(exts, ISSUER_V2, other.clone());
         });
         assert_eq!(
-            FulcioClaims::from_certificate(&v2_only).unwrap().issuer.as_deref(),
+            FulcioClaims::from_certificate(&v2_only)
+                .unwrap()
+                .issuer
+                .as_deref(),
             Some("https://evil.example")
         );
         let disagree = with_extensions(&cert, |exts| set_extension(exts, ISSUER_V2, other));
@@ -392,14 +408,19 @@ mod tests {
         let cert = leaf("happy-path-v0.3");
         // A v2 claim holding raw bytes instead of a DER UTF8String.
         let raw_v2 = with_extensions(&cert, |exts| {
-            set_extension(exts, ISSUER_V2, b"https://token.actions.githubusercontent.com".to_vec())
+            set_extension(
+                exts,
+                ISSUER_V2,
+                b"https://token.actions.githubusercontent.com".to_vec(),
+            )
         });
         assert_eq!(
             FulcioClaims::from_certificate(&raw_v2),
             Err(FulcioError::NotDerUtf8String { oid: ISSUER_V2 })
         );
         let trigger = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.2");
-        let bad_utf8 = with_extensions(&cert, |exts| set_extension(exts, trigger, vec![0xff, 0xfe]));
+        let bad_utf8 =
+            with_extensions(&cert, |exts| set_extension(exts, trigger, vec![0xff, 0xfe]));
         assert_eq!(
             FulcioClaims::from_certificate(&bad_utf8),
             Err(FulcioError::NotUtf8 { oid: trigger })
@@ -416,7 +437,10 @@ mod tests {
         let no_san = with_extensions(&cert, |exts| {
             exts.retain(|e| e.extn_id != crate::x509::oid::SUBJECT_ALT_NAME)
         });
-        assert_eq!(subject_identity(&no_san), Err(FulcioError::NoSubjectAlternativeName));
+        assert_eq!(
+            subject_identity(&no_san),
+            Err(FulcioError::NoSubjectAlternativeName)
+        );
         assert_eq!(
             subject_identity(&with_san(&cert, vec![])),
             Err(FulcioError::NoSubjectAlternativeName)
