@@ -82,7 +82,7 @@ impl Certificate {
         let not_after = to_timestamp(tbs.validity.not_after);
 
         let mut inner = Inner {
-            cert: cert.clone(),
+            cert,
             der: der.to_vec(),
             tbs_der,
             subject_der,
@@ -98,7 +98,9 @@ impl Certificate {
             subject_alt_name: None,
             subject_key_id: None,
         };
-        let extensions: &[Extension] = tbs.extensions.as_deref().unwrap_or(&[]);
+        // Taken out while the decoded fields are filled in, then put back.
+        let taken = inner.cert.tbs_certificate.extensions.take();
+        let extensions: &[Extension] = taken.as_deref().unwrap_or(&[]);
         for (i, ext) in extensions.iter().enumerate() {
             // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an
             // extension; a second copy could say something different to another parser.
@@ -139,6 +141,7 @@ impl Certificate {
                 _ => {}
             }
         }
+        inner.cert.tbs_certificate.extensions = taken;
         Ok(Certificate(Arc::new(inner)))
     }
 
