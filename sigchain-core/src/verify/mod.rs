@@ -41,6 +41,8 @@ mod material;
 mod policy;
 mod result;
 mod signature;
+#[cfg(test)]
+mod tests;
 mod times;
 mod tlog;
 
