@@ -178,6 +178,13 @@ fn verify_json_parses_then_verifies() {
     let data = artifact();
     let verifier = Verifier::new(TrustedRoot::production(), VerifierConfig::default());
     assert_eq!(verifier.config(), &VerifierConfig::PUBLIC_GOOD);
+    let strict = VerifierConfig {
+        require_inclusion_proof: true,
+        scts: 2,
+        ..VerifierConfig::default()
+    };
+    let strict_verifier = Verifier::new(TrustedRoot::production(), strict.clone());
+    assert_eq!(strict_verifier.config(), &strict);
     let policy = Policy::identity(Artifact::Bytes(&data), identity(BEACON, ACTIONS));
     verifier.verify_json(&json, &policy, NOW).unwrap();
     let policy = Policy::identity(Artifact::Bytes(b"other"), identity(BEACON, ACTIONS));

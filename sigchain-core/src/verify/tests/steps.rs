@@ -304,6 +304,29 @@ fn sct_check_is_off_only_at_zero() {
 }
 
 #[test]
+fn certificate_without_scts_passes_the_sct_step_only_when_it_is_off() {
+    // A synthetic leaf with no SCT list (and no Fulcio claims) under a synthetic root.
+    use crate::x509::testdata::{synthetic, synthetic_authority};
+    let anchors = crate::x509::TrustAnchors::new(&[synthetic_authority(&["root-pathlen0"])]);
+    let leaf = synthetic("leaf-direct");
+    let at = [leaf.not_before()];
+    let run = |scts: usize| {
+        let config = config(|c| c.scts = scts);
+        certificate::verify_certificate(&anchors, &[], &config, &leaf, &[], &at, &beacon())
+            .unwrap_err()
+    };
+    let err = run(1);
+    assert!(
+        matches!(err, VerifyError::Sct(SctError::NoEmbeddedScts)),
+        "{err}"
+    );
+    // Off: the step is skipped and the next one (the Fulcio claims) speaks.
+    let err = run(0);
+    assert!(!matches!(err, VerifyError::Sct(_)), "{err}");
+    assert_eq!(err.step(), "certificate-identity", "{err}");
+}
+
+#[test]
 fn identity_must_match_one_of_the_policy_identities() {
     let wrong_subject = identity("https://github.com/evil/repo", ACTIONS);
     let wrong_issuer = identity(BEACON, "https://accounts.google.com");
