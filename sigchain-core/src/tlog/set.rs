@@ -239,6 +239,24 @@ mod tests {
             verify_inclusion_promise(&p.set, &p.body, p.time, -1, case.log()),
             Err(SetError::Negative { .. })
         ));
+        assert!(matches!(
+            verify_inclusion_promise(&p.set, &p.body, -1, p.index, case.log()),
+            Err(SetError::Negative { .. })
+        ));
+        // Zero is not negative: index 0 and time 0 reach the later checks.
+        assert_eq!(
+            verify_inclusion_promise(&p.set, &p.body, p.time, 0, case.log()),
+            Err(SetError::BadSignature)
+        );
+        let mut unbounded = case.log().clone();
+        unbounded.validity = ValidityPeriod {
+            start: None,
+            end: None,
+        };
+        assert_eq!(
+            verify_inclusion_promise(&p.set, &p.body, 0, p.index, &unbounded),
+            Err(SetError::BadSignature)
+        );
         let v2 = Case::load("rekor2-happy-path");
         assert!(matches!(
             verify_inclusion_promise(&p.set, &p.body, p.time, p.index, v2.log()),
