@@ -189,6 +189,12 @@ mod tests {
             Err(IdentityError::BadRegex { .. })
         ));
         let long = "a".repeat(MAX_REGEX_LEN + 1);
-        assert!(IdentityMatcher::regex(&long).is_err());
+        assert!(matches!(
+            IdentityMatcher::regex(&long),
+            Err(IdentityError::BadRegex { .. })
+        ));
+        // The bound itself is allowed.
+        let longest = "a".repeat(MAX_REGEX_LEN);
+        assert!(IdentityMatcher::regex(&longest).unwrap().matches(&longest));
     }
 }
