@@ -167,6 +167,28 @@ mod tests {
     }
 
     #[test]
+    fn mismatch_names_what_the_policy_wanted() {
+        let id = CertificateIdentity::new(
+            IdentityMatcher::regex("^a@").unwrap(),
+            IdentityMatcher::exact(ISS),
+        );
+        assert_eq!(
+            id.check("b@c", ISS),
+            Err(IdentityError::SubjectMismatch {
+                found: "b@c".into(),
+                expected: r#"regex "^a@""#.into(),
+            })
+        );
+        assert_eq!(
+            id.check("a@c", "other"),
+            Err(IdentityError::IssuerMismatch {
+                found: "other".into(),
+                expected: format!("{ISS:?}"),
+            })
+        );
+    }
+
+    #[test]
     fn regex_is_unanchored_like_cosign() {
         let m = IdentityMatcher::regex("acme").unwrap();
         assert!(m.matches("https://github.com/acme/app"));
