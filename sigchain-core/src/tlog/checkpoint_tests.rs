@@ -269,6 +269,11 @@ fn parse_enforces_limits() {
         parse(&huge),
         Err(CheckpointError::TooLarge { .. })
     ));
+    // Room for 64 post-quantum signature lines (a few KiB each): 256 KiB is not too large.
+    let large = "x".repeat(256 * 1024);
+    assert_eq!(parse(&large), Err(CheckpointError::NoSeparator));
+    let at_limit = "x".repeat(MAX_CHECKPOINT_BYTES);
+    assert_eq!(parse(&at_limit), Err(CheckpointError::NoSeparator));
 }
 
 #[test]
