@@ -34,7 +34,11 @@ BODY_KINDS = [
 
 
 def b64(s):
-    return base64.b64decode(s + "=" * (-len(s) % 4))
+    """Decode lenient base64; b"" for the deliberately broken values some cases carry."""
+    try:
+        return base64.b64decode(s + "=" * (-len(s) % 4))
+    except (ValueError, TypeError):
+        return b""
 
 
 def der_children(buf):
@@ -79,6 +83,8 @@ class Corpus:
     def add(self, target, data, label):
         if isinstance(data, str):
             data = data.encode()
+        if not data:
+            return
         digest = hashlib.sha1(data).hexdigest()[:16]
         key = (target, digest)
         if key in self.seen:
@@ -107,8 +113,16 @@ def seed_bundle(corpus, name, bundle):
             inner = list(der_children(sct))
             if inner and inner[0][0] == 0x04:
                 corpus.add("sct_list", inner[0][1], name)
+    # The timestamp target's input is a u16 length, the timestamped signature, then the token.
+    if "messageSignature" in bundle:
+        covered = bundle["messageSignature"].get("signature", "")
+    else:
+        sigs = bundle.get("dsseEnvelope", {}).get("signatures", [{}])
+        covered = sigs[0].get("sig", "") if sigs else ""
+    covered = b64(covered)[:0xFFFF]
     for ts in material.get("timestampVerificationData", {}).get("rfc3161Timestamps", []):
-        corpus.add("timestamp", b64(ts["signedTimestamp"]), name)
+        token = b64(ts["signedTimestamp"])
+        corpus.add("timestamp", len(covered).to_bytes(2, "big") + covered + token, name)
     for entry in material.get("tlogEntries", []):
         cp = entry.get("inclusionProof", {}).get("checkpoint", {}).get("envelope")
         if cp:
@@ -125,10 +139,7 @@ def seed_bundle(corpus, name, bundle):
     env = bundle.get("dsseEnvelope")
     if env:
         corpus.add("dsse_envelope", json.dumps(env), name)
-        try:
-            corpus.add("dsse_envelope", b64(env["payload"]), name + "-statement")
-        except (KeyError, ValueError):
-            pass
+        corpus.add("dsse_envelope", b64(env.get("payload", "")), name + "-statement")
 
 
 def main():
