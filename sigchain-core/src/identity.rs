@@ -22,7 +22,7 @@
 //! assert!(policy.check("https://github.com/evil/acme/", "https://token.actions.githubusercontent.com").is_err());
 //! ```
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// Largest regular expression accepted, in bytes of source (bounds compile time and memory).
 pub const MAX_REGEX_LEN: usize = 4096;
@@ -79,7 +79,7 @@ impl IdentityMatcher {
                 reason: format!("longer than {MAX_REGEX_LEN} bytes"),
             });
         }
-        regex::RegexBuilder::new(pattern)
+        regex_lite::RegexBuilder::new(pattern)
             .size_limit(1 << 20)
             .build()
             .map(IdentityMatcher::Regex)

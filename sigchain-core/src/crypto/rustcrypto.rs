@@ -19,6 +19,7 @@ pub enum RustCryptoKey {
     /// Ed25519 verifying key.
     Ed25519(ed25519_dalek::VerifyingKey),
     /// RSA public key (PKCS#1 v1.5 signatures).
+    #[cfg(feature = "rustcrypto-rsa")]
     Rsa(rsa::RsaPublicKey),
 }
 
@@ -34,6 +35,13 @@ impl CryptoBackend for RustCryptoBackend {
             KeyKind::EcdsaP384 => {
                 RustCryptoKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(raw).map_err(bad)?)
             }
+            #[cfg(not(feature = "rustcrypto-rsa"))]
+            KeyKind::RsaPkcs1 => {
+                return Err(CryptoError::UnsupportedKeyAlgorithm {
+                    oid: "1.2.840.113549.1.1.1 (enable feature rustcrypto-rsa)".into(),
+                })
+            }
+            #[cfg(feature = "rustcrypto-rsa")]
             KeyKind::RsaPkcs1 => {
                 use rsa::pkcs1::DecodeRsaPublicKey;
                 let key = rsa::RsaPublicKey::from_pkcs1_der(raw)
@@ -74,6 +82,7 @@ impl RustCryptoKey {
             RustCryptoKey::P256(_) => KeyKind::EcdsaP256,
             RustCryptoKey::P384(_) => KeyKind::EcdsaP384,
             RustCryptoKey::Ed25519(_) => KeyKind::Ed25519,
+            #[cfg(feature = "rustcrypto-rsa")]
             RustCryptoKey::Rsa(_) => KeyKind::RsaPkcs1,
         }
     }
@@ -103,6 +112,7 @@ impl PreparedKey for RustCryptoKey {
         signature: &[u8],
         hash: HashAlgorithm,
     ) -> Result<(), CryptoError> {
+        #[cfg(feature = "rustcrypto-rsa")]
         if let RustCryptoKey::Rsa(key) = self {
             let scheme = match hash {
                 HashAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
@@ -134,6 +144,7 @@ impl PreparedKey for RustCryptoKey {
                     .map_err(|_| CryptoError::BadSignature)
             }
             RustCryptoKey::Ed25519(_) => Err(CryptoError::PrehashUnsupported(KeyKind::Ed25519)),
+            #[cfg(feature = "rustcrypto-rsa")]
             RustCryptoKey::Rsa(_) => Err(CryptoError::BadSignature),
         }
     }

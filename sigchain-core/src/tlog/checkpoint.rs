@@ -16,7 +16,7 @@
 //!
 //! - ECDSA keys (Rekor v1, and rekor-tiles with an ECDSA key): the first 4 bytes of
 //!   SHA-256 of the DER SubjectPublicKeyInfo (the log id). The name does not enter the hint.
-//! - Ed25519 keys (Rekor v2): the C2SP hint, SHA-256(name || 0x0A || 0x01 || 32-byte key)[:4],
+//! - Ed25519 keys (Rekor v2): the C2SP hint, SHA-256(name || 0x0A || 0x01 || 32-byte key)\[:4\],
 //!   so the hint binds the name: a line naming another host does not match.
 //!
 //! Every line from the log's key must verify over the note text (C2SP: a failing signature

@@ -2,14 +2,14 @@
 //!
 //! [`Verifier::verify`] reads as the list of steps, in the order sigstore-go runs them:
 //!
-//! 1. [`material`] — who the bundle says signed, and whether the policy accepts that kind of
+//! 1. `material` — who the bundle says signed, and whether the policy accepts that kind of
 //!    signer (certificate or managed key);
-//! 2. [`signature`] — the signature covers the caller's artifact (message digest or DSSE
+//! 2. `signature` — the signature covers the caller's artifact (message digest or DSSE
 //!    envelope with the artifact as an in-toto subject);
-//! 3. [`tlog`] — every transparency-log entry records this content and signer, with a valid
+//! 3. `tlog` — every transparency-log entry records this content and signer, with a valid
 //!    inclusion promise and/or an inclusion proof to a signed checkpoint;
-//! 4. [`times`] — RFC 3161 timestamps over the signature, then the evidence thresholds;
-//! 5. [`certificate`] — the leaf chains to a trusted CA at every trusted time, carries enough
+//! 4. `times` — RFC 3161 timestamps over the signature, then the evidence thresholds;
+//! 5. `certificate` — the leaf chains to a trusted CA at every trusted time, carries enough
 //!    valid SCTs, and names the identity the policy requires.
 //!
 //! A [`VerifiedBundle`] is the only way to learn what was proven, and only this module can
