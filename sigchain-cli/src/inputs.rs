@@ -12,8 +12,12 @@ const MAX_IN_MEMORY_ARTIFACT: u64 = 64 * 1024 * 1024;
 pub fn trusted_root(path: Option<&Path>, staging: bool) -> Result<TrustedRoot, String> {
     match path {
         Some(path) => {
-            let json = read_limited(path, sigchain_core::trust_root::MAX_TRUSTED_ROOT_BYTES as u64)?;
-            TrustedRoot::from_json(&json).map_err(|e| format!("trusted root {}: {e}", path.display()))
+            let json = read_limited(
+                path,
+                sigchain_core::trust_root::MAX_TRUSTED_ROOT_BYTES as u64,
+            )?;
+            TrustedRoot::from_json(&json)
+                .map_err(|e| format!("trusted root {}: {e}", path.display()))
         }
         None if staging => Ok(TrustedRoot::staging().clone()),
         None => Ok(TrustedRoot::production().clone()),
@@ -23,7 +27,8 @@ pub fn trusted_root(path: Option<&Path>, staging: bool) -> Result<TrustedRoot, S
 /// A PEM public key file.
 pub fn public_key(path: &Path) -> Result<PublicKey, String> {
     let pem = read_limited(path, 64 * 1024)?;
-    let pem = String::from_utf8(pem).map_err(|_| format!("key {}: not UTF-8 PEM", path.display()))?;
+    let pem =
+        String::from_utf8(pem).map_err(|_| format!("key {}: not UTF-8 PEM", path.display()))?;
     PublicKey::from_pem(&pem).map_err(|e| format!("key {}: {e}", path.display()))
 }
 
@@ -61,7 +66,8 @@ pub fn artifact(file_or_digest: &str) -> Result<ArtifactInput, String> {
 /// Read an artifact file: whole when small, else as a streamed SHA-256.
 pub fn artifact_file(path: &Path) -> Result<ArtifactInput, String> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| format!("artifact {}: {e}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| format!("artifact {}: {e}", path.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len <= MAX_IN_MEMORY_ARTIFACT {
         let mut bytes = Vec::with_capacity(len as usize);
@@ -72,7 +78,9 @@ pub fn artifact_file(path: &Path) -> Result<ArtifactInput, String> {
     let mut hasher = sigchain_core::crypto::Sha256Stream::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| format!("artifact {}: {e}", path.display()))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("artifact {}: {e}", path.display()))?;
         if n == 0 {
             break;
         }

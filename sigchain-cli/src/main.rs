@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "sigchain", version, about = "Sigstore supply-chain verification")]
+#[command(
+    name = "sigchain",
+    version,
+    about = "Sigstore supply-chain verification"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

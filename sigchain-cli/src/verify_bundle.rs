@@ -61,7 +61,7 @@ fn verify(args: &Args) -> Result<String, String> {
         &args.bundle,
         VerifierConfig::default().limits.max_bundle_bytes as u64,
     )?;
-    let verifier = Verifier::new(&root, VerifierConfig::default()).map_err(|e| e.to_string())?;
+    let verifier = Verifier::new(&root, VerifierConfig::default());
     let policy = Policy {
         artifact: artifact.as_artifact(),
         signer,
@@ -76,15 +76,23 @@ fn signer_policy(args: &Args) -> Result<SignerPolicy, String> {
     if let Some(key) = &args.key {
         return Ok(SignerPolicy::PublicKey(inputs::public_key(key)?));
     }
-    let subject = match (&args.certificate_identity, &args.certificate_identity_regexp) {
+    let subject = match (
+        &args.certificate_identity,
+        &args.certificate_identity_regexp,
+    ) {
         (Some(exact), None) => IdentityMatcher::exact(exact.clone()),
         (None, Some(re)) => IdentityMatcher::regex(re).map_err(|e| e.to_string())?,
         _ => return Err("policy: give --certificate-identity[-regexp] or --key".into()),
     };
-    let issuer = match (&args.certificate_oidc_issuer, &args.certificate_oidc_issuer_regexp) {
+    let issuer = match (
+        &args.certificate_oidc_issuer,
+        &args.certificate_oidc_issuer_regexp,
+    ) {
         (Some(exact), None) => IdentityMatcher::exact(exact.clone()),
         (None, Some(re)) => IdentityMatcher::regex(re).map_err(|e| e.to_string())?,
         _ => return Err("policy: give --certificate-oidc-issuer[-regexp]".into()),
     };
-    Ok(SignerPolicy::Certificate(vec![CertificateIdentity::new(subject, issuer)]))
+    Ok(SignerPolicy::Certificate(vec![CertificateIdentity::new(
+        subject, issuer,
+    )]))
 }

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
 fn run_manifest(args: &Args) -> Result<bool, String> {
     let started = Instant::now();
     let root: TrustedRoot = inputs::trusted_root(args.trusted_root.as_deref(), args.staging)?;
-    let verifier = Verifier::new(&root, VerifierConfig::default()).map_err(|e| e.to_string())?;
+    let verifier = Verifier::new(&root, VerifierConfig::default());
     let text = inputs::read_limited(&args.manifest, MAX_MANIFEST_BYTES)?;
     let text = String::from_utf8(text).map_err(|_| "manifest is not UTF-8".to_string())?;
     let base = args

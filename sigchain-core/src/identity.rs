@@ -153,9 +153,13 @@ mod tests {
 
     #[test]
     fn exact_requires_equality() {
-        let id = CertificateIdentity::new(IdentityMatcher::exact("a@b.c"), IdentityMatcher::exact(ISS));
+        let id =
+            CertificateIdentity::new(IdentityMatcher::exact("a@b.c"), IdentityMatcher::exact(ISS));
         assert!(id.check("a@b.c", ISS).is_ok());
-        assert!(matches!(id.check("a@b.cd", ISS), Err(IdentityError::SubjectMismatch { .. })));
+        assert!(matches!(
+            id.check("a@b.cd", ISS),
+            Err(IdentityError::SubjectMismatch { .. })
+        ));
         assert!(matches!(
             id.check("a@b.c", "https://accounts.google.com"),
             Err(IdentityError::IssuerMismatch { .. })
@@ -180,7 +184,10 @@ mod tests {
 
     #[test]
     fn bad_regex_is_an_error() {
-        assert!(matches!(IdentityMatcher::regex("("), Err(IdentityError::BadRegex { .. })));
+        assert!(matches!(
+            IdentityMatcher::regex("("),
+            Err(IdentityError::BadRegex { .. })
+        ));
         let long = "a".repeat(MAX_REGEX_LEN + 1);
         assert!(IdentityMatcher::regex(&long).is_err());
     }

@@ -69,8 +69,7 @@ fn every_conformance_case_gives_its_expected_outcome() {
                         IdentityMatcher::exact(case.issuer.clone().unwrap()),
                     )]),
                 };
-                let verifier =
-                    Verifier::new(root, VerifierConfig::default()).map_err(|e| e.to_string())?;
+                let verifier = Verifier::new(root, VerifierConfig::default());
                 verifier
                     .verify_json(&bundle, &Policy { artifact, signer }, now)
                     .map(|_| ())
@@ -86,11 +85,19 @@ fn every_conformance_case_gives_its_expected_outcome() {
                     fails += 1;
                     println!("{kind}-{}: rejected: {reason}", case.name);
                 }
-                _ => wrong.push(format!("{kind}-{}: expected {}, got {outcome:?}", case.name, case.expect)),
+                _ => wrong.push(format!(
+                    "{kind}-{}: expected {}, got {outcome:?}",
+                    case.name, case.expect
+                )),
             }
         }
     }
     println!("conformance: {passes} passed as expected, {fails} rejected as expected");
-    assert!(wrong.is_empty(), "{} runs gave the wrong outcome:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} runs gave the wrong outcome:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     assert_eq!((passes, fails), (42, 98));
 }

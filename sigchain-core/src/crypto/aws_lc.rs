@@ -18,6 +18,7 @@ pub struct AwsLcKey {
     // One parsed key per (curve, hash) pairing, made on first use so no verification re-parses.
     sha256: OnceLock<Option<signature::ParsedPublicKey>>,
     sha384: OnceLock<Option<signature::ParsedPublicKey>>,
+    sha512: OnceLock<Option<signature::ParsedPublicKey>>,
     ed25519: Option<signature::ParsedPublicKey>,
 }
 
@@ -38,6 +39,7 @@ impl CryptoBackend for AwsLcBackend {
             raw: raw.into(),
             sha256: OnceLock::new(),
             sha384: OnceLock::new(),
+            sha512: OnceLock::new(),
             ed25519: match kind {
                 KeyKind::Ed25519 => Some(parsed(&signature::ED25519, raw)?),
                 _ => None,
@@ -84,6 +86,15 @@ impl AwsLcKey {
                 }
                 (KeyKind::EcdsaP384, HashAlgorithm::Sha384) => {
                     (&self.sha384, &signature::ECDSA_P384_SHA384_ASN1)
+                }
+                (KeyKind::RsaPkcs1, HashAlgorithm::Sha256) => {
+                    (&self.sha256, &signature::RSA_PKCS1_2048_8192_SHA256)
+                }
+                (KeyKind::RsaPkcs1, HashAlgorithm::Sha384) => {
+                    (&self.sha384, &signature::RSA_PKCS1_2048_8192_SHA384)
+                }
+                (KeyKind::RsaPkcs1, HashAlgorithm::Sha512) => {
+                    (&self.sha512, &signature::RSA_PKCS1_2048_8192_SHA512)
                 }
                 _ => return Err(unsupported),
             };

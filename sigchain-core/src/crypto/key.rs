@@ -11,6 +11,8 @@ const OID_P256: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_P384: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_RSA: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_ED25519: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.101.112");
 
@@ -23,6 +25,8 @@ pub enum KeyKind {
     EcdsaP384,
     /// Ed25519 (RFC 8032, pure).
     Ed25519,
+    /// RSA with PKCS#1 v1.5 signatures, 2048 to 8192 bits (some private CAs and CT logs).
+    RsaPkcs1,
 }
 
 impl KeyKind {
@@ -32,6 +36,7 @@ impl KeyKind {
             KeyKind::EcdsaP256 => HashAlgorithm::Sha256,
             KeyKind::EcdsaP384 => HashAlgorithm::Sha384,
             KeyKind::Ed25519 => HashAlgorithm::Sha512,
+            KeyKind::RsaPkcs1 => HashAlgorithm::Sha256,
         }
     }
 }
@@ -136,6 +141,14 @@ pub(crate) fn parse_spki(der: &[u8]) -> Result<(KeyKind, &[u8]), CryptoError> {
                 oid: format!("{alg}/{curve}"),
             });
         }
+    } else if alg == OID_RSA {
+        // RFC 3279 2.3.1: the parameters are NULL (some encoders omit them).
+        if let Some(params) = &spki.algorithm.parameters {
+            if !params.is_null() {
+                return Err(CryptoError::MalformedKey("RSA key parameters are not NULL"));
+            }
+        }
+        KeyKind::RsaPkcs1
     } else if alg == OID_ED25519 {
         if spki.algorithm.parameters.is_some() {
             return Err(CryptoError::MalformedKey("Ed25519 key with parameters"));

@@ -18,6 +18,8 @@ pub enum RustCryptoKey {
     P384(p384::ecdsa::VerifyingKey),
     /// Ed25519 verifying key.
     Ed25519(ed25519_dalek::VerifyingKey),
+    /// RSA public key (PKCS#1 v1.5 signatures).
+    Rsa(rsa::RsaPublicKey),
 }
 
 impl CryptoBackend for RustCryptoBackend {
@@ -31,6 +33,19 @@ impl CryptoBackend for RustCryptoBackend {
             }
             KeyKind::EcdsaP384 => {
                 RustCryptoKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(raw).map_err(bad)?)
+            }
+            KeyKind::RsaPkcs1 => {
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                let key = rsa::RsaPublicKey::from_pkcs1_der(raw)
+                    .map_err(|_| CryptoError::MalformedKey("RSA key rejected by RustCrypto"))?;
+                // The same range aws-lc-rs accepts, so both backends agree.
+                let bits = rsa::traits::PublicKeyParts::n(&key).bits();
+                if !(2048..=8192).contains(&bits) {
+                    return Err(CryptoError::MalformedKey(
+                        "RSA key size outside 2048..8192 bits",
+                    ));
+                }
+                RustCryptoKey::Rsa(key)
             }
             KeyKind::Ed25519 => {
                 let bytes: [u8; 32] = raw
@@ -59,6 +74,7 @@ impl RustCryptoKey {
             RustCryptoKey::P256(_) => KeyKind::EcdsaP256,
             RustCryptoKey::P384(_) => KeyKind::EcdsaP384,
             RustCryptoKey::Ed25519(_) => KeyKind::Ed25519,
+            RustCryptoKey::Rsa(_) => KeyKind::RsaPkcs1,
         }
     }
 }
@@ -87,6 +103,16 @@ impl PreparedKey for RustCryptoKey {
         signature: &[u8],
         hash: HashAlgorithm,
     ) -> Result<(), CryptoError> {
+        if let RustCryptoKey::Rsa(key) = self {
+            let scheme = match hash {
+                HashAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                HashAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                HashAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+            };
+            return key
+                .verify(scheme, digest, signature)
+                .map_err(|_| CryptoError::BadSignature);
+        }
         // Only the pairings the aws-lc backend offers, so both backends accept the same inputs.
         if hash == HashAlgorithm::Sha512 {
             return Err(CryptoError::UnsupportedHash {
@@ -108,6 +134,7 @@ impl PreparedKey for RustCryptoKey {
                     .map_err(|_| CryptoError::BadSignature)
             }
             RustCryptoKey::Ed25519(_) => Err(CryptoError::PrehashUnsupported(KeyKind::Ed25519)),
+            RustCryptoKey::Rsa(_) => Err(CryptoError::BadSignature),
         }
     }
 }

@@ -544,6 +544,11 @@ fn check_v2_verifier(
         KeyKind::EcdsaP256 => &["PKIX_ECDSA_P256_SHA_256"],
         KeyKind::EcdsaP384 => &["PKIX_ECDSA_P384_SHA_384"],
         KeyKind::Ed25519 => &["PKIX_ED25519_PH", "PKIX_ED25519"],
+        KeyKind::RsaPkcs1 => &[
+            "PKIX_RSA_PKCS1V15_2048_SHA256",
+            "PKIX_RSA_PKCS1V15_3072_SHA256",
+            "PKIX_RSA_PKCS1V15_4096_SHA256",
+        ],
     };
     if !allowed.contains(&verifier.key_details.as_str()) {
         return Err(BodyError::KeyDetailsMismatch {

@@ -246,7 +246,10 @@ pub fn verify_checkpoint(
 /// The key hint a signature line from `key` carries when signed under `name`.
 pub fn key_hint(key: &PublicKey, name: &str) -> Result<[u8; 4], CryptoError> {
     let digest = match key.kind() {
-        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 => crate::crypto::sha256(key.spki_der()),
+        // Sigstore's non-Ed25519 log keys are hinted by their log id, SHA-256 of the SPKI.
+        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::RsaPkcs1 => {
+            crate::crypto::sha256(key.spki_der())
+        }
         KeyKind::Ed25519 => {
             let raw = raw_key_bits(key.spki_der())?;
             let mut input = Vec::with_capacity(name.len() + 2 + raw.len());

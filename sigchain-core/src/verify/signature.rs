@@ -61,10 +61,14 @@ pub(crate) fn verify_message_signature(
     artifact: &Artifact<'_>,
 ) -> Result<(), SignatureError> {
     let claimed = &signature.message_digest;
-    let algorithm = claimed.algorithm.hash_algorithm().ok_or(SignatureError::UncheckableDigest {
-        algorithm: claimed.algorithm.proto_name(),
-        given: "any input",
-    })?;
+    let algorithm =
+        claimed
+            .algorithm
+            .hash_algorithm()
+            .ok_or(SignatureError::UncheckableDigest {
+                algorithm: claimed.algorithm.proto_name(),
+                given: "any input",
+            })?;
     let artifact_digest = match (artifact, algorithm) {
         (Artifact::Bytes(bytes), _) => algorithm.digest(bytes),
         (Artifact::Sha256(d), HashAlgorithm::Sha256) => d.0.to_vec(),

@@ -195,10 +195,17 @@ pub(crate) fn verify_entry(
                 let hashes = proof
                     .hashes
                     .iter()
-                    .map(|h| <[u8; 32]>::try_from(&h[..]).map_err(|_| TlogError::ProofHashLength(h.len())))
+                    .map(|h| {
+                        <[u8; 32]>::try_from(&h[..])
+                            .map_err(|_| TlogError::ProofHashLength(h.len()))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 signed
-                    .verify_inclusion(proof.log_index, &hash_leaf(&entry.canonicalized_body), &hashes)
+                    .verify_inclusion(
+                        proof.log_index,
+                        &hash_leaf(&entry.canonicalized_body),
+                        &hashes,
+                    )
                     .map_err(TlogError::InclusionProof)?;
                 true
             }

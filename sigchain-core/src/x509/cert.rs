@@ -315,25 +315,40 @@ impl Certificate {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyFamily {
+    Ecdsa,
+    Ed25519,
+    Rsa,
+}
+
 /// The hash an X.509/CMS signature algorithm implies, checked against the key type.
 pub(crate) fn signature_hash(
     alg: ObjectIdentifier,
     has_parameters: bool,
     key: KeyKind,
 ) -> Result<HashAlgorithm, CertError> {
-    let (hash, ecdsa) = match alg {
-        oid::ECDSA_WITH_SHA256 => (HashAlgorithm::Sha256, true),
-        oid::ECDSA_WITH_SHA384 => (HashAlgorithm::Sha384, true),
-        oid::ECDSA_WITH_SHA512 => (HashAlgorithm::Sha512, true),
-        oid::ED25519 => (HashAlgorithm::Sha512, false),
+    let (hash, family) = match alg {
+        oid::ECDSA_WITH_SHA256 => (HashAlgorithm::Sha256, KeyFamily::Ecdsa),
+        oid::ECDSA_WITH_SHA384 => (HashAlgorithm::Sha384, KeyFamily::Ecdsa),
+        oid::ECDSA_WITH_SHA512 => (HashAlgorithm::Sha512, KeyFamily::Ecdsa),
+        oid::ED25519 => (HashAlgorithm::Sha512, KeyFamily::Ed25519),
+        oid::RSA_WITH_SHA256 => (HashAlgorithm::Sha256, KeyFamily::Rsa),
+        oid::RSA_WITH_SHA384 => (HashAlgorithm::Sha384, KeyFamily::Rsa),
+        oid::RSA_WITH_SHA512 => (HashAlgorithm::Sha512, KeyFamily::Rsa),
         other => return Err(CertError::UnsupportedSignatureAlgorithm { oid: other }),
     };
-    // RFC 5758 3.2 and RFC 8410 3: these algorithm identifiers carry no parameters.
-    if has_parameters {
+    // RFC 5758 3.2 and RFC 8410 3: the ECDSA and EdDSA identifiers carry no parameters.
+    // (RFC 4055 5: the RSA ones carry NULL, which callers may pass as present.)
+    if has_parameters && family != KeyFamily::Rsa {
         return Err(CertError::SignatureAlgorithmParameters { oid: alg });
     }
-    let key_is_ecdsa = matches!(key, KeyKind::EcdsaP256 | KeyKind::EcdsaP384);
-    if ecdsa != key_is_ecdsa {
+    let key_family = match key {
+        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 => KeyFamily::Ecdsa,
+        KeyKind::Ed25519 => KeyFamily::Ed25519,
+        KeyKind::RsaPkcs1 => KeyFamily::Rsa,
+    };
+    if family != key_family {
         return Err(CertError::KeyAlgorithmMismatch { key, oid: alg });
     }
     Ok(hash)
@@ -540,17 +555,29 @@ mod tests {
     fn unsupported_and_mismatched_algorithms() {
         let [inter, _] = <[Certificate; 2]>::try_from(prod_ca_certs()).unwrap();
         let leaf = leaf("happy-path-v0.3");
-        let rsa = const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+        // RSA-PSS is not supported.
+        let pss = const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
         let der = edited(&leaf, |c| {
-            c.tbs_certificate.signature.oid = rsa;
-            c.signature_algorithm.oid = rsa;
+            c.tbs_certificate.signature.oid = pss;
+            c.signature_algorithm.oid = pss;
         });
         assert_eq!(
             Certificate::from_der(&der)
                 .unwrap()
                 .verify_issued_by(&inter),
-            Err(CertError::UnsupportedSignatureAlgorithm { oid: rsa })
+            Err(CertError::UnsupportedSignatureAlgorithm { oid: pss })
         );
+        // An RSA signature algorithm under an ECDSA issuer key.
+        let der = edited(&leaf, |c| {
+            c.tbs_certificate.signature.oid = oid::RSA_WITH_SHA256;
+            c.signature_algorithm.oid = oid::RSA_WITH_SHA256;
+        });
+        assert!(matches!(
+            Certificate::from_der(&der)
+                .unwrap()
+                .verify_issued_by(&inter),
+            Err(CertError::KeyAlgorithmMismatch { .. })
+        ));
         let der = edited(&leaf, |c| {
             c.tbs_certificate.signature.oid = oid::ED25519;
             c.signature_algorithm.oid = oid::ED25519;

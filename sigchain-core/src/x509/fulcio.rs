@@ -49,6 +49,9 @@ pub enum FulcioError {
         /// The extension.
         oid: ObjectIdentifier,
     },
+    /// Neither issuer extension is present: the certificate names no OIDC issuer.
+    #[error("certificate names no OIDC issuer (1.3.6.1.4.1.57264.1.8 / .1.1)")]
+    MissingIssuer,
     /// Both issuer extensions are present and say different things.
     #[error("issuer extensions disagree: v1 {v1:?}, v2 {v2:?}")]
     IssuerMismatch {

@@ -126,6 +126,12 @@ pub mod oid {
     pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
     /// id-Ed25519
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+    /// sha256WithRSAEncryption (RFC 4055).
+    pub const RSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    /// sha384WithRSAEncryption (RFC 4055).
+    pub const RSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    /// sha512WithRSAEncryption (RFC 4055).
+    pub const RSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
     /// id-ecPublicKey (some CMS signers name the key, not the signature, algorithm)
     pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
     /// id-sha256
