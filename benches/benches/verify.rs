@@ -98,7 +98,7 @@ fn sigchain(c: &mut Criterion) {
             BenchmarkId::new("sigchain-cold", &case.name),
             case,
             |b, case| {
-                b.iter_batched(
+                b.iter_batched_ref(
                     production_verifier,
                     |fresh| fresh.verify_json(black_box(&case.bundle_json), &policy, now),
                     BatchSize::SmallInput,
