@@ -102,3 +102,31 @@ pub fn load_production_happy_paths() -> Result<Vec<Case>, FixtureError> {
         .map(|n| load_case(n))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_every_happy_path() {
+        let cases = load_production_happy_paths().unwrap();
+        assert_eq!(cases.len(), PRODUCTION_HAPPY_PATHS.len());
+        assert!(cases.iter().all(|c| !c.bundle_json.is_empty()));
+    }
+
+    #[test]
+    fn refuses_failing_and_custom_root_cases() {
+        assert!(matches!(
+            load_case("signature-mismatch_fail"),
+            Err(FixtureError::NotProductionHappyPath { .. })
+        ));
+        assert!(matches!(
+            load_case("intoto-with-custom-trust-root"),
+            Err(FixtureError::NotProductionHappyPath { .. })
+        ));
+        assert!(matches!(
+            load_case("no-such-case"),
+            Err(FixtureError::UnknownCase(_))
+        ));
+    }
+}

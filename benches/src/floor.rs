@@ -377,3 +377,53 @@ fn checkpoint_signature(
     }
     Err(FixtureError::NoVerifyingKey("checkpoint"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::load_case;
+
+    fn inputs() -> FloorInputs {
+        FloorInputs::extract(&load_case("happy-path-v0.3").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn five_real_signatures_verify() {
+        let inputs = inputs();
+        assert!(inputs.verify_all_aws_lc());
+        assert_eq!(inputs.leaf_certificate.kind, KeyKind::EcdsaP384);
+        for signed in inputs.all() {
+            assert!(signed.verifies_with::<sigchain_core::crypto::rustcrypto::RustCryptoBackend>());
+        }
+    }
+
+    #[test]
+    fn each_tampered_message_fails() {
+        let clean = inputs();
+        for i in 0..5 {
+            let mut inputs = clean.clone();
+            let signed = match i {
+                0 => &mut inputs.leaf_certificate,
+                1 => &mut inputs.artifact,
+                2 => &mut inputs.sct,
+                3 => &mut inputs.set,
+                _ => &mut inputs.checkpoint,
+            };
+            let what = signed.what;
+            if let Some(byte) = signed.message.last_mut() {
+                *byte ^= 1;
+            }
+            let floor = inputs.prepare_aws_lc().unwrap();
+            assert_eq!(floor.verify_all(), Err(what));
+        }
+    }
+
+    #[test]
+    fn dsse_bundle_has_no_message_signature() {
+        let case = load_case("happy-path-intoto-in-dsse-v3").unwrap();
+        assert!(matches!(
+            FloorInputs::extract(&case),
+            Err(FixtureError::Missing("message signature"))
+        ));
+    }
+}
