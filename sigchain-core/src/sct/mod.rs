@@ -232,8 +232,17 @@ pub fn verify_embedded_scts(
     ctlogs: &[TransparencyLog],
 ) -> Result<SctVerification, SctError> {
     let leaf = Certificate::from_der(leaf_der).map_err(SctError::MalformedCertificate)?;
-    let scts = parse_sct_list(&embedded_sct_list(&leaf)?)?;
-    let tbs_der = precert_tbs_der(&leaf)?;
+    verify_embedded_scts_of(&leaf, issuer_spki_der, ctlogs)
+}
+
+/// [`verify_embedded_scts`] for a leaf already decoded (the verifier decodes it once).
+pub fn verify_embedded_scts_of(
+    leaf: &Certificate,
+    issuer_spki_der: &[u8],
+    ctlogs: &[TransparencyLog],
+) -> Result<SctVerification, SctError> {
+    let scts = parse_sct_list(&embedded_sct_list(leaf)?)?;
+    let tbs_der = precert_tbs_der(leaf)?;
     let issuer_key_hash = sha256(issuer_spki_der);
 
     let mut verified = Vec::new();
