@@ -24,8 +24,7 @@ pub(crate) fn verify_certificate(
 ) -> Result<VerifiedCertificate, VerifyError> {
     let chain = anchors.verify_leaf(leaf, rest, at)?;
     let scts = if config.scts > 0 {
-        verify_embedded_scts_of(leaf.x509(), chain.issuer().spki_der(), ctlogs)?
-            .require(config.scts)?
+        verify_embedded_scts_of(leaf, chain.issuer().spki_der(), ctlogs)?.require(config.scts)?
     } else {
         Vec::new()
     };
