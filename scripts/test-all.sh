@@ -20,5 +20,6 @@ fi
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.
 cargo test --workspace --all-features
-# The pure-Rust build on its own (what wasm32 and C-free embedders get).
-cargo test -p sigchain-core --no-default-features --features rustcrypto
+# The pure-Rust build on its own (what wasm32 and C-free embedders get), with RSA so the
+# conformance case signed by an RSA CA passes too.
+cargo test -p sigchain-core --no-default-features --features rustcrypto-rsa

@@ -65,11 +65,13 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     const STD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
     const URL_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
-    if text.contains(['-', '_']) {
-        URL_ANY_PAD.decode(text).ok()
-    } else {
-        STD_ANY_PAD.decode(text).ok()
-    }
+    // Nearly every producer writes the standard alphabet: try it first, and look for the
+    // URL-safe one only when that fails (the two share all but two symbols, so no text is
+    // valid in both with different meanings unless it uses neither).
+    STD_ANY_PAD
+        .decode(text)
+        .ok()
+        .or_else(|| URL_ANY_PAD.decode(text).ok())
 }
 
 /// Lower-case hex.

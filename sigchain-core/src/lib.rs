@@ -1,4 +1,74 @@
 //! Sans-IO Sigstore verification.
+//!
+//! `sigchain-core` decides whether a [Sigstore](https://sigstore.dev) bundle proves that an
+//! artifact was signed by an expected identity. It never opens a file or a socket and never
+//! reads the clock inside a check: bytes, a trusted root and the current time go in, a typed
+//! verdict comes out. Fetching bundles, trusted roots or log entries is the caller's job.
+//!
+//! What it verifies:
+//! - the trusted root (protobuf-specs `TrustedRoot`), with compiled-in snapshots of the
+//!   public-good production and staging roots (no TUF client: refreshing them is up to you);
+//! - bundles v0.1, v0.2 and v0.3 (message signatures and DSSE envelopes);
+//! - X.509 path validation to the Fulcio CAs and Fulcio's identity extensions;
+//! - Signed Certificate Timestamps embedded in the leaf certificate;
+//! - transparency-log evidence: inclusion promises (SETs), Merkle inclusion proofs, signed
+//!   checkpoints, and that the log entry records this very signature (Rekor v1 and v2);
+//! - RFC 3161 timestamps from trusted timestamp authorities;
+//! - DSSE envelopes and in-toto Statements;
+//! - all of it composed by [`verify::Verifier`], with thresholds on log entries and timestamps.
+//!
+//! # Modules
+//!
+//! - [`verify`]: the [`Verifier`](verify::Verifier) pipeline, the [`Policy`](verify::Policy)
+//!   it checks against, and the [`VerifiedBundle`](verify::VerifiedBundle) it returns;
+//! - [`bundle`]: bundle JSON, parsed into shape-checked, still unverified data;
+//! - [`trust_root`]: trusted roots (CAs, transparency logs, CT logs, timestamp authorities);
+//! - [`identity`]: the certificate identity a policy requires, exact or by regular expression;
+//! - [`x509`]: certificates, Fulcio claims, chain building to trusted CAs;
+//! - [`sct`]: Signed Certificate Timestamps (RFC 6962);
+//! - [`tlog`]: Merkle proofs, signed checkpoints, inclusion promises, entry bodies;
+//! - [`timestamp`]: RFC 3161 signed timestamps;
+//! - [`dsse`] and [`intoto`]: DSSE envelopes and in-toto Statements;
+//! - [`crypto`]: public keys, signature checks and hashes behind a backend trait;
+//! - [`encoding`], [`time`], [`limits`]: base64 and hex, seconds since the epoch, bounds on
+//!   untrusted input.
+//!
+//! # Cargo features
+//!
+//! - `aws-lc` (default): signature verification with aws-lc-rs (fast; needs a C toolchain).
+//! - `rustcrypto`: pure-Rust verification with p256, p384 and ed25519-dalek (for wasm32 and
+//!   targets without a C compiler). Build with `default-features = false, features =
+//!   ["rustcrypto"]`. When both backends are enabled, aws-lc-rs is used.
+//! - `rustcrypto-rsa`: adds RSA PKCS#1 v1.5 to the RustCrypto backend (aws-lc-rs always has
+//!   it). The public-good instance uses no RSA keys; some private CAs do.
+//!
+//! At least one of `aws-lc` and `rustcrypto` must be enabled.
+//!
+//! # Example
+//!
+//! Verify a bundle made by GitHub Actions against the public-good trusted root:
+//!
+//! ```
+//! use sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
+//! use sigchain_core::time::Timestamp;
+//! use sigchain_core::trust_root::TrustedRoot;
+//! use sigchain_core::verify::{Artifact, Policy, Verifier, VerifierConfig};
+//! # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/bundle-verify");
+//! # let bundle_json = std::fs::read(format!("{dir}/happy-path-v0.3/bundle.sigstore.json"))?;
+//! # let artifact = std::fs::read(format!("{dir}/a.txt"))?;
+//! // `bundle_json`: the `.sigstore.json` bytes; `artifact`: the bytes that were signed.
+//! let verifier = Verifier::new(TrustedRoot::production(), VerifierConfig::default());
+//! let identity = CertificateIdentity::new(
+//!     IdentityMatcher::regex_anchored(
+//!         r"https://github\.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.+",
+//!     )?,
+//!     IdentityMatcher::exact("https://token.actions.githubusercontent.com"),
+//! );
+//! let policy = Policy::identity(Artifact::Bytes(&artifact), identity);
+//! let verified = verifier.verify_json(&bundle_json, &policy, Timestamp::now())?;
+//! println!("{}", verified.summary());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

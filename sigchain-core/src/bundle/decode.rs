@@ -232,13 +232,16 @@ fn decode_proof(proof: wire::InclusionProof) -> Result<InclusionProof, BundleErr
 /// and Python's `b64decode` skip them: tools such as `base64(1)` wrap at 76 columns, and
 /// real bundles (conformance `rekor2-timestamp-with-incorrect-time_fail`) carry such text.
 fn bytes(field: &'static str, text: &str) -> Result<Vec<u8>, BundleError> {
-    let decoded = if text.contains(['\r', '\n']) {
-        let unwrapped: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-        base64_decode(&unwrapped)
-    } else {
-        base64_decode(text)
-    };
-    decoded.ok_or(BundleError::InvalidBase64 { field })
+    // Line-wrapped base64 (as Go and Python accept) is rare: only strip line breaks when the
+    // plain decode fails.
+    base64_decode(text)
+        .or_else(|| {
+            let unwrapped: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            (unwrapped.len() != text.len())
+                .then(|| base64_decode(&unwrapped))
+                .flatten()
+        })
+        .ok_or(BundleError::InvalidBase64 { field })
 }
 
 /// An int64 field that must not be negative (indices, sizes, times); absent means 0.

@@ -340,8 +340,16 @@ fn missing_and_duplicate_extension_are_rejected() {
         .unwrap();
     exts.push(sct_ext);
     let duplicated = cert.to_der().unwrap();
-    assert_eq!(
+    // The certificate parser already refuses duplicate extensions (RFC 5280 4.2) ...
+    assert!(matches!(
         verify_embedded_scts(&duplicated, &[], &[]),
+        Err(SctError::MalformedCertificate(
+            crate::x509::CertError::DuplicateExtension { .. }
+        ))
+    ));
+    // ... and the SCT lookup refuses them on its own too.
+    assert_eq!(
+        embedded_sct_list(&cert),
         Err(SctError::DuplicateSctExtension { count: 2 })
     );
 
@@ -370,6 +378,77 @@ fn precert_tbs_round_trips_the_rest_of_the_certificate() {
     assert!(leaf
         .windows(original_tbs.len())
         .any(|w| w == original_tbs.as_slice()));
-    let precert = precert_tbs_der(&cert).unwrap();
+    let precert = precert_tbs_der(&original_tbs).unwrap();
     assert!(precert.len() < original_tbs.len());
+}
+
+/// The reference the byte-splicing `precert_tbs_der` must equal: decode the TBSCertificate,
+/// drop the SCT extension (and the field if nothing is left), re-encode.
+fn precert_tbs_by_reencoding(leaf_der: &[u8]) -> Vec<u8> {
+    let mut tbs = Certificate::from_der(leaf_der).unwrap().tbs_certificate;
+    if let Some(extensions) = tbs.extensions.as_mut() {
+        extensions.retain(|e| e.extn_id != OID_SCT_LIST);
+        if extensions.is_empty() {
+            tbs.extensions = None;
+        }
+    }
+    tbs.to_der().unwrap()
+}
+
+#[test]
+fn spliced_precert_tbs_equals_reencoded_tbs() {
+    let dir = format!(
+        "{}/../../shared/conformance/bundle-verify",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if !entry.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let case = entry.file_name().into_string().unwrap();
+        let json = shared(&format!(
+            "conformance/bundle-verify/{case}/bundle.sigstore.json"
+        ));
+        let Ok(bundle) = serde_json::from_slice::<serde_json::Value>(&json) else {
+            continue;
+        };
+        let material = &bundle["verificationMaterial"];
+        let Some(raw) = material["certificate"]["rawBytes"]
+            .as_str()
+            .or_else(|| material["x509CertificateChain"]["certificates"][0]["rawBytes"].as_str())
+        else {
+            continue;
+        };
+        let leaf_der = base64_decode(raw).unwrap();
+        let leaf = crate::x509::Certificate::from_der(&leaf_der).unwrap();
+        assert_eq!(
+            precert_tbs_der(leaf.tbs_der()).unwrap(),
+            precert_tbs_by_reencoding(&leaf_der),
+            "{case}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked}");
+}
+
+#[test]
+fn spliced_precert_tbs_drops_an_extensions_field_left_empty() {
+    // A TBS whose only extension is the SCT list loses the whole [3] field.
+    let leaf_der = leaf_of("happy-path-v0.3");
+    let mut cert = Certificate::from_der(&leaf_der).unwrap();
+    cert.tbs_certificate
+        .extensions
+        .as_mut()
+        .unwrap()
+        .retain(|e| e.extn_id == OID_SCT_LIST);
+    let only_sct = cert.tbs_certificate.to_der().unwrap();
+    let mut expected = cert.tbs_certificate.clone();
+    expected.extensions = None;
+    assert_eq!(
+        precert_tbs_der(&only_sct).unwrap(),
+        expected.to_der().unwrap()
+    );
+    assert!(precert_tbs_der(b"\x30\x03\x02\x01").is_err());
 }

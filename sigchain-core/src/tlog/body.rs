@@ -509,9 +509,9 @@ fn decode_pem(pem: &[u8]) -> Option<(&str, Vec<u8>)> {
     let text = std::str::from_utf8(pem).ok()?.trim();
     let (label, rest) = text.strip_prefix("-----BEGIN ")?.split_once("-----")?;
     let end = format!("-----END {label}-----");
-    let encoded: String = rest
+    let encoded: Vec<u8> = rest
         .strip_suffix(end.as_str())?
-        .chars()
+        .bytes()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
     let der = base64::engine::general_purpose::STANDARD

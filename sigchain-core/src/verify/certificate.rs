@@ -2,7 +2,7 @@
 //! and the identity the policy requires.
 
 use crate::identity::{CertificateIdentity, IdentityError};
-use crate::sct::verify_embedded_scts;
+use crate::sct::verify_embedded_scts_of;
 use crate::time::Timestamp;
 use crate::trust_root::TransparencyLog;
 use crate::x509::{subject_identity, Certificate, FulcioClaims, FulcioError, TrustAnchors};
@@ -24,7 +24,7 @@ pub(crate) fn verify_certificate(
 ) -> Result<VerifiedCertificate, VerifyError> {
     let chain = anchors.verify_leaf(leaf, rest, at)?;
     let scts = if config.scts > 0 {
-        verify_embedded_scts(leaf.der(), chain.issuer().spki_der(), ctlogs)?.require(config.scts)?
+        verify_embedded_scts_of(leaf, chain.issuer().spki_der(), ctlogs)?.require(config.scts)?
     } else {
         Vec::new()
     };

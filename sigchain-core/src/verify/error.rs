@@ -120,6 +120,15 @@ pub enum ThresholdError {
         /// Required.
         required: usize,
     },
+    /// A log entry without a signed integrated time (Rekor v2) in a bundle without a signed
+    /// timestamp: nothing says when that entry was made.
+    #[error(
+        "log entry {index} has no signed integrated time and the bundle has no signed timestamp"
+    )]
+    EntryWithoutTrustedTime {
+        /// Entry position.
+        index: usize,
+    },
     /// A log entry without a signed integrated time from a log not trusted at the signed
     /// timestamps' times.
     #[error("log entry {index} is from a log not trusted at the signed time {time}")]

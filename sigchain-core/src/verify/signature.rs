@@ -115,10 +115,28 @@ pub(crate) fn verify_dsse(
     if envelope.payload_type == PAYLOAD_TYPE {
         let statement =
             Statement::from_json(&envelope.payload, limits).map_err(SignatureError::Statement)?;
-        if statement
+        let mut matched = statement
             .subject_matching("sha256", artifact_digest.as_bytes())
-            .is_none()
-        {
+            .is_some();
+        // Some ecosystems name subjects by SHA-512 only (npm provenance); with the artifact's
+        // bytes at hand, check those too.
+        if let (false, Artifact::Bytes(bytes)) = (matched, artifact) {
+            matched = [
+                ("sha384", HashAlgorithm::Sha384),
+                ("sha512", HashAlgorithm::Sha512),
+            ]
+            .into_iter()
+            .any(|(name, alg)| {
+                statement
+                    .subjects
+                    .iter()
+                    .any(|s| s.digest.contains_key(name))
+                    && statement
+                        .subject_matching(name, &alg.digest(bytes))
+                        .is_some()
+            });
+        }
+        if !matched {
             return Err(SignatureError::NotASubject {
                 artifact: artifact_digest,
             });

@@ -50,6 +50,9 @@ pub(crate) fn trusted_times(
     // log's key must have been trusted at the times the timestamp authorities vouch for.
     for (index, entry) in entries.iter().enumerate() {
         if entry.integrated_time().is_none() {
+            if stamps.is_empty() {
+                return Err(ThresholdError::EntryWithoutTrustedTime { index });
+            }
             if let Some(stamp) = stamps
                 .iter()
                 .find(|s| !entry.log_validity.contains(s.time()))
