@@ -144,13 +144,16 @@ fn observer_timestamp_threshold() {
             required: 2
         }
     );
-    // No timestamp and an entry without a SET: nothing vouches for a time.
-    let b = edit(bundle(REKOR2), |p| p.timestamps.clear());
+    // No entry and no timestamp: nothing vouches for a time.
+    let b = edit(bundle(REKOR2), |p| {
+        p.timestamps.clear();
+        p.tlog_entries.clear();
+    });
     let err = threshold_error(verify_with(
         REKOR2,
         &b,
         beacon(),
-        VerifierConfig::default(),
+        config(|c| c.tlog_entries = 0),
         NOW,
     ));
     assert_eq!(
@@ -160,6 +163,27 @@ fn observer_timestamp_threshold() {
             required: 1
         }
     );
+}
+
+#[test]
+fn entry_without_signed_time_needs_a_signed_timestamp() {
+    // Rekor v2 without its timestamp: refused whatever the observer threshold says.
+    let b = edit(bundle(REKOR2), |p| p.timestamps.clear());
+    for observer_timestamps in [0, 1] {
+        let config = config(|c| c.observer_timestamps = observer_timestamps);
+        let err = threshold_error(verify_with(REKOR2, &b, beacon(), config, NOW));
+        assert_eq!(err, ThresholdError::EntryWithoutTrustedTime { index: 0 });
+    }
+    // The same with a Rekor v1 entry stripped of its promise (proof only).
+    let b = edit(bundle(V3), |p| p.tlog_entries[0].inclusion_promise = None);
+    let err = threshold_error(verify_with(
+        V3,
+        &b,
+        beacon(),
+        VerifierConfig::default(),
+        NOW,
+    ));
+    assert_eq!(err, ThresholdError::EntryWithoutTrustedTime { index: 0 });
 }
 
 #[test]
