@@ -233,6 +233,11 @@ fn parse_rejects_malformed_notes() {
         (format!("log.example\n{ROOT}\n\n{SIG}"), MissingTreeSize),
         (format!("log.example\n7\n\n{SIG}"), MissingRootHash),
         (format!("log.example\n\n{SIG}"), TooFewLines { got: 1 }),
+        // Two lines that are neither size nor hash: a count, not a named part.
+        (format!("log.example\nx\n\n{SIG}"), TooFewLines { got: 2 }),
+        (format!("\n\n{SIG}"), MissingOrigin),
+        // Rust's integer parser takes a leading '+'; tlog-checkpoint does not.
+        (ok.replace("\n7\n", "\n+7\n"), BadTreeSize("+7".into())),
     ];
     for (text, want) in cases {
         assert_eq!(parse(&text), Err(want), "{text:?}");
@@ -247,6 +252,16 @@ fn parse_rejects_malformed_notes() {
 }
 
 #[test]
+fn tree_size_is_plain_decimal() {
+    // An empty tree is a tree: "0" is the one size that may start with a zero.
+    assert_eq!(parse_size("0"), Some(0));
+    assert_eq!(parse_size("10"), Some(10));
+    for bad in ["", "00", "01", "+1", " 1", "1a"] {
+        assert_eq!(parse_size(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
 fn parse_enforces_limits() {
     let limits = Limits {
         max_checkpoint_signatures: 2,
@@ -258,6 +273,13 @@ fn parse_enforces_limits() {
     assert_eq!(
         parse_checkpoint(&three, &limits),
         Err(CheckpointError::TooManySignatures { max: 2 })
+    );
+    let ext_at_limit = format!("log.example\n7\n{ROOT}\na\nb\n\n{SIG}");
+    assert_eq!(
+        parse_checkpoint(&ext_at_limit, &limits)
+            .unwrap()
+            .extension_lines,
+        ["a", "b"]
     );
     let ext = format!("log.example\n7\n{ROOT}\na\nb\nc\n\n{SIG}");
     assert_eq!(
