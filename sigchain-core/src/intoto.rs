@@ -220,7 +220,9 @@ impl Statement {
     }
 
     /// The subject whose `algorithm` digest (e.g. `"sha256"`) equals `digest`, if any.
-    /// Subjects are matched by digest alone, as in-toto specifies.
+    /// Subjects are matched by digest alone, as in-toto specifies. Digests are compared as
+    /// lower-case hex, the in-toto DigestSet encoding: parsing enforces it for the standard
+    /// algorithms, and a non-standard algorithm's digest written in upper case never matches.
     pub fn subject_matching(&self, algorithm: &str, digest: &[u8]) -> Option<&Subject> {
         let wanted = crate::encoding::hex_encode(digest);
         self.subjects
