@@ -482,6 +482,42 @@ fn each_sha2_hash_is_recognised() {
     }
 }
 
+#[test]
+fn hash_parameters_must_be_an_empty_null() {
+    // Both halves matter: a NULL with content, or an empty value of another type, is not the
+    // absent-or-NULL RFC 5754 allows.
+    for parameters in [
+        Any::new(der::Tag::Null, vec![0u8]).unwrap(),
+        Any::new(der::Tag::OctetString, Vec::<u8>::new()).unwrap(),
+    ] {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oid::SHA256,
+            parameters: Some(parameters),
+        };
+        assert_eq!(
+            hash_algorithm(&alg),
+            Err(TimestampError::UnsupportedHash { oid: oid::SHA256 })
+        );
+    }
+}
+
+#[test]
+fn authority_index_is_the_position_of_the_signing_authority() {
+    let case = "rekor2-happy-path";
+    let mut authorities = production().timestamp_authorities;
+    let before = authorities.len();
+    assert!(before > 0);
+    authorities.extend(trusted_root(case).timestamp_authorities);
+    let ts = TimestampAuthorities::new(&authorities)
+        .verify(&signed_timestamp(case), &timestamped_signature(case))
+        .unwrap();
+    assert_eq!(ts.authority_index(), before);
+    assert_eq!(
+        ts.authority_uri(),
+        "https://timestamp.sigstage.dev/api/v1/timestamp"
+    );
+}
+
 proptest::proptest! {
     #[test]
     fn never_panics_on_mutated_responses(
