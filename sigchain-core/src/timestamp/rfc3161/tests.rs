@@ -518,6 +518,25 @@ fn authority_index_is_the_position_of_the_signing_authority() {
     );
 }
 
+#[test]
+fn signer_naming_the_key_algorithm_uses_the_digest_algorithm() {
+    // Some CMS signers write id-ecPublicKey as the signature algorithm; the hash then comes
+    // from digestAlgorithm, and the signature must still verify.
+    let named_by_key = edited(|sd| {
+        let mut signer = sd.signer_infos.0.as_slice()[0].clone();
+        assert_ne!(signer.signature_algorithm.oid, oid::EC_PUBLIC_KEY);
+        signer.signature_algorithm = AlgorithmIdentifierOwned {
+            oid: oid::EC_PUBLIC_KEY,
+            parameters: None,
+        };
+        sd.signer_infos.0 = SetOfVec::try_from(vec![signer]).unwrap();
+    });
+    assert_eq!(
+        named_by_key.map(|t| t.time()),
+        Ok(when("2025-06-12T12:02:20Z"))
+    );
+}
+
 proptest::proptest! {
     #[test]
     fn never_panics_on_mutated_responses(
