@@ -452,3 +452,109 @@ fn spliced_precert_tbs_drops_an_extensions_field_left_empty() {
     );
     assert!(precert_tbs_der(b"\x30\x03\x02\x01").is_err());
 }
+
+/// An SCT with the given TLS algorithm codes and nothing else of interest.
+fn sct_with_algorithms(hash_algorithm: u8, signature_algorithm: u8) -> SignedCertificateTimestamp {
+    SignedCertificateTimestamp {
+        log_id: [0; 32],
+        timestamp_ms: 0,
+        extensions: Vec::new(),
+        hash_algorithm,
+        signature_algorithm,
+        signature: Vec::new(),
+    }
+}
+
+#[test]
+fn each_supported_algorithm_pair_selects_its_hash() {
+    // The conformance logs all sign ECDSA P-256 / SHA-256, so each other accepted pair is
+    // checked here: dropping one would refuse SCTs from a log that uses it, and mapping it to
+    // the wrong hash would make every one of its signatures fail.
+    let ecdsa = [KeyKind::EcdsaP256, KeyKind::EcdsaP384];
+    for key in ecdsa {
+        for (hash, expected) in [
+            (TLS_HASH_SHA256, HashAlgorithm::Sha256),
+            (TLS_HASH_SHA384, HashAlgorithm::Sha384),
+            (TLS_HASH_SHA512, HashAlgorithm::Sha512),
+        ] {
+            let sct = sct_with_algorithms(hash, TLS_SIG_ECDSA);
+            assert_eq!(signature_hash(&sct, key), Ok(expected), "{key:?} {hash}");
+        }
+        for (hash, signature) in [(TLS_HASH_INTRINSIC, TLS_SIG_ECDSA), (2, TLS_SIG_ECDSA)] {
+            let sct = sct_with_algorithms(hash, signature);
+            assert!(matches!(
+                signature_hash(&sct, key),
+                Err(SctError::AlgorithmMismatch { .. })
+            ));
+        }
+    }
+    let ed25519 = sct_with_algorithms(TLS_HASH_INTRINSIC, TLS_SIG_ED25519);
+    assert_eq!(
+        signature_hash(&ed25519, KeyKind::Ed25519),
+        Ok(HashAlgorithm::Sha512)
+    );
+    // Each half of the pair must fit the key: ECDSA codes under an Ed25519 key, Ed25519 with a
+    // separate hash, and any pair under an RSA key (no Sigstore CT log uses one) are refused.
+    for (key, hash, signature) in [
+        (KeyKind::Ed25519, TLS_HASH_SHA256, TLS_SIG_ECDSA),
+        (KeyKind::Ed25519, TLS_HASH_SHA512, TLS_SIG_ED25519),
+        (KeyKind::EcdsaP256, TLS_HASH_INTRINSIC, TLS_SIG_ED25519),
+        (KeyKind::RsaPkcs1, TLS_HASH_SHA256, TLS_SIG_ECDSA),
+        (KeyKind::RsaPkcs1, TLS_HASH_SHA256, 1),
+    ] {
+        let sct = sct_with_algorithms(hash, signature);
+        assert_eq!(
+            signature_hash(&sct, key),
+            Err(SctError::AlgorithmMismatch {
+                hash,
+                signature,
+                key
+            })
+        );
+    }
+}
+
+/// A DER SEQUENCE of `total` bytes holding one OCTET STRING: a TBS-shaped value whose only
+/// field `precert_tbs_der` copies through unchanged.
+fn tbs_of_length(total: usize) -> Vec<u8> {
+    // 5-byte headers (tag, 0x83, three length bytes) for both the SEQUENCE and the field.
+    let content = total - 10;
+    let mut der = vec![0x30, 0x83];
+    der.extend(&((content + 5) as u32).to_be_bytes()[1..]);
+    der.extend([0x04, 0x83]);
+    der.extend(&(content as u32).to_be_bytes()[1..]);
+    der.resize(total, 0);
+    der
+}
+
+#[test]
+fn precert_tbs_at_the_entry_size_bound_is_kept_and_larger_refused() {
+    // `opaque tbs_certificate<1..2^24-1>`: a longer TBS cannot be encoded in the signed data.
+    let largest = tbs_of_length(MAX_TBS_LEN);
+    assert_eq!(precert_tbs_der(&largest).unwrap(), largest);
+    assert_eq!(
+        precert_tbs_der(&tbs_of_length(MAX_TBS_LEN + 1)),
+        Err(SctError::TbsEncoding(None))
+    );
+}
+
+#[test]
+fn signed_data_refuses_what_its_length_fields_cannot_hold() {
+    let sct = sct_with_algorithms(TLS_HASH_SHA256, TLS_SIG_ECDSA);
+    let largest = vec![0u8; MAX_TBS_LEN];
+    let data = precert_signed_data(&sct, &[0; 32], &largest).unwrap();
+    assert_eq!(&data[44..47], &[0xFF, 0xFF, 0xFF]);
+    assert_eq!(
+        precert_signed_data(&sct, &[0; 32], &vec![0u8; MAX_TBS_LEN + 1]),
+        Err(SctError::TbsEncoding(None))
+    );
+
+    let mut long_extensions = sct.clone();
+    long_extensions.extensions = vec![0; 0x1_0000];
+    assert!(matches!(
+        precert_signed_data(&long_extensions, &[0; 32], b"\x30\x00"),
+        Err(SctError::MalformedSctList { .. })
+    ));
+    long_extensions.extensions.pop();
+    assert!(precert_signed_data(&long_extensions, &[0; 32], b"\x30\x00").is_ok());
+}

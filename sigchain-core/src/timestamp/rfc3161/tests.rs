@@ -316,6 +316,227 @@ fn embedded_certificate_optional() {
     assert_eq!(ts.time(), when("2025-06-12T12:02:20Z"));
 }
 
+/// Replace the single signer's `sid` in the happy path's response.
+fn with_sid(
+    edit: impl FnOnce(&SignerIdentifier, &Certificate) -> SignerIdentifier,
+) -> Result<VerifiedTimestamp, TimestampError> {
+    edited(|sd| {
+        let embedded = match sd.certificates.as_ref().unwrap().0.as_slice() {
+            [CertificateChoices::Certificate(cert)] => cert.to_der().unwrap(),
+            other => panic!("expected one embedded certificate, found {}", other.len()),
+        };
+        let cert = Certificate::from_der(&embedded).unwrap();
+        let mut signer = sd.signer_infos.0.as_slice()[0].clone();
+        signer.sid = edit(&signer.sid, &cert);
+        sd.signer_infos.0 = SetOfVec::try_from(vec![signer]).unwrap();
+    })
+}
+
+#[test]
+fn signer_identifier_must_name_the_certificate() {
+    // Both halves of issuerAndSerialNumber must match: a token naming another certificate
+    // of the same issuer, or the same serial under another issuer, has no signer here.
+    let original = with_sid(|sid, _| sid.clone());
+    assert!(original.is_ok(), "{original:?}");
+    let other_serial = with_sid(|sid, _| {
+        let SignerIdentifier::IssuerAndSerialNumber(ias) = sid else {
+            panic!("expected issuerAndSerialNumber");
+        };
+        let mut ias = ias.clone();
+        let mut serial = ias.serial_number.as_bytes().to_vec();
+        let last = serial.len() - 1;
+        serial[last] ^= 1;
+        ias.serial_number = x509_cert::serial_number::SerialNumber::new(&serial).unwrap();
+        SignerIdentifier::IssuerAndSerialNumber(ias)
+    });
+    assert_eq!(other_serial, Err(TimestampError::SignerNotFound));
+    let other_issuer = with_sid(|sid, cert| {
+        let SignerIdentifier::IssuerAndSerialNumber(ias) = sid else {
+            panic!("expected issuerAndSerialNumber");
+        };
+        let mut ias = ias.clone();
+        // The certificate's own subject differs from its issuer.
+        assert_ne!(cert.subject_der(), cert.issuer_der());
+        ias.issuer = x509_cert::name::Name::from_der(cert.subject_der()).unwrap();
+        SignerIdentifier::IssuerAndSerialNumber(ias)
+    });
+    assert_eq!(other_issuer, Err(TimestampError::SignerNotFound));
+
+    // subjectKeyIdentifier (RFC 5652 5.3): the right one finds the signer, another does not.
+    let ski = |bytes: Vec<u8>| {
+        SignerIdentifier::SubjectKeyIdentifier(x509_cert::ext::pkix::SubjectKeyIdentifier(
+            OctetString::new(bytes).unwrap(),
+        ))
+    };
+    let by_key_id = with_sid(|_, cert| ski(cert.subject_key_id().unwrap().to_vec()));
+    assert!(by_key_id.is_ok(), "{by_key_id:?}");
+    let by_other_key_id = with_sid(|_, cert| {
+        let mut id = cert.subject_key_id().unwrap().to_vec();
+        id[0] ^= 1;
+        ski(id)
+    });
+    assert_eq!(by_other_key_id, Err(TimestampError::SignerNotFound));
+}
+
+#[test]
+fn attributes_must_occur_once_with_one_value() {
+    // Two message-digest values (or attributes) would leave it open which one was checked.
+    let take_attrs = |sd: &mut SignedData| {
+        let mut signer = sd.signer_infos.0.as_slice()[0].clone();
+        let attrs: Vec<Attribute> = signer.signed_attrs.take().unwrap().into_vec();
+        (signer, attrs)
+    };
+    let two_values = edited(|sd| {
+        let (mut signer, mut attrs) = take_attrs(sd);
+        let attr = attrs
+            .iter_mut()
+            .find(|a| a.oid == ID_MESSAGE_DIGEST)
+            .unwrap();
+        let extra = Any::encode_from(&OctetString::new(vec![0u8; 32]).unwrap()).unwrap();
+        attr.values.insert(extra).unwrap();
+        signer.signed_attrs = Some(SetOfVec::try_from(attrs).unwrap());
+        sd.signer_infos.0 = SetOfVec::try_from(vec![signer]).unwrap();
+    });
+    assert_eq!(
+        two_values,
+        Err(TimestampError::AttributeCount {
+            oid: ID_MESSAGE_DIGEST
+        })
+    );
+    let twice = edited(|sd| {
+        let (mut signer, mut attrs) = take_attrs(sd);
+        let mut copy = attrs
+            .iter()
+            .find(|a| a.oid == ID_CONTENT_TYPE)
+            .unwrap()
+            .clone();
+        copy.values = SetOfVec::try_from(vec![Any::encode_from(&ID_SIGNED_DATA).unwrap()]).unwrap();
+        attrs.push(copy);
+        signer.signed_attrs = Some(SetOfVec::try_from(attrs).unwrap());
+        sd.signer_infos.0 = SetOfVec::try_from(vec![signer]).unwrap();
+    });
+    assert_eq!(
+        twice,
+        Err(TimestampError::AttributeCount {
+            oid: ID_CONTENT_TYPE
+        })
+    );
+}
+
+#[test]
+fn token_must_be_present_and_signed_data() {
+    let case = "rekor2-happy-path";
+    let tsr = signed_timestamp(case);
+    let verify = |resp: &TimeStampResp| {
+        tsas(case).verify(&resp.to_der().unwrap(), &timestamped_signature(case))
+    };
+    let mut resp = TimeStampResp::from_der(&tsr).unwrap();
+    resp.time_stamp_token.as_mut().unwrap().content_type = ID_CT_TST_INFO;
+    assert_eq!(
+        verify(&resp),
+        Err(TimestampError::NotSignedData {
+            content_type: ID_CT_TST_INFO
+        })
+    );
+    resp.time_stamp_token = None;
+    assert_eq!(verify(&resp), Err(TimestampError::MissingToken));
+}
+
+#[test]
+fn granted_with_mods_is_accepted() {
+    // RFC 3161 2.4.2: status 1 (grantedWithMods) still carries a valid token.
+    let case = "rekor2-happy-path";
+    let mut tsr = signed_timestamp(case);
+    assert_eq!(&tsr[4..9], &[0x30, 0x03, 0x02, 0x01, 0x00]);
+    tsr[8] = 1;
+    let ts = tsas(case).verify(&tsr, &timestamped_signature(case));
+    assert_eq!(ts.map(|t| t.time()), Ok(when("2025-06-12T12:02:20Z")));
+}
+
+#[test]
+fn response_of_exactly_the_size_bound_is_parsed() {
+    let t = tsas("rekor2-happy-path");
+    let largest = vec![0u8; MAX_SIGNED_TIMESTAMP_BYTES];
+    assert!(matches!(
+        t.verify(&largest, b"x"),
+        Err(TimestampError::Decode { .. })
+    ));
+}
+
+#[test]
+fn each_sha2_hash_is_recognised() {
+    // The conformance TSA uses SHA-256 imprints; SHA-384 and SHA-512 tokens must not be
+    // refused nor hashed with the wrong function.
+    for (id, expected) in [
+        (oid::SHA256, HashAlgorithm::Sha256),
+        (oid::SHA384, HashAlgorithm::Sha384),
+        (oid::SHA512, HashAlgorithm::Sha512),
+    ] {
+        for parameters in [None, Some(Any::null())] {
+            let alg = AlgorithmIdentifierOwned {
+                oid: id,
+                parameters,
+            };
+            assert_eq!(hash_algorithm(&alg), Ok(expected), "{id}");
+        }
+    }
+}
+
+#[test]
+fn hash_parameters_must_be_an_empty_null() {
+    // Both halves matter: a NULL with content, or an empty value of another type, is not the
+    // absent-or-NULL RFC 5754 allows.
+    for parameters in [
+        Any::new(der::Tag::Null, vec![0u8]).unwrap(),
+        Any::new(der::Tag::OctetString, Vec::<u8>::new()).unwrap(),
+    ] {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oid::SHA256,
+            parameters: Some(parameters),
+        };
+        assert_eq!(
+            hash_algorithm(&alg),
+            Err(TimestampError::UnsupportedHash { oid: oid::SHA256 })
+        );
+    }
+}
+
+#[test]
+fn authority_index_is_the_position_of_the_signing_authority() {
+    let case = "rekor2-happy-path";
+    let mut authorities = production().timestamp_authorities;
+    let before = authorities.len();
+    assert!(before > 0);
+    authorities.extend(trusted_root(case).timestamp_authorities);
+    let ts = TimestampAuthorities::new(&authorities)
+        .verify(&signed_timestamp(case), &timestamped_signature(case))
+        .unwrap();
+    assert_eq!(ts.authority_index(), before);
+    assert_eq!(
+        ts.authority_uri(),
+        "https://timestamp.sigstage.dev/api/v1/timestamp"
+    );
+}
+
+#[test]
+fn signer_naming_the_key_algorithm_uses_the_digest_algorithm() {
+    // Some CMS signers write id-ecPublicKey as the signature algorithm; the hash then comes
+    // from digestAlgorithm, and the signature must still verify.
+    let named_by_key = edited(|sd| {
+        let mut signer = sd.signer_infos.0.as_slice()[0].clone();
+        assert_ne!(signer.signature_algorithm.oid, oid::EC_PUBLIC_KEY);
+        signer.signature_algorithm = AlgorithmIdentifierOwned {
+            oid: oid::EC_PUBLIC_KEY,
+            parameters: None,
+        };
+        sd.signer_infos.0 = SetOfVec::try_from(vec![signer]).unwrap();
+    });
+    assert_eq!(
+        named_by_key.map(|t| t.time()),
+        Ok(when("2025-06-12T12:02:20Z"))
+    );
+}
+
 proptest::proptest! {
     #[test]
     fn never_panics_on_mutated_responses(
