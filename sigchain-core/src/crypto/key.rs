@@ -88,6 +88,13 @@ impl PublicKey {
         &self.spki_der
     }
 
+    /// The raw key bits inside the SubjectPublicKeyInfo (SEC1 point, 32-byte Ed25519 key, or
+    /// PKCS#1 RSAPublicKey).
+    pub fn raw_key_bytes(&self) -> &[u8] {
+        // The DER was parsed successfully when this key was made.
+        parse_spki(&self.spki_der).map_or(&[], |(_, raw)| raw)
+    }
+
     /// Verify `signature` (ASN.1 DER for ECDSA, 64 bytes for Ed25519) over `message`.
     pub fn verify(
         &self,

@@ -251,7 +251,7 @@ pub fn key_hint(key: &PublicKey, name: &str) -> Result<[u8; 4], CryptoError> {
             crate::crypto::sha256(key.spki_der())
         }
         KeyKind::Ed25519 => {
-            let raw = raw_key_bits(key.spki_der())?;
+            let raw = key.raw_key_bytes();
             let mut input = Vec::with_capacity(name.len() + 2 + raw.len());
             input.extend_from_slice(name.as_bytes());
             input.push(b'\n');
@@ -263,17 +263,6 @@ pub fn key_hint(key: &PublicKey, name: &str) -> Result<[u8; 4], CryptoError> {
     let mut hint = [0u8; 4];
     hint.copy_from_slice(&digest[..4]);
     Ok(hint)
-}
-
-fn raw_key_bits(spki_der: &[u8]) -> Result<&[u8], CryptoError> {
-    use der::Decode as _;
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|_| CryptoError::MalformedKey("not a DER SubjectPublicKeyInfo"))?;
-    spki.subject_public_key
-        .as_bytes()
-        .ok_or(CryptoError::MalformedKey(
-            "public key bit string has unused bits",
-        ))
 }
 
 impl SignedCheckpoint {
