@@ -19,7 +19,8 @@
 use std::collections::BTreeMap;
 
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 use crate::dsse::Envelope;
 use crate::limits::Limits;
@@ -132,7 +133,12 @@ pub struct Subject {
 }
 
 /// A parsed, checked in-toto Statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The predicate is kept as the JSON text that was signed: the verifier's business ends at the
+/// subjects, and a provenance or SBOM predicate can be large, so it is only interpreted when
+/// asked for ([`Statement::predicate`], [`Statement::predicate_as`]). Two statements are equal
+/// when their fields and predicate texts are.
+#[derive(Debug, Clone)]
 pub struct Statement {
     /// The declared schema.
     pub statement_type: StatementType,
@@ -140,11 +146,62 @@ pub struct Statement {
     pub subjects: Vec<Subject>,
     /// URI of the predicate's schema.
     pub predicate_type: String,
-    /// The predicate, a JSON object (an absent predicate reads as `{}`, as v1 specifies).
-    pub predicate: serde_json::Value,
+    /// The predicate's JSON text, an object (an absent predicate reads as `{}`, as v1
+    /// specifies).
+    predicate: Box<RawValue>,
 }
 
+impl PartialEq for Statement {
+    fn eq(&self, other: &Self) -> bool {
+        self.statement_type == other.statement_type
+            && self.subjects == other.subjects
+            && self.predicate_type == other.predicate_type
+            && self.predicate.get() == other.predicate.get()
+    }
+}
+impl Eq for Statement {}
+
 impl Statement {
+    /// A statement about `subjects` (at least one, as [`Statement::from_json`] requires of
+    /// what it reads).
+    ///
+    /// ```
+    /// use sigchain_core::intoto::{Statement, StatementType, Subject};
+    /// let subject = Subject { name: "a.txt".into(), digest: [("sha256".into(), "ab".repeat(32))].into() };
+    /// let predicate = serde_json::json!({"builder": {"id": "ci"}});
+    /// let statement = Statement::new(StatementType::V1, vec![subject], "https://example.com/p".into(),
+    ///     predicate.as_object().unwrap().clone()).unwrap();
+    /// assert_eq!(statement.predicate_json(), r#"{"builder":{"id":"ci"}}"#);
+    /// ```
+    pub fn new(
+        statement_type: StatementType,
+        subjects: Vec<Subject>,
+        predicate_type: String,
+        predicate: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Statement, IntotoError> {
+        Ok(Statement {
+            statement_type,
+            subjects,
+            predicate_type,
+            predicate: serde_json::value::to_raw_value(&predicate)?,
+        })
+    }
+
+    /// The predicate's JSON text exactly as signed (`{}` when the statement had none).
+    pub fn predicate_json(&self) -> &str {
+        self.predicate.get()
+    }
+
+    /// The predicate as a JSON object.
+    pub fn predicate(&self) -> Result<serde_json::Map<String, serde_json::Value>, IntotoError> {
+        self.predicate_as()
+    }
+
+    /// The predicate decoded as `T`, e.g. a caller's SLSA provenance type.
+    pub fn predicate_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, IntotoError> {
+        Ok(serde_json::from_str(self.predicate.get())?)
+    }
+
     /// Parse the payload of a DSSE envelope, after checking its payload type. The envelope's
     /// signature must already have been verified: only then is the payload type meaningful.
     pub fn from_envelope(envelope: &Envelope, limits: &Limits) -> Result<Statement, IntotoError> {
@@ -190,8 +247,9 @@ impl Statement {
             return Err(IntotoError::EmptyPredicateType);
         }
         let predicate = match wire.predicate {
-            None | Some(serde_json::Value::Null) => serde_json::Value::Object(Default::default()),
-            Some(p @ serde_json::Value::Object(_)) => p,
+            // serde reads a JSON `null` as `None`.
+            None => empty_object()?,
+            Some(p) if p.get().starts_with('{') => p.to_owned(),
             Some(_) => return Err(IntotoError::PredicateNotObject),
         };
         Ok(Statement {
@@ -202,20 +260,36 @@ impl Statement {
         })
     }
 
-    /// Serialize as in-toto JSON.
+    /// Serialize as in-toto JSON, with the predicate text unchanged.
     pub fn to_json(&self) -> Vec<u8> {
-        let subject: Vec<serde_json::Value> = self
-            .subjects
-            .iter()
-            .map(|s| serde_json::json!({ "name": s.name, "digest": s.digest }))
-            .collect();
-        let doc = serde_json::json!({
-            "_type": self.statement_type.as_str(),
-            "subject": subject,
-            "predicateType": self.predicate_type,
-            "predicate": self.predicate,
-        });
-        // A Value with string keys always serializes.
+        #[derive(Serialize)]
+        struct SubjectOut<'a> {
+            name: &'a str,
+            digest: &'a BTreeMap<String, String>,
+        }
+        #[derive(Serialize)]
+        struct StatementOut<'a> {
+            #[serde(rename = "_type")]
+            statement_type: &'static str,
+            subject: Vec<SubjectOut<'a>>,
+            #[serde(rename = "predicateType")]
+            predicate_type: &'a str,
+            predicate: &'a RawValue,
+        }
+        let doc = StatementOut {
+            statement_type: self.statement_type.as_str(),
+            subject: self
+                .subjects
+                .iter()
+                .map(|s| SubjectOut {
+                    name: &s.name,
+                    digest: &s.digest,
+                })
+                .collect(),
+            predicate_type: &self.predicate_type,
+            predicate: &self.predicate,
+        };
+        // Strings, string maps and already-valid JSON text always serialize.
         serde_json::to_vec(&doc).unwrap_or_default()
     }
 
@@ -229,6 +303,10 @@ impl Statement {
             .iter()
             .find(|s| s.digest.get(algorithm).is_some_and(|v| *v == wanted))
     }
+}
+
+fn empty_object() -> Result<Box<RawValue>, IntotoError> {
+    Ok(RawValue::from_string("{}".to_owned())?)
 }
 
 /// Hex length of each standard algorithm's digest (in-toto `digest_set.md`); `None` for the
@@ -284,14 +362,14 @@ mod wire {
     use super::*;
 
     #[derive(Deserialize)]
-    pub(super) struct Statement {
+    pub(super) struct Statement<'a> {
         #[serde(rename = "_type")]
         pub statement_type: String,
         pub subject: Vec<Subject>,
         #[serde(rename = "predicateType")]
         pub predicate_type: String,
-        #[serde(default)]
-        pub predicate: Option<serde_json::Value>,
+        #[serde(default, borrow)]
+        pub predicate: Option<&'a RawValue>,
     }
 
     #[derive(Deserialize)]
@@ -503,10 +581,21 @@ mod tests {
         let subject = format!(r#"[{{"digest":{{"sha256":"{A_TXT_SHA256}"}}}}]"#);
         let t = "https://in-toto.io/Statement/v1";
         let no_predicate = format!(r#"{{"_type":"{t}","subject":{subject},"predicateType":"x"}}"#);
-        assert_eq!(
-            parse(&no_predicate).unwrap().predicate,
-            serde_json::json!({})
+        assert_eq!(parse(&no_predicate).unwrap().predicate_json(), "{}");
+        let null_predicate = format!(
+            r#"{{"_type":"{t}","subject":{subject},"predicateType":"x","predicate":null}}"#
         );
+        assert_eq!(parse(&null_predicate).unwrap().predicate_json(), "{}");
+        let object_predicate = format!(
+            r#"{{"_type":"{t}","subject":{subject},"predicateType":"x","predicate": {{"a": [1]}}}}"#
+        );
+        let with_object = parse(&object_predicate).unwrap();
+        assert_eq!(with_object.predicate_json(), r#"{"a": [1]}"#);
+        assert_eq!(
+            with_object.predicate().unwrap()["a"],
+            serde_json::json!([1])
+        );
+        assert!(with_object.predicate_as::<Vec<u8>>().is_err());
         let array_predicate =
             format!(r#"{{"_type":"{t}","subject":{subject},"predicateType":"x","predicate":[]}}"#);
         assert!(matches!(
@@ -565,14 +654,16 @@ mod tests {
             "[a-z:/.]{1,20}",
             proptest::collection::btree_map("[a-z]{1,5}", any::<i32>(), 0..3),
         )
-            .prop_map(
-                |(statement_type, subjects, predicate_type, pred)| Statement {
+            .prop_map(|(statement_type, subjects, predicate_type, pred)| {
+                let predicate = serde_json::to_value(pred).unwrap();
+                Statement::new(
                     statement_type,
                     subjects,
                     predicate_type,
-                    predicate: serde_json::to_value(pred).unwrap(),
-                },
-            )
+                    predicate.as_object().unwrap().clone(),
+                )
+                .unwrap()
+            })
     }
 
     proptest! {

@@ -301,9 +301,9 @@ fn precert_tbs_der(raw_tbs: &[u8]) -> Result<Vec<u8>, SctError> {
         while !ext_reader.is_finished() {
             let extension = ext_reader.tlv_bytes().map_err(bad)?;
             let id = AnyRef::from_der(extension)
-                .and_then(|ext| SliceReader::new(ext.value())?.decode::<ObjectIdentifier>())
+                .and_then(|ext| SliceReader::new(ext.value())?.tlv_bytes())
                 .map_err(bad)?;
-            if id != OID_SCT_LIST {
+            if !is_oid(id, &OID_SCT_LIST) {
                 kept.extend_from_slice(extension);
             }
         }
@@ -318,6 +318,17 @@ fn precert_tbs_der(raw_tbs: &[u8]) -> Result<Vec<u8>, SctError> {
         return Err(SctError::TbsEncoding(None));
     }
     Ok(der)
+}
+
+/// Whether `tlv` is the DER encoding of `oid`. Comparing bytes instead of decoding every
+/// extension's OID is sound because DER gives each OID exactly one encoding, and it keeps
+/// OID validation (already done by `Certificate::from_der`) off the hot path.
+fn is_oid(tlv: &[u8], oid: &ObjectIdentifier) -> bool {
+    let content = oid.as_bytes();
+    match tlv {
+        [0x06, len, rest @ ..] => usize::from(*len) == content.len() && rest == content,
+        _ => false,
+    }
 }
 
 const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {

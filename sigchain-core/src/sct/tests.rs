@@ -558,3 +558,21 @@ fn signed_data_refuses_what_its_length_fields_cannot_hold() {
     long_extensions.extensions.pop();
     assert!(precert_signed_data(&long_extensions, &[0; 32], b"\x30\x00").is_ok());
 }
+
+#[test]
+fn oid_bytes_comparison_matches_only_the_exact_encoding() {
+    let sct_oid = OID_SCT_LIST.to_der().unwrap();
+    assert!(is_oid(&sct_oid, &OID_SCT_LIST));
+    let other = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3")
+        .to_der()
+        .unwrap();
+    assert!(!is_oid(&other, &OID_SCT_LIST));
+    let mut wrong_tag = sct_oid.clone();
+    wrong_tag[0] = 0x04;
+    assert!(!is_oid(&wrong_tag, &OID_SCT_LIST));
+    let mut wrong_len = sct_oid.clone();
+    wrong_len[1] += 1;
+    assert!(!is_oid(&wrong_len, &OID_SCT_LIST));
+    assert!(!is_oid(&sct_oid[..sct_oid.len() - 1], &OID_SCT_LIST));
+    assert!(!is_oid(&[], &OID_SCT_LIST));
+}

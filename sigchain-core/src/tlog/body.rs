@@ -178,32 +178,61 @@ pub fn check_body_matches(
             max: limits.max_bundle_bytes,
         });
     }
-    let header: wire::Header = serde_json::from_slice(canonicalized_body)?;
-    if header.kind != kind || header.api_version != version {
-        return Err(BodyError::KindMismatch {
-            declared: format!("{kind}/{version}"),
-            body: format!("{}/{}", header.kind, header.api_version),
-        });
-    }
     let check = Check {
         kind: format!("{kind}/{version}"),
         content,
         signer,
         limits,
     };
+    let body = canonicalized_body;
     match (kind, version) {
-        ("hashedrekord", "0.0.1") => check.hashedrekord_v001(parse(canonicalized_body)?),
-        ("hashedrekord", "0.0.2") => check.hashedrekord_v002(parse(canonicalized_body)?),
-        ("dsse", "0.0.1") => check.dsse_v001(parse(canonicalized_body)?),
-        ("dsse", "0.0.2") => check.dsse_v002(parse(canonicalized_body)?),
-        ("intoto", "0.0.2") => check.intoto_v002(parse(canonicalized_body)?),
-        _ => Err(BodyError::UnsupportedKind(format!("{kind}/{version}"))),
+        ("hashedrekord", "0.0.1") => check.hashedrekord_v001(parse(body, kind, version)?),
+        ("hashedrekord", "0.0.2") => check.hashedrekord_v002(parse(body, kind, version)?),
+        ("dsse", "0.0.1") => check.dsse_v001(parse(body, kind, version)?),
+        ("dsse", "0.0.2") => check.dsse_v002(parse(body, kind, version)?),
+        ("intoto", "0.0.2") => check.intoto_v002(parse(body, kind, version)?),
+        _ => {
+            let header: wire::Header = serde_json::from_slice(body)?;
+            same_kind(&header.kind, &header.api_version, kind, version)?;
+            Err(BodyError::UnsupportedKind(format!("{kind}/{version}")))
+        }
     }
 }
 
-fn parse<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, BodyError> {
-    let entry: wire::Entry<T> = serde_json::from_slice(body)?;
-    Ok(entry.spec)
+/// Parse the body as the declared kind in one pass. Only when that fails is the body read
+/// again for its own kind, so that an entry of another kind is reported as such rather
+/// than as a JSON error.
+fn parse<'de, T: Deserialize<'de>>(
+    body: &'de [u8],
+    kind: &str,
+    version: &str,
+) -> Result<T, BodyError> {
+    match serde_json::from_slice::<wire::Entry<'de, T>>(body) {
+        Ok(entry) => {
+            same_kind(&entry.kind, &entry.api_version, kind, version)?;
+            Ok(entry.spec)
+        }
+        Err(error) => {
+            let header: wire::Header = serde_json::from_slice(body)?;
+            same_kind(&header.kind, &header.api_version, kind, version)?;
+            Err(error.into())
+        }
+    }
+}
+
+fn same_kind(
+    body_kind: &str,
+    body_version: &str,
+    kind: &str,
+    version: &str,
+) -> Result<(), BodyError> {
+    if body_kind != kind || body_version != version {
+        return Err(BodyError::KindMismatch {
+            declared: format!("{kind}/{version}"),
+            body: format!("{body_kind}/{body_version}"),
+        });
+    }
+    Ok(())
 }
 
 /// The DSSE parts of [`SignedContent::Dsse`].
@@ -493,31 +522,43 @@ fn same_signatures(recorded: &[Vec<u8>], bundle: &[&[u8]]) -> Result<(), BodyErr
 
 /// A Rekor v1 verifier field: PEM text of a certificate or public key.
 fn check_pem_signer(pem: &[u8], signer: &SignerMaterial) -> Result<(), BodyError> {
-    let (label, der) = decode_pem(pem).ok_or(BodyError::BadEncoding("verifier PEM"))?;
-    match signer {
-        SignerMaterial::Certificate(cert) if label == "CERTIFICATE" && der == *cert => Ok(()),
-        SignerMaterial::Certificate(_) => Err(BodyError::VerifierMismatch("certificate")),
-        SignerMaterial::PublicKey(key) if label == "PUBLIC KEY" && der == *key => Ok(()),
-        SignerMaterial::PublicKey(_) => Err(BodyError::VerifierMismatch("public key")),
+    let (label, body) = split_pem(pem).ok_or(BodyError::BadEncoding("verifier PEM"))?;
+    let (wanted_label, der, what) = match signer {
+        SignerMaterial::Certificate(der) => ("CERTIFICATE", der, "certificate"),
+        SignerMaterial::PublicKey(der) => ("PUBLIC KEY", der, "public key"),
+    };
+    if label != wanted_label || !is_base64_of(body, der) {
+        return Err(BodyError::VerifierMismatch(what));
     }
+    Ok(())
 }
 
-/// Decode exactly one PEM block. Rekor stores what clients sent, and Go's encoder does not
-/// always wrap lines at 64 columns (intoto entries hold one long line), so this accepts any
-/// whitespace inside the base64, unlike strict RFC 7468 parsing; the DER is what is compared.
-fn decode_pem(pem: &[u8]) -> Option<(&str, Vec<u8>)> {
+/// Split exactly one PEM block into its label and base64 text. Rekor stores what clients
+/// sent, and Go's encoder does not always wrap lines at 64 columns (intoto entries hold one
+/// long line), so the base64 may hold any whitespace, unlike strict RFC 7468 parsing.
+fn split_pem(pem: &[u8]) -> Option<(&str, &str)> {
     let text = std::str::from_utf8(pem).ok()?.trim();
     let (label, rest) = text.strip_prefix("-----BEGIN ")?.split_once("-----")?;
-    let end = format!("-----END {label}-----");
-    let encoded: Vec<u8> = rest
-        .strip_suffix(end.as_str())?
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
-    Some((label, der))
+    let body = rest
+        .strip_suffix("-----")?
+        .strip_suffix(label)?
+        .strip_suffix("-----END ")?;
+    Some((label, body))
+}
+
+/// Whether `text`, whitespace aside, is the base64 of `der`. Strict standard base64 gives
+/// each byte string exactly one text, so encoding the expected bytes and comparing texts
+/// decides the same as decoding would, without decoding the larger side.
+fn is_base64_of(text: &str, der: &[u8]) -> bool {
+    let expected = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut rest = expected.as_bytes();
+    for piece in text.split_ascii_whitespace() {
+        match rest.strip_prefix(piece.as_bytes()) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// A Rekor v2 verifier: DER of a certificate or key, and key details that fit the key.

@@ -514,12 +514,20 @@ fn limits_are_enforced() {
 }
 
 #[test]
-fn pem_decoding_is_lenient_about_wrapping_only() {
-    let (label, der) = decode_pem(b"-----BEGIN X-----\nAAEC\nAw==\n-----END X-----\n").unwrap();
-    assert_eq!((label, der), ("X", vec![0, 1, 2, 3]));
-    assert!(decode_pem(b"-----BEGIN X-----\nAAEC\n-----END Y-----").is_none());
-    assert!(decode_pem(b"-----BEGIN X-----\nAA!C\n-----END X-----").is_none());
-    assert!(decode_pem(b"-----BEGIN X-----\nAAEC\n-----END X-----\ntrailing").is_none());
+fn pem_comparison_is_lenient_about_wrapping_only() {
+    let (label, body) = split_pem(b"-----BEGIN X-----\nAAEC\nAw==\n-----END X-----\n").unwrap();
+    assert_eq!(label, "X");
+    assert!(is_base64_of(body, &[0, 1, 2, 3]));
+    assert!(is_base64_of(" AA EC\r\nA w= = ", &[0, 1, 2, 3]));
+    assert!(!is_base64_of(body, &[0, 1, 2]));
+    assert!(!is_base64_of(body, &[0, 1, 2, 3, 4]));
+    assert!(!is_base64_of("AAECAw", &[0, 1, 2, 3]));
+    assert!(!is_base64_of("AAECAw==AA==", &[0, 1, 2, 3]));
+    assert!(!is_base64_of("AAECAx==", &[0, 1, 2, 3]));
+    assert!(split_pem(b"-----BEGIN X-----\nAAEC\n-----END Y-----").is_none());
+    assert!(split_pem(b"-----BEGIN X-----\nAAEC\n-----END X-----\ntrailing").is_none());
+    assert!(split_pem(b"-----BEGIN X-----AAEC").is_none());
+    assert!(split_pem(b"\xff").is_none());
 }
 
 proptest! {

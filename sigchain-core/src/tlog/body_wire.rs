@@ -3,21 +3,24 @@
 
 use crate::encoding::Base64Bytes;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Header {
-    pub kind: String,
-    pub api_version: String,
+pub(super) struct Header<'a> {
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub api_version: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(super) struct Entry<T> {
-    #[allow(dead_code)]
-    pub kind: String,
-    #[allow(dead_code)]
-    pub api_version: String,
+pub(super) struct Entry<'a, T> {
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub api_version: Cow<'a, str>,
     pub spec: T,
 }
 

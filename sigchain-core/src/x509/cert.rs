@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader};
+use der::{Decode, Reader, SliceReader};
 use x509_cert::ext::pkix::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName, SubjectKeyIdentifier,
 };
@@ -27,10 +27,8 @@ pub struct Certificate(Arc<Inner>);
 struct Inner {
     cert: x509_cert::Certificate,
     der: Vec<u8>,
-    tbs_der: Vec<u8>,
-    subject_der: Vec<u8>,
-    issuer_der: Vec<u8>,
-    spki_der: Vec<u8>,
+    /// Where the TBSCertificate and three of its fields lie in `der`.
+    parts: RawParts,
     public_key: Result<PublicKey, crate::crypto::CryptoError>,
     not_before: Timestamp,
     not_after: Timestamp,
@@ -64,31 +62,23 @@ impl Certificate {
     /// Parse one DER certificate; trailing bytes are an error.
     pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
         let cert = x509_cert::Certificate::from_der(der).map_err(CertError::Der)?;
-        // The signature covers the TBS bytes as sent; re-encoding a decoded form could differ
-        // from them for a legal-but-unusual encoding, so the original bytes are kept.
-        let tbs_der = raw_tbs(der).map_err(CertError::Der)?;
+        // The signature covers the TBS bytes as sent, and names are compared as sent (as
+        // RFC 5280 7.1 allows for DER); re-encoding a decoded form could differ from them for
+        // a legal-but-unusual encoding, so the original bytes are used.
+        let parts = RawParts::find(der).map_err(CertError::Der)?;
         let tbs = &cert.tbs_certificate;
         if tbs.signature != cert.signature_algorithm {
             // RFC 5280 4.1.1.2: the inner and outer algorithm fields MUST match.
             return Err(CertError::SignatureAlgorithmMismatch);
         }
-        let subject_der = tbs.subject.to_der().map_err(CertError::Der)?;
-        let issuer_der = tbs.issuer.to_der().map_err(CertError::Der)?;
-        let spki_der = tbs
-            .subject_public_key_info
-            .to_der()
-            .map_err(CertError::Der)?;
         let not_before = to_timestamp(tbs.validity.not_before);
         let not_after = to_timestamp(tbs.validity.not_after);
 
         let mut inner = Inner {
+            public_key: PublicKey::from_spki_der(parts.spki.of(der)),
             cert,
             der: der.to_vec(),
-            tbs_der,
-            subject_der,
-            issuer_der,
-            public_key: PublicKey::from_spki_der(&spki_der),
-            spki_der,
+            parts,
             not_before,
             not_after,
             basic_constraints: None,
@@ -169,7 +159,7 @@ impl Certificate {
 
     /// The DER TBSCertificate exactly as it appeared in [`Certificate::der`].
     pub fn tbs_der(&self) -> &[u8] {
-        &self.0.tbs_der
+        self.0.parts.tbs.of(&self.0.der)
     }
 
     /// The certificate's public key, or why it cannot be used (e.g. an RSA key).
@@ -182,7 +172,7 @@ impl Certificate {
 
     /// The DER SubjectPublicKeyInfo (what SCT verification hashes as the issuer key).
     pub fn spki_der(&self) -> &[u8] {
-        &self.0.spki_der
+        self.0.parts.spki.of(&self.0.der)
     }
 
     /// Start of the validity period (inclusive).
@@ -202,12 +192,12 @@ impl Certificate {
 
     /// DER of the subject name.
     pub fn subject_der(&self) -> &[u8] {
-        &self.0.subject_der
+        self.0.parts.subject.of(&self.0.der)
     }
 
     /// DER of the issuer name.
     pub fn issuer_der(&self) -> &[u8] {
-        &self.0.issuer_der
+        self.0.parts.issuer.of(&self.0.der)
     }
 
     /// The subject name as RFC 4514 text (for messages).
@@ -227,7 +217,7 @@ impl Certificate {
 
     /// Subject and issuer names are equal (a root, or a self-issued key rollover).
     pub fn is_self_issued(&self) -> bool {
-        self.0.subject_der == self.0.issuer_der
+        self.subject_der() == self.issuer_der()
     }
 
     /// The basicConstraints extension, if present.
@@ -291,7 +281,7 @@ impl Certificate {
     /// Check that `issuer` issued this certificate: this certificate's issuer name equals the
     /// issuer's subject name, and the issuer's key verifies this certificate's signature.
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<(), CertError> {
-        if self.0.issuer_der != issuer.0.subject_der {
+        if self.issuer_der() != issuer.subject_der() {
             return Err(CertError::IssuerNameMismatch {
                 expected: self.issuer_string(),
                 found: issuer.subject_string(),
@@ -310,7 +300,7 @@ impl Certificate {
             .as_bytes()
             .ok_or(CertError::SignatureBitString)?;
         let hash = signature_hash(alg.oid, alg.parameters.is_some(), key.kind())?;
-        key.verify(&self.0.tbs_der, signature, hash)
+        key.verify(self.tbs_der(), signature, hash)
             .map_err(CertError::BadSignature)
     }
 }
@@ -359,22 +349,83 @@ fn to_timestamp(t: x509_cert::time::Time) -> Timestamp {
     Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
-/// The first element of the outer Certificate SEQUENCE, as raw bytes.
-fn raw_tbs(der: &[u8]) -> der::Result<Vec<u8>> {
-    let mut reader = SliceReader::new(der)?;
-    let tbs = reader.sequence(|seq| {
-        let tbs = seq.tlv_bytes()?;
-        seq.tlv_bytes()?;
-        seq.tlv_bytes()?;
-        Ok(tbs.to_vec())
-    })?;
-    reader.finish(tbs)
+/// A field's place in the certificate DER.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    len: usize,
+}
+
+impl Span {
+    /// `part` must be a subslice of `whole`, as every slice a [`SliceReader`] over `whole`
+    /// returns is; the span is found from the two addresses.
+    fn within(whole: &[u8], part: &[u8]) -> Span {
+        Span {
+            start: (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize),
+            len: part.len(),
+        }
+    }
+
+    fn of<'a>(&self, der: &'a [u8]) -> &'a [u8] {
+        der.get(self.start..self.start + self.len)
+            .unwrap_or_default()
+    }
+}
+
+/// The TBSCertificate, issuer, subject and SubjectPublicKeyInfo exactly as encoded.
+#[derive(Debug, Clone, Copy)]
+struct RawParts {
+    tbs: Span,
+    issuer: Span,
+    subject: Span,
+    spki: Span,
+}
+
+impl RawParts {
+    /// Walk the TLVs of an already decoded certificate (so the shape is known to be right).
+    fn find(der: &[u8]) -> der::Result<RawParts> {
+        let mut reader = SliceReader::new(der)?;
+        let tbs = reader.sequence(|seq| {
+            let tbs = seq.tlv_bytes()?;
+            seq.tlv_bytes()?;
+            seq.tlv_bytes()?;
+            Ok(tbs)
+        })?;
+        reader.finish(())?;
+        let mut reader = SliceReader::new(tbs)?;
+        let (issuer, subject, spki) = reader.sequence(|fields| {
+            // version [0] EXPLICIT (optional), serialNumber, signature, issuer, validity,
+            // subject, subjectPublicKeyInfo, then optional fields this walk need not read.
+            let mut next = fields.tlv_bytes()?;
+            if next.first() == Some(&0xa0) {
+                next = fields.tlv_bytes()?;
+            }
+            let _serial = next;
+            let _signature = fields.tlv_bytes()?;
+            let issuer = fields.tlv_bytes()?;
+            let _validity = fields.tlv_bytes()?;
+            let subject = fields.tlv_bytes()?;
+            let spki = fields.tlv_bytes()?;
+            while !fields.is_finished() {
+                fields.tlv_bytes()?;
+            }
+            Ok((issuer, subject, spki))
+        })?;
+        reader.finish(())?;
+        Ok(RawParts {
+            tbs: Span::within(der, tbs),
+            issuer: Span::within(der, issuer),
+            subject: Span::within(der, subject),
+            spki: Span::within(der, spki),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::x509::testdata::{bundle_certs, leaf, production, staging, synthetic};
+    use der::Encode;
     use proptest::prelude::*;
 
     fn prod_ca_certs() -> Vec<Certificate> {
@@ -405,6 +456,32 @@ mod tests {
         assert_eq!(leaf.not_after().0 - leaf.not_before().0, 600);
         assert_eq!(leaf.public_key().unwrap().spki_der(), leaf.spki_der());
         assert_eq!(&leaf.der()[4..4 + leaf.tbs_der().len()], leaf.tbs_der());
+    }
+
+    #[test]
+    fn raw_parts_are_the_encoded_fields() {
+        let leaf = leaf("happy-path-v0.3");
+        let mut certs = prod_ca_certs();
+        certs.push(leaf.clone());
+        // A v1 certificate has no version field: the walk must not skip the serial number.
+        let v1 = edited(&leaf, |c| {
+            c.tbs_certificate.version = x509_cert::Version::V1
+        });
+        let v1 = Certificate::from_der(&v1).unwrap();
+        // After the TBS header, [0] version in v3 and the serial number's INTEGER in v1.
+        assert_eq!(leaf.tbs_der().get(4), Some(&0xa0));
+        assert_eq!(v1.tbs_der().get(4), Some(&0x02));
+        certs.push(v1);
+        for cert in certs {
+            let tbs = &cert.x509().tbs_certificate;
+            assert_eq!(cert.tbs_der(), tbs.to_der().unwrap());
+            assert_eq!(cert.issuer_der(), tbs.issuer.to_der().unwrap());
+            assert_eq!(cert.subject_der(), tbs.subject.to_der().unwrap());
+            assert_eq!(
+                cert.spki_der(),
+                tbs.subject_public_key_info.to_der().unwrap()
+            );
+        }
     }
 
     #[test]

@@ -318,6 +318,19 @@ fn chain_length_limited() {
         anchors.verify_leaf(&leaf, &rest, &[t]).unwrap_err(),
         ChainError::ChainTooLong { len: 3, max: 2 }
     );
+    // Exactly at the limit is allowed, for the path built and for the bundle's chain alike.
+    let limits = Limits {
+        max_chain_len: 3,
+        ..Limits::DEFAULT
+    };
+    let anchors = TrustAnchors::with_limits(&production().certificate_authorities, limits);
+    anchors.verify_leaf(&leaf, &[], &[t]).unwrap();
+    anchors.verify_leaf(&leaf, &rest, &[t]).unwrap();
+    let three = vec![leaf.clone(); 3];
+    assert_eq!(
+        anchors.verify_leaf(&leaf, &three, &[t]).unwrap_err(),
+        ChainError::ChainTooLong { len: 4, max: 3 }
+    );
     let limits = Limits {
         max_chain_len: 1,
         ..Limits::DEFAULT
