@@ -22,7 +22,7 @@ pub(super) fn decode(doc: wire::Bundle) -> Result<(&'static str, BundleParts), B
         }
         MediaTypeMatch::NotABundle => {
             return Err(BundleError::NotABundle {
-                media_type: doc.media_type,
+                media_type: doc.media_type.into_owned(),
             })
         }
     };
@@ -96,10 +96,10 @@ fn decode_content(
             };
             Ok(Content::Dsse(DsseEnvelope {
                 payload: bytes("dsseEnvelope.payload", &env.payload)?,
-                payload_type: env.payload_type,
+                payload_type: env.payload_type.into_owned(),
                 signature: DsseSignature {
                     sig: bytes("dsseEnvelope.signatures[].sig", &only.sig)?,
-                    keyid: only.keyid,
+                    keyid: only.keyid.into_owned(),
                 },
             }))
         }
@@ -115,7 +115,9 @@ fn decode_material(
     const CHAIN: &str = "verificationMaterial.x509CertificateChain";
     const CERT: &str = "verificationMaterial.certificate";
     match (public_key, chain, certificate) {
-        (Some(key), None, None) => Ok(VerificationMaterial::PublicKey { hint: key.hint }),
+        (Some(key), None, None) => Ok(VerificationMaterial::PublicKey {
+            hint: key.hint.into_owned(),
+        }),
         (None, Some(chain), None) => Ok(VerificationMaterial::CertificateChain(
             chain
                 .certificates
@@ -173,8 +175,8 @@ fn decode_entry(entry: wire::TlogEntry) -> Result<TlogEntry, BundleError> {
             &log_id.key_id,
         )?),
         kind_version: KindVersion {
-            kind: kind_version.kind,
-            version: kind_version.version,
+            kind: kind_version.kind.into_owned(),
+            version: kind_version.version.into_owned(),
         },
         // Zero is "unset" in protobuf JSON, and no log integrates at the epoch.
         integrated_time: (integrated_time > 0).then_some(Timestamp(integrated_time)),
@@ -223,7 +225,7 @@ fn decode_proof(proof: wire::InclusionProof) -> Result<InclusionProof, BundleErr
             })
             .collect::<Result<_, _>>()?,
         checkpoint: proof.checkpoint.map(|c| Checkpoint {
-            envelope: c.envelope,
+            envelope: c.envelope.into_owned(),
         }),
     })
 }
@@ -251,7 +253,12 @@ fn non_negative_i64(field: &'static str, value: Option<Scalar>) -> Result<i64, B
         Some(Scalar::Number(n)) => n,
         Some(Scalar::Text(text)) => match text.parse::<i64>() {
             Ok(n) => n,
-            Err(_) => return Err(BundleError::InvalidInteger { field, text }),
+            Err(_) => {
+                return Err(BundleError::InvalidInteger {
+                    field,
+                    text: text.into_owned(),
+                })
+            }
         },
     };
     if n < 0 {
@@ -278,7 +285,7 @@ fn digest_algorithm(value: Option<Scalar>) -> Result<DigestAlgorithm, BundleErro
     };
     found.ok_or_else(|| BundleError::UnknownHashAlgorithm {
         value: match value {
-            Some(Scalar::Text(name)) => name,
+            Some(Scalar::Text(name)) => name.into_owned(),
             Some(Scalar::Number(n)) => n.to_string(),
             None => "HASH_ALGORITHM_UNSPECIFIED".to_owned(),
         },

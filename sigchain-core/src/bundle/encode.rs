@@ -3,6 +3,8 @@
 use super::model::{Content, TlogEntry, VerificationMaterial};
 use super::wire::{self, Scalar};
 use super::Bundle;
+use std::borrow::Cow;
+
 use crate::encoding::base64_encode;
 
 pub(super) fn encode(bundle: &Bundle) -> String {
@@ -11,29 +13,31 @@ pub(super) fn encode(bundle: &Bundle) -> String {
             Some(wire::MessageSignature {
                 message_digest: Some(wire::HashOutput {
                     algorithm: Some(Scalar::Text(
-                        ms.message_digest.algorithm.proto_name().to_owned(),
+                        ms.message_digest.algorithm.proto_name().into(),
                     )),
-                    digest: base64_encode(&ms.message_digest.digest),
+                    digest: b64(&ms.message_digest.digest),
                 }),
-                signature: base64_encode(&ms.signature),
+                signature: b64(&ms.signature),
             }),
             None,
         ),
         Content::Dsse(env) => (
             None,
             Some(wire::Envelope {
-                payload: base64_encode(&env.payload),
-                payload_type: env.payload_type.clone(),
+                payload: b64(&env.payload),
+                payload_type: env.payload_type.as_str().into(),
                 signatures: vec![wire::Signature {
-                    sig: base64_encode(&env.signature.sig),
-                    keyid: env.signature.keyid.clone(),
+                    sig: b64(&env.signature.sig),
+                    keyid: env.signature.keyid.as_str().into(),
                 }],
             }),
         ),
     };
     let (public_key, x509_certificate_chain, certificate) = match bundle.verification_material() {
         VerificationMaterial::PublicKey { hint } => (
-            Some(wire::PublicKeyIdentifier { hint: hint.clone() }),
+            Some(wire::PublicKeyIdentifier {
+                hint: hint.as_str().into(),
+            }),
             None,
             None,
         ),
@@ -48,7 +52,7 @@ pub(super) fn encode(bundle: &Bundle) -> String {
     };
     let timestamps = bundle.timestamps();
     let doc = wire::Bundle {
-        media_type: bundle.media_type().to_owned(),
+        media_type: bundle.media_type().into(),
         verification_material: Some(wire::VerificationMaterial {
             public_key,
             x509_certificate_chain,
@@ -59,7 +63,7 @@ pub(super) fn encode(bundle: &Bundle) -> String {
                     rfc3161_timestamps: timestamps
                         .iter()
                         .map(|ts| wire::SignedTimestamp {
-                            signed_timestamp: base64_encode(ts),
+                            signed_timestamp: b64(ts),
                         })
                         .collect(),
                 }
@@ -73,51 +77,55 @@ pub(super) fn encode(bundle: &Bundle) -> String {
     serde_json::to_string(&doc).unwrap_or_else(|_| String::from("{}"))
 }
 
-fn certificate(der: &[u8]) -> wire::Certificate {
+fn certificate(der: &[u8]) -> wire::Certificate<'static> {
     wire::Certificate {
-        raw_bytes: base64_encode(der),
+        raw_bytes: b64(der),
     }
 }
 
 /// protobuf JSON omits a zero int64.
-fn int64(value: i64) -> Option<Scalar> {
+fn int64(value: i64) -> Option<Scalar<'static>> {
     (value != 0).then_some(Scalar::Number(value))
 }
 
 /// Indices are at most `i64::MAX` (checked when the bundle was built).
-fn index(value: u64) -> Option<Scalar> {
+fn index(value: u64) -> Option<Scalar<'static>> {
     int64(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-fn entry(entry: &TlogEntry) -> wire::TlogEntry {
+fn entry(entry: &TlogEntry) -> wire::TlogEntry<'_> {
     wire::TlogEntry {
         log_index: index(entry.log_index),
         log_id: Some(wire::LogId {
-            key_id: base64_encode(&entry.log_id.0),
+            key_id: b64(&entry.log_id.0),
         }),
         kind_version: Some(wire::KindVersion {
-            kind: entry.kind_version.kind.clone(),
-            version: entry.kind_version.version.clone(),
+            kind: entry.kind_version.kind.as_str().into(),
+            version: entry.kind_version.version.as_str().into(),
         }),
         integrated_time: entry.integrated_time.and_then(|t| int64(t.as_secs())),
         inclusion_promise: entry
             .inclusion_promise
             .as_ref()
             .map(|p| wire::InclusionPromise {
-                signed_entry_timestamp: base64_encode(&p.signed_entry_timestamp),
+                signed_entry_timestamp: b64(&p.signed_entry_timestamp),
             }),
         inclusion_proof: entry
             .inclusion_proof
             .as_ref()
             .map(|proof| wire::InclusionProof {
                 log_index: index(proof.log_index),
-                root_hash: base64_encode(&proof.root_hash),
+                root_hash: b64(&proof.root_hash),
                 tree_size: index(proof.tree_size),
-                hashes: proof.hashes.iter().map(|h| base64_encode(h)).collect(),
+                hashes: proof.hashes.iter().map(|h| b64(h)).collect(),
                 checkpoint: proof.checkpoint.as_ref().map(|c| wire::Checkpoint {
-                    envelope: c.envelope.clone(),
+                    envelope: c.envelope.as_str().into(),
                 }),
             }),
-        canonicalized_body: base64_encode(&entry.canonicalized_body),
+        canonicalized_body: b64(&entry.canonicalized_body),
     }
+}
+
+fn b64(bytes: &[u8]) -> Cow<'static, str> {
+    Cow::Owned(base64_encode(bytes))
 }

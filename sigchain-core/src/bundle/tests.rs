@@ -596,3 +596,29 @@ fn from_parts_applies_the_same_rules() {
         Err(BundleError::MaterialNotAllowed { .. })
     ));
 }
+
+#[test]
+fn escaped_json_strings_read_the_same() {
+    // Borrowed text is the fast path; JSON escapes (legal anywhere, e.g. `\/` from PHP or
+    // `\u0030` from some encoders) must give the same bundle.
+    let plain = read("bundle-verify/happy-path-v0.3/bundle.sigstore.json");
+    let text = String::from_utf8(plain.clone()).unwrap();
+    assert!(text.contains('/'));
+    let escaped = text
+        .replace('/', "\\/")
+        .replace("\"logIndex\": \"", "\"logIndex\": \"\\u0030")
+        .replace("\"logIndex\":\"", "\"logIndex\":\"\\u0030");
+    assert!(escaped.contains("\\u0030"));
+    let limits = Limits::DEFAULT;
+    let a = Bundle::from_json(&plain, &limits).unwrap();
+    let b = Bundle::from_json(escaped.as_bytes(), &limits).unwrap();
+    assert_eq!(a.content(), b.content());
+    assert_eq!(a.verification_material(), b.verification_material());
+    let (ea, eb) = (&a.tlog_entries()[0], &b.tlog_entries()[0]);
+    assert_eq!(ea.canonicalized_body, eb.canonicalized_body);
+    assert_eq!(ea.inclusion_proof, eb.inclusion_proof);
+    assert_eq!(
+        ea.log_index, eb.log_index,
+        "a leading escaped zero changes nothing"
+    );
+}

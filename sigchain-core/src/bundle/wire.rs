@@ -11,18 +11,19 @@
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 
 /// A protobuf JSON scalar that may be written as a string or a number: int64 fields (string
 /// by the spec, numbers accepted) and enums (name by the spec, number accepted).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Scalar {
+pub(crate) enum Scalar<'a> {
     /// Written as a JSON string.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Written as a JSON integer.
     Number(i64),
 }
 
-impl Serialize for Scalar {
+impl Serialize for Scalar<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Scalar::Text(t) => s.serialize_str(t),
@@ -32,226 +33,261 @@ impl Serialize for Scalar {
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-        impl Visitor<'_> for ScalarVisitor {
-            type Value = Scalar;
+        struct ScalarVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
+            type Value = Scalar<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a string or an integer")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Text(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Text(Cow::Borrowed(v)))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'a>, E> {
                 Ok(Scalar::Number(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'a>, E> {
                 // Above i64::MAX: keep the text so decoding reports it as out of range.
                 Ok(i64::try_from(v)
                     .map(Scalar::Number)
-                    .unwrap_or_else(|_| Scalar::Text(v.to_string())))
+                    .unwrap_or_else(|_| Scalar::Text(Cow::Owned(v.to_string()))))
             }
         }
-        d.deserialize_any(ScalarVisitor)
+        d.deserialize_any(ScalarVisitor(std::marker::PhantomData))
     }
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Bundle {
-    #[serde(
-        default,
-        alias = "media_type",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub media_type: String,
+pub(crate) struct Bundle<'a> {
+    #[serde(default, alias = "media_type", skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub media_type: Cow<'a, str>,
     #[serde(
         alias = "verification_material",
         skip_serializing_if = "Option::is_none"
     )]
-    pub verification_material: Option<VerificationMaterial>,
+    #[serde(borrow)]
+    pub verification_material: Option<VerificationMaterial<'a>>,
     #[serde(alias = "message_signature", skip_serializing_if = "Option::is_none")]
-    pub message_signature: Option<MessageSignature>,
+    #[serde(borrow)]
+    pub message_signature: Option<MessageSignature<'a>>,
     #[serde(alias = "dsse_envelope", skip_serializing_if = "Option::is_none")]
-    pub dsse_envelope: Option<Envelope>,
+    #[serde(borrow)]
+    pub dsse_envelope: Option<Envelope<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct VerificationMaterial {
+pub(crate) struct VerificationMaterial<'a> {
     #[serde(alias = "public_key", skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<PublicKeyIdentifier>,
+    #[serde(borrow)]
+    pub public_key: Option<PublicKeyIdentifier<'a>>,
     #[serde(
         alias = "x509_certificate_chain",
         skip_serializing_if = "Option::is_none"
     )]
-    pub x509_certificate_chain: Option<CertificateChain>,
+    #[serde(borrow)]
+    pub x509_certificate_chain: Option<CertificateChain<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<Certificate>,
+    #[serde(borrow)]
+    pub certificate: Option<Certificate<'a>>,
     #[serde(default, alias = "tlog_entries", skip_serializing_if = "Vec::is_empty")]
-    pub tlog_entries: Vec<TlogEntry>,
+    #[serde(borrow)]
+    pub tlog_entries: Vec<TlogEntry<'a>>,
     #[serde(
         alias = "timestamp_verification_data",
         skip_serializing_if = "Option::is_none"
     )]
-    pub timestamp_verification_data: Option<TimestampVerificationData>,
+    #[serde(borrow)]
+    pub timestamp_verification_data: Option<TimestampVerificationData<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct PublicKeyIdentifier {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub hint: String,
+pub(crate) struct PublicKeyIdentifier<'a> {
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub hint: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CertificateChain {
+pub(crate) struct CertificateChain<'a> {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub certificates: Vec<Certificate>,
+    #[serde(borrow)]
+    pub certificates: Vec<Certificate<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Certificate {
-    #[serde(default, alias = "raw_bytes", skip_serializing_if = "String::is_empty")]
-    pub raw_bytes: String,
+pub(crate) struct Certificate<'a> {
+    #[serde(default, alias = "raw_bytes", skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub raw_bytes: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct TimestampVerificationData {
+pub(crate) struct TimestampVerificationData<'a> {
     #[serde(
         default,
         alias = "rfc3161_timestamps",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub rfc3161_timestamps: Vec<SignedTimestamp>,
+    #[serde(borrow)]
+    pub rfc3161_timestamps: Vec<SignedTimestamp<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct SignedTimestamp {
+pub(crate) struct SignedTimestamp<'a> {
     #[serde(
         default,
         alias = "signed_timestamp",
-        skip_serializing_if = "String::is_empty"
+        skip_serializing_if = "str::is_empty"
     )]
-    pub signed_timestamp: String,
+    #[serde(borrow)]
+    pub signed_timestamp: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct TlogEntry {
+pub(crate) struct TlogEntry<'a> {
     #[serde(alias = "log_index", skip_serializing_if = "Option::is_none")]
-    pub log_index: Option<Scalar>,
+    #[serde(borrow)]
+    pub log_index: Option<Scalar<'a>>,
     #[serde(alias = "log_id", skip_serializing_if = "Option::is_none")]
-    pub log_id: Option<LogId>,
+    #[serde(borrow)]
+    pub log_id: Option<LogId<'a>>,
     #[serde(alias = "kind_version", skip_serializing_if = "Option::is_none")]
-    pub kind_version: Option<KindVersion>,
+    #[serde(borrow)]
+    pub kind_version: Option<KindVersion<'a>>,
     #[serde(alias = "integrated_time", skip_serializing_if = "Option::is_none")]
-    pub integrated_time: Option<Scalar>,
+    #[serde(borrow)]
+    pub integrated_time: Option<Scalar<'a>>,
     #[serde(alias = "inclusion_promise", skip_serializing_if = "Option::is_none")]
-    pub inclusion_promise: Option<InclusionPromise>,
+    #[serde(borrow)]
+    pub inclusion_promise: Option<InclusionPromise<'a>>,
     #[serde(alias = "inclusion_proof", skip_serializing_if = "Option::is_none")]
-    pub inclusion_proof: Option<InclusionProof>,
+    #[serde(borrow)]
+    pub inclusion_proof: Option<InclusionProof<'a>>,
     #[serde(
         default,
         alias = "canonicalized_body",
-        skip_serializing_if = "String::is_empty"
+        skip_serializing_if = "str::is_empty"
     )]
-    pub canonicalized_body: String,
+    #[serde(borrow)]
+    pub canonicalized_body: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct LogId {
-    #[serde(default, alias = "key_id", skip_serializing_if = "String::is_empty")]
-    pub key_id: String,
+pub(crate) struct LogId<'a> {
+    #[serde(default, alias = "key_id", skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub key_id: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct KindVersion {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub version: String,
+pub(crate) struct KindVersion<'a> {
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub version: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct InclusionPromise {
+pub(crate) struct InclusionPromise<'a> {
     #[serde(
         default,
         alias = "signed_entry_timestamp",
-        skip_serializing_if = "String::is_empty"
+        skip_serializing_if = "str::is_empty"
     )]
-    pub signed_entry_timestamp: String,
+    #[serde(borrow)]
+    pub signed_entry_timestamp: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct InclusionProof {
+pub(crate) struct InclusionProof<'a> {
     #[serde(alias = "log_index", skip_serializing_if = "Option::is_none")]
-    pub log_index: Option<Scalar>,
-    #[serde(default, alias = "root_hash", skip_serializing_if = "String::is_empty")]
-    pub root_hash: String,
+    #[serde(borrow)]
+    pub log_index: Option<Scalar<'a>>,
+    #[serde(default, alias = "root_hash", skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub root_hash: Cow<'a, str>,
     #[serde(alias = "tree_size", skip_serializing_if = "Option::is_none")]
-    pub tree_size: Option<Scalar>,
+    #[serde(borrow)]
+    pub tree_size: Option<Scalar<'a>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hashes: Vec<String>,
+    #[serde(borrow)]
+    pub hashes: Vec<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub checkpoint: Option<Checkpoint>,
+    #[serde(borrow)]
+    pub checkpoint: Option<Checkpoint<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Checkpoint {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub envelope: String,
+pub(crate) struct Checkpoint<'a> {
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub envelope: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct MessageSignature {
+pub(crate) struct MessageSignature<'a> {
     #[serde(alias = "message_digest", skip_serializing_if = "Option::is_none")]
-    pub message_digest: Option<HashOutput>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub signature: String,
+    #[serde(borrow)]
+    pub message_digest: Option<HashOutput<'a>>,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub signature: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct HashOutput {
+pub(crate) struct HashOutput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub algorithm: Option<Scalar>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub digest: String,
+    #[serde(borrow)]
+    pub algorithm: Option<Scalar<'a>>,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub digest: Cow<'a, str>,
 }
 
 /// in-toto `Envelope`; its proto field names are already the JSON names.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Envelope {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub payload: String,
-    #[serde(
-        default,
-        rename = "payloadType",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub payload_type: String,
+pub(crate) struct Envelope<'a> {
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub payload: Cow<'a, str>,
+    #[serde(default, rename = "payloadType", skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub payload_type: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub signatures: Vec<Signature>,
+    #[serde(borrow)]
+    pub signatures: Vec<Signature<'a>>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Signature {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub sig: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub keyid: String,
+pub(crate) struct Signature<'a> {
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub sig: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    #[serde(borrow)]
+    pub keyid: Cow<'a, str>,
 }
