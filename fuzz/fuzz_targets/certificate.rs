@@ -33,6 +33,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert_eq!(cert.der(), data, "a certificate keeps its DER as given");
+    // The borrowed parser is at least as strict as x509-cert's owned one, and sees the same
+    // extensions.
+    let full = cert.x509().expect("x509-cert accepts what sigchain accepts");
+    let owned = full.tbs_certificate.extensions.as_deref().unwrap_or(&[]);
+    assert_eq!(cert.extensions().len(), owned.len());
+    for (mine, theirs) in cert.extensions().zip(owned) {
+        assert_eq!(mine.extn_id, theirs.extn_id);
+        assert_eq!(mine.critical, theirs.critical);
+        assert_eq!(mine.extn_value, theirs.extn_value.as_bytes());
+    }
     exercise(&cert);
 });
 

@@ -74,6 +74,14 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
         .or_else(|| URL_ANY_PAD.decode(text).ok())
 }
 
+/// Where `part`, a subslice of `whole` (as every slice a DER reader over `whole` returns),
+/// lies in it. Found from the two addresses, which is safe code and cheaper than tracking
+/// reader positions through nested readers.
+pub(crate) fn subslice_range(whole: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
 /// Lower-case hex.
 pub fn hex_encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -133,6 +141,15 @@ mod tests {
         assert_eq!(base64_decode("+/8="), Some(vec![0xfb, 0xff]));
         assert_eq!(base64_decode("+/8"), Some(vec![0xfb, 0xff]));
         assert_eq!(base64_decode("!!"), None);
+    }
+
+    #[test]
+    fn subslice_ranges_index_the_same_bytes() {
+        let whole = b"0123456789";
+        for (start, end) in [(0, 0), (0, 10), (3, 7), (10, 10)] {
+            let part = &whole[start..end];
+            assert_eq!(subslice_range(whole, part), start..end);
+        }
     }
 
     #[test]

@@ -25,8 +25,9 @@ mod tests;
 pub use parse::{parse_sct_list, SignedCertificateTimestamp, MAX_EMBEDDED_SCTS};
 
 use der::asn1::{ObjectIdentifier, OctetStringRef};
-use der::{AnyRef, Decode, Encode, Reader, SliceReader, Tag, Tagged};
-use x509_cert::Certificate;
+use der::{Decode, Encode, Reader, SliceReader, Tag};
+
+use std::ops::Range;
 
 use crate::crypto::{sha256, CryptoError, HashAlgorithm, KeyKind};
 use crate::time::Timestamp;
@@ -242,8 +243,11 @@ pub fn verify_embedded_scts_of(
     issuer_spki_der: &[u8],
     ctlogs: &[TransparencyLog],
 ) -> Result<SctVerification, SctError> {
-    let scts = parse_sct_list(&embedded_sct_list(leaf.x509())?)?;
-    let tbs_der = precert_tbs_der(leaf.tbs_der())?;
+    let scts = parse_sct_list(embedded_sct_list(
+        leaf.extensions().map(|e| (e.extn_id, e.extn_value)),
+    )?)?;
+    // The leaf's parser already knows where the SCT extension lies.
+    let tbs_der = splice_precert_tbs(leaf.tbs_der(), leaf.extension_in_tbs(OID_SCT_LIST))?;
     let issuer_key_hash = sha256(issuer_spki_der);
 
     let mut verified = Vec::new();
@@ -257,19 +261,20 @@ pub fn verify_embedded_scts_of(
     Ok(SctVerification { verified, rejected })
 }
 
-/// The TLS-encoded SCT list from the leaf's extension.
-fn embedded_sct_list(leaf: &Certificate) -> Result<Vec<u8>, SctError> {
-    let extensions = leaf.tbs_certificate.extensions.as_deref().unwrap_or(&[]);
-    let mut found = extensions.iter().filter(|e| e.extn_id == OID_SCT_LIST);
-    let first = found.next().ok_or(SctError::NoEmbeddedScts)?;
+/// The TLS-encoded SCT list from the leaf's extension, given the leaf's extensions as
+/// (OID, `extnValue` content) pairs.
+fn embedded_sct_list<'a>(
+    extensions: impl Iterator<Item = (ObjectIdentifier, &'a [u8])>,
+) -> Result<&'a [u8], SctError> {
+    let mut found = extensions.filter(|(id, _)| *id == OID_SCT_LIST);
+    let (_, first) = found.next().ok_or(SctError::NoEmbeddedScts)?;
     let more = found.count();
     if more > 0 {
         return Err(SctError::DuplicateSctExtension { count: more + 1 });
     }
     // extnValue holds the DER of an OCTET STRING whose content is the TLS list (§3.3).
-    let inner = OctetStringRef::from_der(first.extn_value.as_bytes())
-        .map_err(SctError::MalformedSctExtension)?;
-    Ok(inner.as_bytes().to_vec())
+    let inner = OctetStringRef::from_der(first).map_err(SctError::MalformedSctExtension)?;
+    Ok(inner.as_bytes())
 }
 
 /// The DER TBSCertificate as the log saw it in the precertificate: the leaf's, less the SCT
@@ -279,56 +284,64 @@ fn embedded_sct_list(leaf: &Certificate) -> Result<Vec<u8>, SctError> {
 /// three enclosing lengths, rather than decoding and re-encoding the whole TBSCertificate: the
 /// result is the same for DER input (which `Certificate::from_der` already required), at a
 /// fraction of the cost on the verification hot path.
-fn precert_tbs_der(raw_tbs: &[u8]) -> Result<Vec<u8>, SctError> {
-    let bad = |e: der::Error| SctError::TbsEncoding(Some(e));
-    let tbs = AnyRef::from_der(raw_tbs).map_err(bad)?;
-    let mut fields = Vec::new();
-    let mut reader = SliceReader::new(tbs.value()).map_err(bad)?;
-    while !reader.is_finished() {
-        fields.push(reader.tlv_bytes().map_err(bad)?);
+///
+/// `raw_tbs` without the extension at `sct` inside the `[3] extensions` field at `field`
+/// (both ranges of `raw_tbs`); unchanged when `spans` is `None`. The field goes too when the
+/// SCT list was its only extension (`Extensions ::= SEQUENCE SIZE (1..MAX)`).
+fn splice_precert_tbs(raw_tbs: &[u8], spans: Option<SctSpans>) -> Result<Vec<u8>, SctError> {
+    let bad = || SctError::TbsEncoding(None);
+    if raw_tbs.len() > MAX_TBS_LEN {
+        return Err(bad());
     }
-    let mut out_fields: Vec<u8> = Vec::with_capacity(raw_tbs.len());
-    for field in fields {
-        let any = AnyRef::from_der(field).map_err(bad)?;
-        // `extensions [3] EXPLICIT Extensions`: context-specific, constructed, number 3.
-        if any.tag() != EXTENSIONS_TAG {
-            out_fields.extend_from_slice(field);
-            continue;
-        }
-        let extensions = AnyRef::from_der(any.value()).map_err(bad)?;
-        let mut kept: Vec<u8> = Vec::with_capacity(extensions.value().len());
-        let mut ext_reader = SliceReader::new(extensions.value()).map_err(bad)?;
-        while !ext_reader.is_finished() {
-            let extension = ext_reader.tlv_bytes().map_err(bad)?;
-            let id = AnyRef::from_der(extension)
-                .and_then(|ext| SliceReader::new(ext.value())?.tlv_bytes())
-                .map_err(bad)?;
-            if !is_oid(id, &OID_SCT_LIST) {
-                kept.extend_from_slice(extension);
-            }
-        }
-        // `Extensions ::= SEQUENCE SIZE (1..MAX)`: with none left the field is absent.
-        if !kept.is_empty() {
-            let sequence = with_header(Tag::Sequence, &kept)?;
-            out_fields.extend_from_slice(&with_header(EXTENSIONS_TAG, &sequence)?);
-        }
+    let Some((sct, field)) = spans else {
+        return Ok(raw_tbs.to_vec());
+    };
+    let tbs_header = header_len(raw_tbs)?;
+    let field_bytes = raw_tbs.get(field.clone()).ok_or_else(bad)?;
+    let field_header = header_len(field_bytes)?;
+    let list_header = header_len(field_bytes.get(field_header..).ok_or_else(bad)?)?;
+    let list = field.start + field_header + list_header..field.end;
+    if tbs_header > field.start || list.start > sct.start || sct.end > list.end {
+        return Err(bad());
     }
-    let der = with_header(Tag::Sequence, &out_fields)?;
-    if der.len() > MAX_TBS_LEN {
-        return Err(SctError::TbsEncoding(None));
+    let kept = list.len() - sct.len();
+    let list_head = if kept > 0 {
+        header(Tag::Sequence, kept)?
+    } else {
+        Vec::new()
+    };
+    let field_head = if kept > 0 {
+        header(EXTENSIONS_TAG, list_head.len() + kept)?
+    } else {
+        Vec::new()
+    };
+    let content =
+        raw_tbs.len() - tbs_header - field.len() + field_head.len() + list_head.len() + kept;
+    let mut out = header(Tag::Sequence, content)?;
+    out.reserve(content);
+    let pieces = [
+        raw_tbs.get(tbs_header..field.start),
+        Some(field_head.as_slice()),
+        Some(list_head.as_slice()),
+        raw_tbs.get(list.start..sct.start),
+        raw_tbs.get(sct.end..list.end),
+        raw_tbs.get(field.end..),
+    ];
+    for piece in pieces {
+        out.extend_from_slice(piece.ok_or_else(bad)?);
     }
-    Ok(der)
+    Ok(out)
 }
 
-/// Whether `tlv` is the DER encoding of `oid`. Comparing bytes instead of decoding every
-/// extension's OID is sound because DER gives each OID exactly one encoding, and it keeps
-/// OID validation (already done by `Certificate::from_der`) off the hot path.
-fn is_oid(tlv: &[u8], oid: &ObjectIdentifier) -> bool {
-    let content = oid.as_bytes();
-    match tlv {
-        [0x06, len, rest @ ..] => usize::from(*len) == content.len() && rest == content,
-        _ => false,
-    }
+/// Where the SCT list extension and the `[3] extensions` field around it lie in a TBS.
+type SctSpans = (Range<usize>, Range<usize>);
+
+/// The length of the DER header at the start of `tlv`.
+fn header_len(tlv: &[u8]) -> Result<usize, SctError> {
+    let bad = |e: der::Error| SctError::TbsEncoding(Some(e));
+    let mut reader = SliceReader::new(tlv).map_err(bad)?;
+    der::Header::decode(&mut reader).map_err(bad)?;
+    usize::try_from(reader.position()).map_err(bad)
 }
 
 const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
@@ -336,15 +349,13 @@ const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
     number: der::TagNumber::N3,
 };
 
-/// `value` wrapped in a DER header with `tag`.
-fn with_header(tag: Tag, value: &[u8]) -> Result<Vec<u8>, SctError> {
+/// A DER header with `tag` for `len` content bytes.
+fn header(tag: Tag, len: usize) -> Result<Vec<u8>, SctError> {
     let bad = |e: der::Error| SctError::TbsEncoding(Some(e));
-    let length = der::Length::try_from(value.len()).map_err(bad)?;
-    let mut out = der::Header::new(tag, length)
+    let length = der::Length::try_from(len).map_err(bad)?;
+    der::Header::new(tag, length)
         .and_then(|h| h.to_der())
-        .map_err(bad)?;
-    out.extend_from_slice(value);
-    Ok(out)
+        .map_err(bad)
 }
 
 /// The bytes the log signed for a precert entry (RFC 6962 §3.2, `digitally-signed struct`).

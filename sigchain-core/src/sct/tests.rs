@@ -7,7 +7,9 @@ use x509_cert::Certificate;
 use super::parse::encode_sct_list;
 use super::*;
 use crate::encoding::base64_decode;
+use crate::encoding::subslice_range;
 use crate::trust_root::TrustedRoot;
+use der::{AnyRef, Tagged};
 
 fn shared(path: &str) -> Vec<u8> {
     let full = format!("{}/../../shared/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -91,9 +93,18 @@ fn with_sct_list(leaf_der: &[u8], list: &[u8]) -> Vec<u8> {
     cert.to_der().unwrap()
 }
 
+/// The (OID, value) pairs `embedded_sct_list` reads, from an `x509-cert` certificate.
+fn extensions_of(cert: &Certificate) -> impl Iterator<Item = (ObjectIdentifier, &[u8])> {
+    cert.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .map(|e| (e.extn_id, e.extn_value.as_bytes()))
+}
+
 fn scts_of(leaf_der: &[u8]) -> Vec<SignedCertificateTimestamp> {
     let cert = Certificate::from_der(leaf_der).unwrap();
-    parse_sct_list(&embedded_sct_list(&cert).unwrap()).unwrap()
+    parse_sct_list(embedded_sct_list(extensions_of(&cert)).unwrap()).unwrap()
 }
 
 const HAPPY: &[&str] = &[
@@ -349,7 +360,7 @@ fn missing_and_duplicate_extension_are_rejected() {
     ));
     // ... and the SCT lookup refuses them on its own too.
     assert_eq!(
-        embedded_sct_list(&cert),
+        embedded_sct_list(extensions_of(&cert)),
         Err(SctError::DuplicateSctExtension { count: 2 })
     );
 
@@ -426,6 +437,12 @@ fn spliced_precert_tbs_equals_reencoded_tbs() {
         assert_eq!(
             precert_tbs_der(leaf.tbs_der()).unwrap(),
             precert_tbs_by_reencoding(&leaf_der),
+            "{case}"
+        );
+        // The verifier takes the places from the leaf's parser instead of walking again.
+        assert_eq!(
+            leaf.extension_in_tbs(OID_SCT_LIST),
+            locate_sct_extension(leaf.tbs_der()).unwrap(),
             "{case}"
         );
         checked += 1;
@@ -575,4 +592,50 @@ fn oid_bytes_comparison_matches_only_the_exact_encoding() {
     assert!(!is_oid(&wrong_len, &OID_SCT_LIST));
     assert!(!is_oid(&sct_oid[..sct_oid.len() - 1], &OID_SCT_LIST));
     assert!(!is_oid(&[], &OID_SCT_LIST));
+}
+
+/// [`splice_precert_tbs`] for a raw TBSCertificate, finding the SCT extension by walking it.
+fn precert_tbs_der(raw_tbs: &[u8]) -> Result<Vec<u8>, SctError> {
+    splice_precert_tbs(raw_tbs, locate_sct_extension(raw_tbs)?)
+}
+
+/// In a raw TBSCertificate, the range of the SCT list extension and of the `[3] extensions`
+/// field holding it; `None` without one: what the leaf's parser tells the verifier.
+fn locate_sct_extension(raw_tbs: &[u8]) -> Result<Option<SctSpans>, SctError> {
+    let bad = |e: der::Error| SctError::TbsEncoding(Some(e));
+    let tbs = AnyRef::from_der(raw_tbs).map_err(bad)?;
+    let mut reader = SliceReader::new(tbs.value()).map_err(bad)?;
+    while !reader.is_finished() {
+        let field = reader.tlv_bytes().map_err(bad)?;
+        let any = AnyRef::from_der(field).map_err(bad)?;
+        if any.tag() != EXTENSIONS_TAG {
+            continue;
+        }
+        let extensions = AnyRef::from_der(any.value()).map_err(bad)?;
+        let mut ext_reader = SliceReader::new(extensions.value()).map_err(bad)?;
+        while !ext_reader.is_finished() {
+            let extension = ext_reader.tlv_bytes().map_err(bad)?;
+            let id = AnyRef::from_der(extension)
+                .and_then(|ext| SliceReader::new(ext.value())?.tlv_bytes())
+                .map_err(bad)?;
+            if is_oid(id, &OID_SCT_LIST) {
+                return Ok(Some((
+                    subslice_range(raw_tbs, extension),
+                    subslice_range(raw_tbs, field),
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `tlv` is the DER encoding of `oid`. Comparing bytes instead of decoding every
+/// extension's OID is sound because DER gives each OID exactly one encoding, and the
+/// certificates here were validated by `Certificate::from_der` already.
+fn is_oid(tlv: &[u8], oid: &ObjectIdentifier) -> bool {
+    let content = oid.as_bytes();
+    match tlv {
+        [0x06, len, rest @ ..] => usize::from(*len) == content.len() && rest == content,
+        _ => false,
+    }
 }

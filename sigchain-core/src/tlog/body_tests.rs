@@ -511,6 +511,60 @@ fn limits_are_enforced() {
         check_body_matches("dsse", "0.0.1", &i.body, &content, &signer, &no_sigs),
         Err(BodyError::TooManySignatures { max: 0 })
     ));
+    // Exactly at each limit is allowed.
+    let exact = Limits {
+        max_bundle_bytes: i.body.len(),
+        max_dsse_signatures: sigs.len(),
+        ..Limits::DEFAULT
+    };
+    check_body_matches("dsse", "0.0.1", &i.body, &content, &signer, &exact).unwrap();
+}
+
+#[test]
+fn hash_names_map_to_their_algorithms() {
+    for (v1, v2, algorithm) in [
+        ("sha256", "SHA2_256", HashAlgorithm::Sha256),
+        ("sha384", "SHA2_384", HashAlgorithm::Sha384),
+        ("sha512", "SHA2_512", HashAlgorithm::Sha512),
+    ] {
+        assert_eq!(rekor_v1_hash(v1).unwrap(), algorithm);
+        assert_eq!(rekor_v2_hash(v2).unwrap(), algorithm);
+        assert!(rekor_v1_hash(v2).is_err() && rekor_v2_hash(v1).is_err());
+    }
+}
+
+#[test]
+fn rekor_v2_verifier_must_be_the_signer() {
+    // Another genuine certificate (or key) recorded in the entry is not this bundle's signer.
+    let i = load("rekor2-happy-path");
+    let other_cert = load("happy-path-v0.3").signer_der;
+    let hr = "hashedRekordV002";
+    let body = edit_body(&i, |v| {
+        v["spec"][hr]["signature"]["verifier"]["x509Certificate"]["rawBytes"] =
+            crate::encoding::base64_encode(&other_cert).into();
+    });
+    assert!(matches!(
+        i.check_with(&body),
+        Err(BodyError::VerifierMismatch("certificate"))
+    ));
+    // The same for a managed key: the recorded key must be the bundle's key.
+    let cert = x509_cert::Certificate::from_der(&i.signer_der).unwrap();
+    let spki = der::Encode::to_der(&cert.tbs_certificate.subject_public_key_info).unwrap();
+    let other = x509_cert::Certificate::from_der(&other_cert).unwrap();
+    let other_spki = der::Encode::to_der(&other.tbs_certificate.subject_public_key_info).unwrap();
+    let body = edit_body(&i, |v| {
+        let verifier = &mut v["spec"][hr]["signature"]["verifier"];
+        verifier.as_object_mut().unwrap().remove("x509Certificate");
+        verifier["publicKey"] =
+            serde_json::json!({"rawBytes": crate::encoding::base64_encode(&other_spki)});
+    });
+    let mut as_key = load("rekor2-happy-path");
+    as_key.signer_der = spki;
+    as_key.signer_is_cert = false;
+    assert!(matches!(
+        as_key.check_with(&body),
+        Err(BodyError::VerifierMismatch("public key"))
+    ));
 }
 
 #[test]

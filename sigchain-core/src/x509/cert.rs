@@ -4,11 +4,16 @@
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
-use der::{Decode, Reader, SliceReader};
+use der::asn1::{BitStringRef, ContextSpecific, OctetStringRef};
+use der::{Decode, Reader, SliceReader, Tag, TagNumber};
+use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use x509_cert::ext::pkix::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName, SubjectKeyIdentifier,
 };
-use x509_cert::ext::Extension;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+use x509_cert::Version;
 
 use super::oid;
 use super::CertError;
@@ -25,10 +30,14 @@ use crate::time::Timestamp;
 pub struct Certificate(Arc<Inner>);
 
 struct Inner {
-    cert: x509_cert::Certificate,
     der: Vec<u8>,
-    /// Where the TBSCertificate and three of its fields lie in `der`.
+    /// Where the TBSCertificate, its fields and its extensions lie in `der`.
     parts: RawParts,
+    serial: SerialNumber,
+    issuer: Name,
+    subject: Name,
+    signature_algorithm: ObjectIdentifier,
+    signature_algorithm_has_parameters: bool,
     public_key: Result<PublicKey, crate::crypto::CryptoError>,
     not_before: Timestamp,
     not_after: Timestamp,
@@ -61,26 +70,26 @@ impl Eq for Certificate {}
 impl Certificate {
     /// Parse one DER certificate; trailing bytes are an error.
     pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
-        let cert = x509_cert::Certificate::from_der(der).map_err(CertError::Der)?;
         // The signature covers the TBS bytes as sent, and names are compared as sent (as
         // RFC 5280 7.1 allows for DER); re-encoding a decoded form could differ from them for
-        // a legal-but-unusual encoding, so the original bytes are used.
-        let parts = RawParts::find(der).map_err(CertError::Der)?;
-        let tbs = &cert.tbs_certificate;
-        if tbs.signature != cert.signature_algorithm {
+        // a legal-but-unusual encoding, so the original bytes are kept and only borrowed from.
+        let decoded = Decoded::from_der(der).map_err(CertError::Der)?;
+        if decoded.inner_algorithm != decoded.outer_algorithm {
             // RFC 5280 4.1.1.2: the inner and outer algorithm fields MUST match.
             return Err(CertError::SignatureAlgorithmMismatch);
         }
-        let not_before = to_timestamp(tbs.validity.not_before);
-        let not_after = to_timestamp(tbs.validity.not_after);
-
+        let parts = decoded.parts(der);
         let mut inner = Inner {
-            public_key: PublicKey::from_spki_der(parts.spki.of(der)),
-            cert,
+            public_key: PublicKey::from_spki_der(decoded.spki),
             der: der.to_vec(),
+            serial: decoded.serial,
+            issuer: decoded.issuer,
+            subject: decoded.subject,
+            signature_algorithm: decoded.outer_algorithm.oid,
+            signature_algorithm_has_parameters: decoded.outer_algorithm.parameters.is_some(),
+            not_before: to_timestamp(decoded.validity.not_before),
+            not_after: to_timestamp(decoded.validity.not_after),
             parts,
-            not_before,
-            not_after,
             basic_constraints: None,
             key_usage: None,
             ext_key_usage: None,
@@ -88,13 +97,11 @@ impl Certificate {
             subject_alt_name: None,
             subject_key_id: None,
         };
-        // Taken out while the decoded fields are filled in, then put back.
-        let taken = inner.cert.tbs_certificate.extensions.take();
-        let extensions: &[Extension] = taken.as_deref().unwrap_or(&[]);
-        for (i, ext) in extensions.iter().enumerate() {
+        for (i, ext) in decoded.extensions.iter().enumerate() {
             // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an
             // extension; a second copy could say something different to another parser.
-            if extensions
+            if decoded
+                .extensions
                 .get(..i)
                 .unwrap_or(&[])
                 .iter()
@@ -102,7 +109,7 @@ impl Certificate {
             {
                 return Err(CertError::DuplicateExtension { oid: ext.extn_id });
             }
-            let value = ext.extn_value.as_bytes();
+            let value = ext.extn_value;
             let malformed = |error| CertError::MalformedExtension {
                 oid: ext.extn_id,
                 error,
@@ -131,7 +138,6 @@ impl Certificate {
                 _ => {}
             }
         }
-        inner.cert.tbs_certificate.extensions = taken;
         Ok(Certificate(Arc::new(inner)))
     }
 
@@ -147,9 +153,10 @@ impl Certificate {
         Self::from_der(&der)
     }
 
-    /// The decoded certificate.
-    pub fn x509(&self) -> &x509_cert::Certificate {
-        &self.0.cert
+    /// The certificate decoded into `x509-cert`'s owned types, for callers that need fields
+    /// this type does not expose. Decoded on each call: verification itself never needs it.
+    pub fn x509(&self) -> Result<x509_cert::Certificate, CertError> {
+        x509_cert::Certificate::from_der(&self.0.der).map_err(CertError::Der)
     }
 
     /// The DER encoding this certificate was parsed from.
@@ -202,17 +209,17 @@ impl Certificate {
 
     /// The subject name as RFC 4514 text (for messages).
     pub fn subject_string(&self) -> String {
-        self.0.cert.tbs_certificate.subject.to_string()
+        self.0.subject.to_string()
     }
 
     /// The issuer name as RFC 4514 text (for messages).
     pub fn issuer_string(&self) -> String {
-        self.0.cert.tbs_certificate.issuer.to_string()
+        self.0.issuer.to_string()
     }
 
     /// The serial number's content bytes.
     pub fn serial_bytes(&self) -> &[u8] {
-        self.0.cert.tbs_certificate.serial_number.as_bytes()
+        self.0.serial.as_bytes()
     }
 
     /// Subject and issuer names are equal (a root, or a self-issued key rollover).
@@ -264,18 +271,33 @@ impl Certificate {
     }
 
     /// All extensions, in certificate order.
-    pub fn extensions(&self) -> &[Extension] {
-        self.0
-            .cert
-            .tbs_certificate
-            .extensions
-            .as_deref()
-            .unwrap_or(&[])
+    pub fn extensions(&self) -> impl ExactSizeIterator<Item = Extension<'_>> + '_ {
+        self.0.parts.extensions.iter().map(|e| Extension {
+            extn_id: e.extn_id,
+            critical: e.critical,
+            extn_value: e.value.of(&self.0.der),
+        })
     }
 
     /// The extension with this OID, if present (at most one: duplicates fail parsing).
-    pub fn extension(&self, id: ObjectIdentifier) -> Option<&Extension> {
-        self.extensions().iter().find(|e| e.extn_id == id)
+    pub fn extension(&self, id: ObjectIdentifier) -> Option<Extension<'_>> {
+        self.extensions().find(|e| e.extn_id == id)
+    }
+
+    /// Where the extension with this OID lies in [`Certificate::tbs_der`], as a range of
+    /// that slice, with the range of the whole `[3] extensions` field.
+    pub(crate) fn extension_in_tbs(
+        &self,
+        id: ObjectIdentifier,
+    ) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+        let parts = &self.0.parts;
+        let field = parts.extensions_field?;
+        let ext = parts.extensions.iter().find(|e| e.extn_id == id)?;
+        let tbs_start = parts.tbs.start;
+        Some((
+            ext.tlv.start - tbs_start..ext.tlv.start - tbs_start + ext.tlv.len,
+            field.start - tbs_start..field.start - tbs_start + field.len,
+        ))
     }
 
     /// Check that `issuer` issued this certificate: this certificate's issuer name equals the
@@ -292,14 +314,17 @@ impl Certificate {
 
     /// Verify this certificate's signature with `key` (no name check).
     pub fn verify_signature_with(&self, key: &PublicKey) -> Result<(), CertError> {
-        let alg = &self.0.cert.signature_algorithm;
         let signature = self
             .0
-            .cert
+            .parts
             .signature
-            .as_bytes()
+            .map(|span| span.of(&self.0.der))
             .ok_or(CertError::SignatureBitString)?;
-        let hash = signature_hash(alg.oid, alg.parameters.is_some(), key.kind())?;
+        let hash = signature_hash(
+            self.0.signature_algorithm,
+            self.0.signature_algorithm_has_parameters,
+            key.kind(),
+        )?;
         key.verify(self.tbs_der(), signature, hash)
             .map_err(CertError::BadSignature)
     }
@@ -357,12 +382,11 @@ struct Span {
 }
 
 impl Span {
-    /// `part` must be a subslice of `whole`, as every slice a [`SliceReader`] over `whole`
-    /// returns is; the span is found from the two addresses.
     fn within(whole: &[u8], part: &[u8]) -> Span {
+        let range = crate::encoding::subslice_range(whole, part);
         Span {
-            start: (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize),
-            len: part.len(),
+            start: range.start,
+            len: range.len(),
         }
     }
 
@@ -372,53 +396,195 @@ impl Span {
     }
 }
 
-/// The TBSCertificate, issuer, subject and SubjectPublicKeyInfo exactly as encoded.
+/// One extension, borrowed from the certificate's DER.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extension<'a> {
+    /// The extension's OID.
+    pub extn_id: ObjectIdentifier,
+    /// Whether it is marked critical.
+    pub critical: bool,
+    /// The content of `extnValue`: the DER of the extension's own value.
+    pub extn_value: &'a [u8],
+}
+
+/// Where an extension lies in the certificate DER.
 #[derive(Debug, Clone, Copy)]
+struct RawExtension {
+    extn_id: ObjectIdentifier,
+    critical: bool,
+    /// The whole `Extension` TLV.
+    tlv: Span,
+    /// The content of its `extnValue`.
+    value: Span,
+}
+
+/// Where the parts verification reads lie in the certificate DER.
+#[derive(Debug, Clone)]
 struct RawParts {
     tbs: Span,
     issuer: Span,
     subject: Span,
     spki: Span,
+    /// The signature's bits; `None` when the BIT STRING has unused bits (never a signature).
+    signature: Option<Span>,
+    /// The whole `[3] extensions` field, when present.
+    extensions_field: Option<Span>,
+    extensions: Vec<RawExtension>,
 }
 
-impl RawParts {
-    /// Walk the TLVs of an already decoded certificate (so the shape is known to be right).
-    fn find(der: &[u8]) -> der::Result<RawParts> {
+/// A certificate decoded with borrowed views into its DER: every field is checked as
+/// strictly as `x509-cert` checks it, but nothing is copied that verification only compares.
+struct Decoded<'a> {
+    tbs: &'a [u8],
+    serial: SerialNumber,
+    inner_algorithm: AlgorithmIdentifierRef<'a>,
+    issuer_der: &'a [u8],
+    issuer: Name,
+    validity: Validity,
+    subject_der: &'a [u8],
+    subject: Name,
+    spki: &'a [u8],
+    extensions_field: Option<&'a [u8]>,
+    extensions: Vec<Extension<'a>>,
+    extension_tlvs: Vec<&'a [u8]>,
+    outer_algorithm: AlgorithmIdentifierRef<'a>,
+    signature: BitStringRef<'a>,
+}
+
+const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
+    constructed: true,
+    number: TagNumber::N3,
+};
+
+impl<'a> Decoded<'a> {
+    /// RFC 5280 4.1, field by field; trailing bytes are an error.
+    fn from_der(der: &'a [u8]) -> der::Result<Decoded<'a>> {
         let mut reader = SliceReader::new(der)?;
-        let tbs = reader.sequence(|seq| {
-            let tbs = seq.tlv_bytes()?;
-            seq.tlv_bytes()?;
-            seq.tlv_bytes()?;
-            Ok(tbs)
+        let (tbs, outer_algorithm, signature) = reader.sequence(|cert| {
+            let tbs = cert.tlv_bytes()?;
+            let algorithm = AlgorithmIdentifierRef::decode(cert)?;
+            let signature = BitStringRef::decode(cert)?;
+            Ok((tbs, algorithm, signature))
         })?;
         reader.finish(())?;
         let mut reader = SliceReader::new(tbs)?;
-        let (issuer, subject, spki) = reader.sequence(|fields| {
-            // version [0] EXPLICIT (optional), serialNumber, signature, issuer, validity,
-            // subject, subjectPublicKeyInfo, then optional fields this walk need not read.
-            let mut next = fields.tlv_bytes()?;
-            if next.first() == Some(&0xa0) {
-                next = fields.tlv_bytes()?;
-            }
-            let _serial = next;
-            let _signature = fields.tlv_bytes()?;
-            let issuer = fields.tlv_bytes()?;
-            let _validity = fields.tlv_bytes()?;
-            let subject = fields.tlv_bytes()?;
+        let decoded = reader.sequence(|fields| {
+            let version = ContextSpecific::<Version>::decode_explicit(fields, TagNumber::N0)?
+                .map(|v| v.value)
+                .unwrap_or(Version::V1);
+            let serial = SerialNumber::decode(fields)?;
+            let inner_algorithm = AlgorithmIdentifierRef::decode(fields)?;
+            let issuer_der = fields.tlv_bytes()?;
+            let issuer = Name::from_der(issuer_der)?;
+            let validity = Validity::decode(fields)?;
+            let subject_der = fields.tlv_bytes()?;
+            let subject = Name::from_der(subject_der)?;
             let spki = fields.tlv_bytes()?;
-            while !fields.is_finished() {
-                fields.tlv_bytes()?;
+            SubjectPublicKeyInfoRef::from_der(spki)?;
+            let issuer_unique_id =
+                ContextSpecific::<BitStringRef<'_>>::decode_implicit(fields, TagNumber::N1)?;
+            let subject_unique_id =
+                ContextSpecific::<BitStringRef<'_>>::decode_implicit(fields, TagNumber::N2)?;
+            // RFC 5280 4.1.2.8-9: unique identifiers need v2 or v3, extensions need v3.
+            if (issuer_unique_id.is_some() || subject_unique_id.is_some()) && version == Version::V1
+            {
+                return Err(Tag::ContextSpecific {
+                    constructed: false,
+                    number: TagNumber::N1,
+                }
+                .value_error());
             }
-            Ok((issuer, subject, spki))
+            let mut extensions = Vec::new();
+            let mut extension_tlvs = Vec::new();
+            let extensions_field = if fields.peek_tag().ok() == Some(EXTENSIONS_TAG) {
+                if version != Version::V3 {
+                    return Err(EXTENSIONS_TAG.value_error());
+                }
+                let field = fields.tlv_bytes()?;
+                read_extensions(field, &mut extensions, &mut extension_tlvs)?;
+                Some(field)
+            } else {
+                None
+            };
+            Ok(Decoded {
+                tbs,
+                serial,
+                inner_algorithm,
+                issuer_der,
+                issuer,
+                validity,
+                subject_der,
+                subject,
+                spki,
+                extensions_field,
+                extensions,
+                extension_tlvs,
+                outer_algorithm,
+                signature,
+            })
         })?;
-        reader.finish(())?;
-        Ok(RawParts {
-            tbs: Span::within(der, tbs),
-            issuer: Span::within(der, issuer),
-            subject: Span::within(der, subject),
-            spki: Span::within(der, spki),
-        })
+        reader.finish(decoded)
     }
+
+    /// The places of the borrowed parts in `der`, which they all point into.
+    fn parts(&self, der: &[u8]) -> RawParts {
+        let span = |part: &[u8]| Span::within(der, part);
+        RawParts {
+            tbs: span(self.tbs),
+            issuer: span(self.issuer_der),
+            subject: span(self.subject_der),
+            spki: span(self.spki),
+            signature: self.signature.as_bytes().map(span),
+            extensions_field: self.extensions_field.map(span),
+            extensions: self
+                .extensions
+                .iter()
+                .zip(&self.extension_tlvs)
+                .map(|(ext, tlv)| RawExtension {
+                    extn_id: ext.extn_id,
+                    critical: ext.critical,
+                    tlv: span(tlv),
+                    value: span(ext.extn_value),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `[3] EXPLICIT Extensions`, `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`.
+fn read_extensions<'a>(
+    field: &'a [u8],
+    extensions: &mut Vec<Extension<'a>>,
+    tlvs: &mut Vec<&'a [u8]>,
+) -> der::Result<()> {
+    let mut reader = SliceReader::new(field)?;
+    let header = der::Header::decode(&mut reader)?;
+    header.tag.assert_eq(EXTENSIONS_TAG)?;
+    let list = reader.read_slice(header.length)?;
+    reader.finish(())?;
+    let mut reader = SliceReader::new(list)?;
+    reader.sequence(|items| {
+        while !items.is_finished() {
+            let tlv = items.tlv_bytes()?;
+            let mut one = SliceReader::new(tlv)?;
+            let extension = one.sequence(|ext| {
+                let extn_id = ObjectIdentifier::decode(ext)?;
+                // `critical BOOLEAN DEFAULT FALSE`.
+                let critical = Option::<bool>::decode(ext)?.unwrap_or(false);
+                let extn_value = OctetStringRef::decode(ext)?.as_bytes();
+                Ok(Extension {
+                    extn_id,
+                    critical,
+                    extn_value,
+                })
+            })?;
+            one.finish(())?;
+            extensions.push(extension);
+            tlvs.push(tlv);
+        }
+        Ok(())
+    })?;
+    reader.finish(())
 }
 
 #[cfg(test)]
@@ -439,7 +605,7 @@ mod tests {
 
     /// Re-encode a certificate after `edit` (the signature no longer matches).
     fn edited(cert: &Certificate, edit: impl FnOnce(&mut x509_cert::Certificate)) -> Vec<u8> {
-        let mut c = cert.x509().clone();
+        let mut c = cert.x509().unwrap();
         edit(&mut c);
         c.to_der().unwrap()
     }
@@ -465,15 +631,21 @@ mod tests {
         certs.push(leaf.clone());
         // A v1 certificate has no version field: the walk must not skip the serial number.
         let v1 = edited(&leaf, |c| {
-            c.tbs_certificate.version = x509_cert::Version::V1
+            c.tbs_certificate.version = x509_cert::Version::V1;
+            c.tbs_certificate.extensions = None;
         });
         let v1 = Certificate::from_der(&v1).unwrap();
         // After the TBS header, [0] version in v3 and the serial number's INTEGER in v1.
-        assert_eq!(leaf.tbs_der().get(4), Some(&0xa0));
-        assert_eq!(v1.tbs_der().get(4), Some(&0x02));
+        let first_field_tag = |tbs: &[u8]| {
+            let mut reader = SliceReader::new(tbs).unwrap();
+            der::Header::decode(&mut reader).unwrap();
+            tbs[usize::try_from(reader.position()).unwrap()]
+        };
+        assert_eq!(first_field_tag(leaf.tbs_der()), 0xa0);
+        assert_eq!(first_field_tag(v1.tbs_der()), 0x02);
         certs.push(v1);
         for cert in certs {
-            let tbs = &cert.x509().tbs_certificate;
+            let tbs = &cert.x509().unwrap().tbs_certificate;
             assert_eq!(cert.tbs_der(), tbs.to_der().unwrap());
             assert_eq!(cert.issuer_der(), tbs.issuer.to_der().unwrap());
             assert_eq!(cert.subject_der(), tbs.subject.to_der().unwrap());
@@ -482,6 +654,76 @@ mod tests {
                 tbs.subject_public_key_info.to_der().unwrap()
             );
         }
+    }
+
+    #[test]
+    fn fields_need_the_version_that_introduced_them() {
+        // RFC 5280 4.1.2.8-9: extensions only in v3, unique identifiers only in v2 and v3.
+        let leaf = leaf("happy-path-v0.3");
+        let v2_with_extensions = edited(&leaf, |c| {
+            c.tbs_certificate.version = x509_cert::Version::V2
+        });
+        assert!(matches!(
+            Certificate::from_der(&v2_with_extensions),
+            Err(CertError::Der(_))
+        ));
+        let unique_id = der::asn1::BitString::from_bytes(&[1, 2]).unwrap();
+        for version in [x509_cert::Version::V1, x509_cert::Version::V2] {
+            let with_id = edited(&leaf, |c| {
+                c.tbs_certificate.version = version;
+                c.tbs_certificate.extensions = None;
+                c.tbs_certificate.subject_unique_id = Some(unique_id.clone());
+            });
+            let parsed = Certificate::from_der(&with_id);
+            assert_eq!(
+                parsed.is_ok(),
+                version == x509_cert::Version::V2,
+                "{version:?}"
+            );
+            let with_id = edited(&leaf, |c| {
+                c.tbs_certificate.version = version;
+                c.tbs_certificate.extensions = None;
+                c.tbs_certificate.issuer_unique_id = Some(unique_id.clone());
+            });
+            let parsed = Certificate::from_der(&with_id);
+            assert_eq!(
+                parsed.is_ok(),
+                version == x509_cert::Version::V2,
+                "{version:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn accessors_report_the_decoded_fields() {
+        let [inter, root] = <[Certificate; 2]>::try_from(prod_ca_certs()).unwrap();
+        assert_eq!(
+            inter.subject_string(),
+            "CN=sigstore-intermediate,O=sigstore.dev"
+        );
+        assert_eq!(inter.issuer_string(), "CN=sigstore,O=sigstore.dev");
+        assert_eq!(inter.issuer_string(), root.subject_string());
+        let full = inter.x509().unwrap();
+        assert_eq!(
+            inter.serial_bytes(),
+            full.tbs_certificate.serial_number.as_bytes()
+        );
+        let ski = full
+            .tbs_certificate
+            .extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == oid::SUBJECT_KEY_ID)
+            .map(|e| SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).unwrap())
+            .unwrap();
+        assert_eq!(inter.subject_key_id(), Some(ski.0.as_bytes()));
+        let debug = format!("{inter:?}");
+        assert!(debug.contains("CN=sigstore-intermediate") && debug.contains("not_after"));
+        // Validity is inclusive at both ends.
+        let (start, end) = (inter.not_before(), inter.not_after());
+        assert!(inter.is_valid_at(start) && inter.is_valid_at(end));
+        assert!(!inter.is_valid_at(Timestamp(start.0 - 1)));
+        assert!(!inter.is_valid_at(Timestamp(end.0 + 1)));
     }
 
     #[test]

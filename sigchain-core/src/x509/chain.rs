@@ -243,7 +243,6 @@ impl LeafPolicy {
 fn check_critical_extensions(cert: &Certificate) -> Result<(), ChainError> {
     match cert
         .extensions()
-        .iter()
         .find(|e| e.critical && !HANDLED_EXTENSIONS.contains(&e.extn_id))
     {
         Some(ext) => Err(ChainError::UnhandledCriticalExtension {

@@ -206,7 +206,7 @@ impl FulcioClaims {
             let Some(arc) = fulcio_arc(ext.extn_id) else {
                 continue;
             };
-            let value = ext.extn_value.as_bytes();
+            let value = ext.extn_value;
             if ext.extn_id == ISSUER_V1 {
                 issuer_v1 = Some(raw_string(ext.extn_id, value)?);
             } else if ext.extn_id == ISSUER_V2 {
@@ -272,7 +272,7 @@ mod tests {
         cert: &Certificate,
         edit: impl FnOnce(&mut Vec<x509_cert::ext::Extension>),
     ) -> Certificate {
-        let mut c = cert.x509().clone();
+        let mut c = cert.x509().unwrap();
         edit(c.tbs_certificate.extensions.as_mut().unwrap());
         Certificate::from_der(&c.to_der().unwrap()).unwrap()
     }
