@@ -717,6 +717,17 @@ mod tests {
             .map(|e| SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).unwrap())
             .unwrap();
         assert_eq!(inter.subject_key_id(), Some(ski.0.as_bytes()));
+        let ski_ext = inter.extension(oid::SUBJECT_KEY_ID).unwrap();
+        assert_eq!(ski_ext.extn_id, oid::SUBJECT_KEY_ID);
+        assert_eq!(
+            SubjectKeyIdentifier::from_der(ski_ext.extn_value).unwrap(),
+            ski
+        );
+        assert!(inter.extension(oid::SUBJECT_ALT_NAME).is_none());
+        assert_eq!(
+            inter.extensions().len(),
+            full.tbs_certificate.extensions.unwrap().len()
+        );
         let debug = format!("{inter:?}");
         assert!(debug.contains("CN=sigstore-intermediate") && debug.contains("not_after"));
         // Validity is inclusive at both ends.
