@@ -342,6 +342,14 @@ CrzAH3CVTAOQ0jgMeCvVTiaRJaRPRDOv8UMs6U4SvKc6pnrIDOoSYI3fdA==
             Envelope::from_json(&json, &tiny_json),
             Err(DsseError::JsonTooLarge { .. })
         ));
+        // Exactly at every limit is allowed.
+        let exact_everything = Limits {
+            max_bundle_bytes: json.len(),
+            max_dsse_payload_bytes: envelope.payload.0.len(),
+            max_dsse_signatures: envelope.signatures.len(),
+            ..Limits::DEFAULT
+        };
+        Envelope::from_json(&json, &exact_everything).unwrap();
     }
 
     #[test]
