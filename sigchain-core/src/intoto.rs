@@ -436,6 +436,92 @@ mod tests {
         )
     }
 
+    fn with_digest(algorithm: &str, value: &str) -> Result<Statement, IntotoError> {
+        let subject = format!(r#"[{{"digest":{{"{algorithm}":"{value}"}}}}]"#);
+        parse(&doc("https://in-toto.io/Statement/v1", &subject))
+    }
+
+    #[test]
+    fn standard_digests_must_be_lowercase_hex_of_their_length() {
+        let fixed: &[(&str, &[usize])] = &[
+            ("md5", &[32]),
+            ("sha1", &[40]),
+            ("ripemd160", &[40]),
+            ("sha224", &[56]),
+            ("sha512_224", &[56]),
+            ("sha3_224", &[56]),
+            ("sha256", &[64]),
+            ("sha512_256", &[64]),
+            ("sha3_256", &[64]),
+            ("sm3", &[64]),
+            ("dirHash", &[64]),
+            ("sha384", &[96]),
+            ("sha3_384", &[96]),
+            ("sha512", &[128]),
+            ("sha3_512", &[128]),
+            ("gitCommit", &[40, 64]),
+            ("gitTree", &[40, 64]),
+            ("gitBlob", &[40, 64]),
+            ("gitTag", &[40, 64]),
+        ];
+        for (algorithm, lengths) in fixed {
+            for len in *lengths {
+                with_digest(algorithm, &"a".repeat(*len)).unwrap();
+                assert!(
+                    with_digest(algorithm, &"A".repeat(*len)).is_err(),
+                    "{algorithm}"
+                );
+            }
+            assert!(
+                with_digest(algorithm, &"ab".repeat(5)).is_err(),
+                "{algorithm}"
+            );
+        }
+        for algorithm in ["shake128", "shake256", "blake2b", "blake2s", "gost"] {
+            with_digest(algorithm, &"ab".repeat(5)).unwrap();
+            assert!(with_digest(algorithm, "AB").is_err(), "{algorithm}");
+            assert!(with_digest(algorithm, "abc").is_err(), "{algorithm}");
+            assert!(with_digest(algorithm, "").is_err(), "{algorithm}");
+        }
+        // Other algorithms' digests are opaque strings.
+        with_digest("customHash", "Not-Hex").unwrap();
+    }
+
+    #[test]
+    fn statements_differ_by_any_field() {
+        let subject = format!(r#"[{{"digest":{{"sha256":"{A_TXT_SHA256}"}}}}]"#);
+        let base = parse(&doc("https://in-toto.io/Statement/v1", &subject)).unwrap();
+        assert_eq!(base, base.clone());
+        let mut other = base.clone();
+        other.statement_type = StatementType::V0_1;
+        assert_ne!(base, other);
+        let mut other = base.clone();
+        other.subjects[0].name = "b.txt".into();
+        assert_ne!(base, other);
+        let mut other = base.clone();
+        other.predicate_type = "https://q/v1".into();
+        assert_ne!(base, other);
+        let other = Statement::new(
+            base.statement_type,
+            base.subjects.clone(),
+            base.predicate_type.clone(),
+            serde_json::Map::new(),
+        )
+        .unwrap();
+        assert_ne!(base, other);
+    }
+
+    #[test]
+    fn statement_of_exactly_the_size_limit_parses() {
+        let subject = format!(r#"[{{"digest":{{"sha256":"{A_TXT_SHA256}"}}}}]"#);
+        let json = doc("https://in-toto.io/Statement/v1", &subject);
+        let exact = Limits {
+            max_dsse_payload_bytes: json.len(),
+            ..Limits::DEFAULT
+        };
+        Statement::from_json(json.as_bytes(), &exact).unwrap();
+    }
+
     #[test]
     fn shared_statement_parses_and_matches_a_txt() {
         let statement =
