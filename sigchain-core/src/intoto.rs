@@ -485,6 +485,13 @@ mod tests {
         }
         // Other algorithms' digests are opaque strings.
         with_digest("customHash", "Not-Hex").unwrap();
+        // A digest set must be an object of strings, and the error says so.
+        let subject = r#"[{"digest":["sha256"]}]"#;
+        let error = parse(&doc("https://in-toto.io/Statement/v1", subject)).unwrap_err();
+        assert!(
+            error.to_string().contains("an object of algorithm"),
+            "{error}"
+        );
     }
 
     #[test]

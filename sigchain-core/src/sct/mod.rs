@@ -301,7 +301,7 @@ fn splice_precert_tbs(raw_tbs: &[u8], spans: Option<SctSpans>) -> Result<Vec<u8>
     let field_header = header_len(field_bytes)?;
     let list_header = header_len(field_bytes.get(field_header..).ok_or_else(bad)?)?;
     let list = field.start + field_header + list_header..field.end;
-    if tbs_header > field.start || list.start > sct.start || sct.end > list.end {
+    if sct.is_empty() || tbs_header > field.start || list.start > sct.start || sct.end > list.end {
         return Err(bad());
     }
     let kept = list.len() - sct.len();

@@ -639,3 +639,39 @@ fn is_oid(tlv: &[u8], oid: &ObjectIdentifier) -> bool {
         _ => false,
     }
 }
+
+#[test]
+fn splicing_checks_the_places_it_is_given() {
+    // TBS { [3] { SEQUENCE { e1, e2 } } }: the extensions field may even come first.
+    let e1 = [0x30, 0x03, 0x06, 0x01, 0x00];
+    let e2 = [0x30, 0x03, 0x06, 0x01, 0x01];
+    let mut tbs = vec![0x30, 0x0e, 0xa3, 0x0c, 0x30, 0x0a];
+    tbs.extend_from_slice(&e1);
+    tbs.extend_from_slice(&e2);
+    let (sct, field) = (6..11, 2..16);
+    let mut expected = vec![0x30, 0x09, 0xa3, 0x07, 0x30, 0x05];
+    expected.extend_from_slice(&e2);
+    assert_eq!(
+        splice_precert_tbs(&tbs, Some((sct.clone(), field.clone()))).unwrap(),
+        expected
+    );
+    // Places that do not nest (extension outside the list, field inside the TBS header) are
+    // refused rather than spliced or allowed to underflow.
+    for (sct, field) in [
+        (6..17, field.clone()),
+        (0..16, field.clone()),
+        (4..11, field.clone()),
+        (6..11, 1..16),
+        (6..11, 2..17),
+        (11..6, field.clone()),
+    ] {
+        assert!(
+            matches!(
+                splice_precert_tbs(&tbs, Some((sct.clone(), field.clone()))),
+                Err(SctError::TbsEncoding(_))
+            ),
+            "{sct:?} {field:?}"
+        );
+    }
+    assert_eq!(splice_precert_tbs(&tbs, None).unwrap(), tbs);
+}
