@@ -663,7 +663,7 @@ fn splicing_checks_the_places_it_is_given() {
         (4..11, field.clone()),
         (6..11, 1..16),
         (6..11, 2..17),
-        (11..6, field.clone()),
+        (Range { start: 11, end: 6 }, field.clone()),
     ] {
         assert!(
             matches!(
