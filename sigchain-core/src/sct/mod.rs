@@ -32,6 +32,7 @@ use std::ops::Range;
 use crate::crypto::{sha256, CryptoError, HashAlgorithm, KeyKind};
 use crate::time::Timestamp;
 use crate::trust_root::{LogId, TransparencyLog, ValidityPeriod};
+use crate::x509::EXTENSIONS_TAG;
 
 /// OID of the embedded `SignedCertificateTimestampList` extension (RFC 6962 §3.3).
 pub const OID_SCT_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
@@ -305,15 +306,11 @@ fn splice_precert_tbs(raw_tbs: &[u8], spans: Option<SctSpans>) -> Result<Vec<u8>
         return Err(bad());
     }
     let kept = list.len() - sct.len();
-    let list_head = if kept > 0 {
-        header(Tag::Sequence, kept)?
+    let (field_head, list_head) = if kept > 0 {
+        let list_head = header(Tag::Sequence, kept)?;
+        (header(EXTENSIONS_TAG, list_head.len() + kept)?, list_head)
     } else {
-        Vec::new()
-    };
-    let field_head = if kept > 0 {
-        header(EXTENSIONS_TAG, list_head.len() + kept)?
-    } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let content =
         raw_tbs.len() - tbs_header - field.len() + field_head.len() + list_head.len() + kept;
@@ -343,11 +340,6 @@ fn header_len(tlv: &[u8]) -> Result<usize, SctError> {
     der::Header::decode(&mut reader).map_err(bad)?;
     usize::try_from(reader.position()).map_err(bad)
 }
-
-const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
-    constructed: true,
-    number: der::TagNumber::N3,
-};
 
 /// A DER header with `tag` for `len` content bytes.
 fn header(tag: Tag, len: usize) -> Result<Vec<u8>, SctError> {

@@ -22,11 +22,10 @@
 //! the envelope JSON exactly as the client once serialized it, which a bundle does not keep.
 //! The payload and signatures they cover are compared field by field instead.
 
-use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::crypto::{CryptoError, HashAlgorithm, KeyKind, PublicKey};
-use crate::encoding::{base64_decode, hex_decode, hex_encode};
+use crate::encoding::{base64_decode, base64_encode, hex_decode, hex_encode};
 use crate::limits::Limits;
 
 /// What the bundle says was signed.
@@ -550,7 +549,7 @@ fn split_pem(pem: &[u8]) -> Option<(&str, &str)> {
 /// each byte string exactly one text, so encoding the expected bytes and comparing texts
 /// decides the same as decoding would, without decoding the larger side.
 fn is_base64_of(text: &str, der: &[u8]) -> bool {
-    let expected = base64::engine::general_purpose::STANDARD.encode(der);
+    let expected = base64_encode(der);
     let mut rest = expected.as_bytes();
     for piece in text.split_ascii_whitespace() {
         match rest.strip_prefix(piece.as_bytes()) {

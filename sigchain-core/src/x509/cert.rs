@@ -97,7 +97,7 @@ impl Certificate {
             subject_alt_name: None,
             subject_key_id: None,
         };
-        for (i, ext) in decoded.extensions.iter().enumerate() {
+        for (i, (ext, _)) in decoded.extensions.iter().enumerate() {
             // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an
             // extension; a second copy could say something different to another parser.
             if decoded
@@ -105,7 +105,7 @@ impl Certificate {
                 .get(..i)
                 .unwrap_or(&[])
                 .iter()
-                .any(|e| e.extn_id == ext.extn_id)
+                .any(|(e, _)| e.extn_id == ext.extn_id)
             {
                 return Err(CertError::DuplicateExtension { oid: ext.extn_id });
             }
@@ -445,13 +445,14 @@ struct Decoded<'a> {
     subject: Name,
     spki: &'a [u8],
     extensions_field: Option<&'a [u8]>,
-    extensions: Vec<Extension<'a>>,
-    extension_tlvs: Vec<&'a [u8]>,
+    /// Each extension with its whole TLV.
+    extensions: Vec<(Extension<'a>, &'a [u8])>,
     outer_algorithm: AlgorithmIdentifierRef<'a>,
     signature: BitStringRef<'a>,
 }
 
-const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
+/// `extensions [3] EXPLICIT Extensions` in a TBSCertificate.
+pub(crate) const EXTENSIONS_TAG: Tag = Tag::ContextSpecific {
     constructed: true,
     number: TagNumber::N3,
 };
@@ -494,17 +495,14 @@ impl<'a> Decoded<'a> {
                 }
                 .value_error());
             }
-            let mut extensions = Vec::new();
-            let mut extension_tlvs = Vec::new();
-            let extensions_field = if fields.peek_tag().ok() == Some(EXTENSIONS_TAG) {
+            let (extensions_field, extensions) = if fields.peek_tag().ok() == Some(EXTENSIONS_TAG) {
                 if version != Version::V3 {
                     return Err(EXTENSIONS_TAG.value_error());
                 }
                 let field = fields.tlv_bytes()?;
-                read_extensions(field, &mut extensions, &mut extension_tlvs)?;
-                Some(field)
+                (Some(field), read_extensions(field)?)
             } else {
-                None
+                (None, Vec::new())
             };
             Ok(Decoded {
                 tbs,
@@ -518,7 +516,6 @@ impl<'a> Decoded<'a> {
                 spki,
                 extensions_field,
                 extensions,
-                extension_tlvs,
                 outer_algorithm,
                 signature,
             })
@@ -539,7 +536,6 @@ impl<'a> Decoded<'a> {
             extensions: self
                 .extensions
                 .iter()
-                .zip(&self.extension_tlvs)
                 .map(|(ext, tlv)| RawExtension {
                     extn_id: ext.extn_id,
                     critical: ext.critical,
@@ -552,16 +548,13 @@ impl<'a> Decoded<'a> {
 }
 
 /// `[3] EXPLICIT Extensions`, `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`.
-fn read_extensions<'a>(
-    field: &'a [u8],
-    extensions: &mut Vec<Extension<'a>>,
-    tlvs: &mut Vec<&'a [u8]>,
-) -> der::Result<()> {
+fn read_extensions(field: &[u8]) -> der::Result<Vec<(Extension<'_>, &[u8])>> {
     let mut reader = SliceReader::new(field)?;
     let header = der::Header::decode(&mut reader)?;
     header.tag.assert_eq(EXTENSIONS_TAG)?;
     let list = reader.read_slice(header.length)?;
     reader.finish(())?;
+    let mut extensions = Vec::new();
     let mut reader = SliceReader::new(list)?;
     reader.sequence(|items| {
         while !items.is_finished() {
@@ -579,12 +572,11 @@ fn read_extensions<'a>(
                 })
             })?;
             one.finish(())?;
-            extensions.push(extension);
-            tlvs.push(tlv);
+            extensions.push((extension, tlv));
         }
         Ok(())
     })?;
-    reader.finish(())
+    reader.finish(extensions)
 }
 
 #[cfg(test)]
@@ -669,28 +661,25 @@ mod tests {
         ));
         let unique_id = der::asn1::BitString::from_bytes(&[1, 2]).unwrap();
         for version in [x509_cert::Version::V1, x509_cert::Version::V2] {
-            let with_id = edited(&leaf, |c| {
-                c.tbs_certificate.version = version;
-                c.tbs_certificate.extensions = None;
-                c.tbs_certificate.subject_unique_id = Some(unique_id.clone());
-            });
-            let parsed = Certificate::from_der(&with_id);
-            assert_eq!(
-                parsed.is_ok(),
-                version == x509_cert::Version::V2,
-                "{version:?}"
-            );
-            let with_id = edited(&leaf, |c| {
-                c.tbs_certificate.version = version;
-                c.tbs_certificate.extensions = None;
-                c.tbs_certificate.issuer_unique_id = Some(unique_id.clone());
-            });
-            let parsed = Certificate::from_der(&with_id);
-            assert_eq!(
-                parsed.is_ok(),
-                version == x509_cert::Version::V2,
-                "{version:?}"
-            );
+            for on_issuer in [false, true] {
+                let with_id = edited(&leaf, |c| {
+                    let tbs = &mut c.tbs_certificate;
+                    tbs.version = version;
+                    tbs.extensions = None;
+                    let slot = if on_issuer {
+                        &mut tbs.issuer_unique_id
+                    } else {
+                        &mut tbs.subject_unique_id
+                    };
+                    *slot = Some(unique_id.clone());
+                });
+                let parsed = Certificate::from_der(&with_id);
+                assert_eq!(
+                    parsed.is_ok(),
+                    version == x509_cert::Version::V2,
+                    "{version:?}"
+                );
+            }
         }
     }
 

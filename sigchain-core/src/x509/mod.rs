@@ -14,8 +14,8 @@ mod fulcio;
 #[cfg(test)]
 pub(crate) mod testdata;
 
-pub(crate) use cert::signature_hash;
 pub use cert::Certificate;
+pub(crate) use cert::{signature_hash, EXTENSIONS_TAG};
 pub use chain::{AuthorityPool, ChainError, LeafPolicy, TrustAnchors, VerifiedChain};
 pub use fulcio::{subject_identity, FulcioClaims, FulcioError, SubjectIdentity};
 
