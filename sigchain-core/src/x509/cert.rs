@@ -886,27 +886,19 @@ mod tests {
                 .verify_issued_by(&inter),
             Err(CertError::UnsupportedSignatureAlgorithm { oid: pss })
         );
-        // An RSA signature algorithm under an ECDSA issuer key.
-        let der = edited(&leaf, |c| {
-            c.tbs_certificate.signature.oid = oid::RSA_WITH_SHA256;
-            c.signature_algorithm.oid = oid::RSA_WITH_SHA256;
-        });
-        assert!(matches!(
-            Certificate::from_der(&der)
-                .unwrap()
-                .verify_issued_by(&inter),
-            Err(CertError::KeyAlgorithmMismatch { .. })
-        ));
-        let der = edited(&leaf, |c| {
-            c.tbs_certificate.signature.oid = oid::ED25519;
-            c.signature_algorithm.oid = oid::ED25519;
-        });
-        assert!(matches!(
-            Certificate::from_der(&der)
-                .unwrap()
-                .verify_issued_by(&inter),
-            Err(CertError::KeyAlgorithmMismatch { .. })
-        ));
+        // An RSA or Ed25519 signature algorithm under an ECDSA issuer key.
+        for algorithm in [oid::RSA_WITH_SHA256, oid::ED25519] {
+            let der = edited(&leaf, |c| {
+                c.tbs_certificate.signature.oid = algorithm;
+                c.signature_algorithm.oid = algorithm;
+            });
+            assert!(matches!(
+                Certificate::from_der(&der)
+                    .unwrap()
+                    .verify_issued_by(&inter),
+                Err(CertError::KeyAlgorithmMismatch { .. })
+            ));
+        }
         let der = edited(&leaf, |c| {
             c.tbs_certificate.signature.parameters = Some(der::Any::null());
             c.signature_algorithm.parameters = Some(der::Any::null());
