@@ -1,0 +1,3 @@
+//! The transparency log of the local instance.
+
+pub mod storage;

@@ -1,0 +1,1 @@
+//! Append-only Merkle tree storage (placeholder: being written).

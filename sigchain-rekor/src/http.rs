@@ -1,0 +1,52 @@
+//! HTTP requests and responses as plain values: what the sans-IO builders return and the
+//! checkers take, so that any transport (the `client` feature's reqwest driver, a test, a
+//! caller's own stack) can move the bytes.
+
+/// An HTTP method the Rekor APIs use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+}
+
+/// Whether sending a request twice can change the log.
+///
+/// A transport may retry an [`Idempotency::Safe`] request freely. An
+/// [`Idempotency::Create`] request may already have been applied when its answer was lost;
+/// the transport must not send it again itself, but report the ambiguity so that the caller
+/// looks the entry up first (see the create flows in [`crate::v1`] and [`crate::v2`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads: resending cannot change anything.
+    Safe,
+    /// Appends an entry: resending may append twice or hide the first answer.
+    Create,
+}
+
+/// A request to make, relative to the log's base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// Path and query, starting with `/` (e.g. `/api/v1/log/entries?logIndex=3`).
+    pub path_and_query: String,
+    /// The JSON body of a `POST`.
+    pub body: Option<Vec<u8>>,
+    /// Whether the request may be resent.
+    pub idempotency: Idempotency,
+    /// The largest response body the checker will read; a transport stops reading past it.
+    pub max_response_bytes: usize,
+}
+
+/// A response as the transport received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The `Location` header, if any (Rekor v1 names an existing entry there on 409).
+    pub location: Option<String>,
+    /// The body, at most the request's `max_response_bytes`.
+    pub body: Vec<u8>,
+}

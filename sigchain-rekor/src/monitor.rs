@@ -1,0 +1,1 @@
+//! Log monitor (placeholder: being written).
