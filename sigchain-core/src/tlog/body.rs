@@ -599,7 +599,7 @@ fn check_v2_verifier(
     Ok(())
 }
 
-fn spki_of_certificate(der: &[u8]) -> Result<Vec<u8>, BodyError> {
+pub(super) fn spki_of_certificate(der: &[u8]) -> Result<Vec<u8>, BodyError> {
     use der::{Decode as _, Encode as _};
     let cert = x509_cert::Certificate::from_der(der)
         .map_err(|_| BodyError::SignerKey(CryptoError::MalformedKey("not a DER certificate")))?;

@@ -9,6 +9,8 @@
 //!   v2); only [`checkpoint::verify_checkpoint`] can produce a [`VerifiedCheckpoint`].
 //! - [`set`]: the log promised to include the entry at a given time (Rekor v1's signed entry
 //!   timestamp).
+//! - [`canonical`]: the bodies a log writes, built from what was submitted (the inverse of
+//!   [`body`]);
 //! - [`body`]: the entry's `canonicalizedBody` records exactly the signature, key or
 //!   certificate, and digest the bundle carries (the CVE-2022-36056 class of bug: a valid log
 //!   entry for *other* content must not vouch for this content).
@@ -23,6 +25,7 @@
 //! ```
 
 pub mod body;
+pub mod canonical;
 pub mod checkpoint;
 pub mod merkle;
 pub mod set;

@@ -90,6 +90,37 @@ impl Verifier {
         &self.config
     }
 
+    /// Verify one transparency-log entry on its own: step 3 of [`Verifier::verify`], for an
+    /// entry a log has just returned rather than one read from a bundle.
+    ///
+    /// The entry must record `content` signed by `signer`, and carry the evidence this
+    /// verifier's [`VerifierConfig`] requires (an inclusion proof to a checkpoint signed by a
+    /// log of the trusted root, unless `require_inclusion_proof` is off; a valid inclusion
+    /// promise when it carries one). The signer itself is not checked here: a log records
+    /// certificates without judging them.
+    pub fn verify_log_entry(
+        &self,
+        entry: &crate::bundle::TlogEntry,
+        content: &SignedContent<'_>,
+        signer: &SignerMaterial<'_>,
+        now: Timestamp,
+    ) -> Result<VerifiedLogEntry, TlogError> {
+        tlog::verify_entry(
+            entry,
+            &self.root,
+            content,
+            signer,
+            &self.config,
+            &self.checkpoints,
+            now,
+        )
+    }
+
+    /// The trusted root this verifier was built with.
+    pub fn trusted_root(&self) -> &TrustedRoot {
+        &self.root
+    }
+
     /// Parse a bundle's JSON and verify it.
     pub fn verify_json(
         &self,

@@ -81,6 +81,7 @@ pub struct VerifiedLogEntry {
     log_id: LogId,
     integrated_time: Option<Timestamp>,
     inclusion_proven: bool,
+    checkpoint: Option<VerifiedCheckpoint>,
     pub(crate) log_validity: ValidityPeriod,
 }
 
@@ -103,6 +104,12 @@ impl VerifiedLogEntry {
     /// Whether an inclusion proof to a signed checkpoint was verified.
     pub fn inclusion_proven(&self) -> bool {
         self.inclusion_proven
+    }
+
+    /// The signed checkpoint the inclusion proof reached, when one was verified: the tree
+    /// head a log monitor compares with the log's later ones.
+    pub fn checkpoint(&self) -> Option<&VerifiedCheckpoint> {
+        self.checkpoint.as_ref()
     }
 }
 
@@ -176,7 +183,7 @@ pub(crate) fn verify_entry(
         None => None,
     };
 
-    let inclusion_proven = match &entry.inclusion_proof {
+    let checkpoint = match &entry.inclusion_proof {
         Some(proof) => match &proof.checkpoint {
             Some(checkpoint) => {
                 let signed = checkpoints
@@ -207,13 +214,14 @@ pub(crate) fn verify_entry(
                         &hashes,
                     )
                     .map_err(TlogError::InclusionProof)?;
-                true
+                Some(signed)
             }
             // A v0.1 proof without a checkpoint proves nothing: its root is unsigned.
-            None => false,
+            None => None,
         },
-        None => false,
+        None => None,
     };
+    let inclusion_proven = checkpoint.is_some();
     if config.require_inclusion_proof && !inclusion_proven {
         return Err(TlogError::MissingInclusionProof);
     }
@@ -231,6 +239,7 @@ pub(crate) fn verify_entry(
         log_id: entry.log_id.clone(),
         integrated_time,
         inclusion_proven,
+        checkpoint,
         log_validity: log.validity,
     })
 }
