@@ -152,7 +152,7 @@ fn decode_material(
     }
 }
 
-fn decode_entry(entry: wire::TlogEntry) -> Result<TlogEntry, BundleError> {
+pub(super) fn decode_entry(entry: wire::TlogEntry) -> Result<TlogEntry, BundleError> {
     let log_id = entry.log_id.ok_or(BundleError::MissingField {
         field: "verificationMaterial.tlogEntries[].logId",
     })?;

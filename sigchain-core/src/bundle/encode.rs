@@ -93,7 +93,7 @@ fn index(value: u64) -> Option<Scalar<'static>> {
     int64(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-fn entry(entry: &TlogEntry) -> wire::TlogEntry<'_> {
+pub(super) fn entry(entry: &TlogEntry) -> wire::TlogEntry<'_> {
     wire::TlogEntry {
         log_index: index(entry.log_index),
         log_id: Some(wire::LogId {

@@ -225,6 +225,30 @@ pub enum BundleError {
     },
 }
 
+impl TlogEntry {
+    /// Parse one protobuf-JSON `TransparencyLogEntry` on its own, as Rekor v2 answers a
+    /// create request with it, under the rules of a v0.3 bundle's entries (an inclusion proof
+    /// with a checkpoint is required). Nothing is verified.
+    pub fn from_json(json: &[u8], limits: &Limits) -> Result<TlogEntry, BundleError> {
+        if json.len() > limits.max_bundle_bytes {
+            return Err(BundleError::TooLarge {
+                size: json.len(),
+                limit: limits.max_bundle_bytes,
+            });
+        }
+        let doc: wire::TlogEntry = serde_json::from_slice(json)?;
+        let entry = decode::decode_entry(doc)?;
+        validate::check_entry(BundleVersion::V0_3, 0, &entry, limits)?;
+        Ok(entry)
+    }
+
+    /// The entry as protobuf JSON, exactly as it appears inside a bundle.
+    pub fn to_json(&self) -> String {
+        // Serializing borrowed strings and scalars cannot fail.
+        serde_json::to_string(&encode::entry(self)).unwrap_or_default()
+    }
+}
+
 /// A parsed, shape-checked Sigstore bundle. **Unverified**: see the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {

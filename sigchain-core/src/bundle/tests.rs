@@ -622,3 +622,36 @@ fn escaped_json_strings_read_the_same() {
         "a leading escaped zero changes nothing"
     );
 }
+
+/// A log entry on its own, as Rekor v2 answers a create request: parsed, written back the same,
+/// and held to the v0.3 rules (an inclusion proof is required).
+#[test]
+fn tlog_entry_alone_round_trips_and_needs_a_proof() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/bundle-verify"
+    );
+    for case in ["rekor2-happy-path", "happy-path-v0.3"] {
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(format!("{dir}/{case}/bundle.sigstore.json")).unwrap(),
+        )
+        .unwrap();
+        let entry_json = json["verificationMaterial"]["tlogEntries"][0].to_string();
+        let entry = TlogEntry::from_json(entry_json.as_bytes(), &Limits::DEFAULT).unwrap();
+        let bundle = Bundle::from_json(json.to_string().as_bytes(), &Limits::DEFAULT).unwrap();
+        assert_eq!(&entry, &bundle.tlog_entries()[0]);
+        let again = TlogEntry::from_json(entry.to_json().as_bytes(), &Limits::DEFAULT).unwrap();
+        assert_eq!(entry, again);
+
+        let mut stripped: serde_json::Value = serde_json::from_str(&entry_json).unwrap();
+        stripped.as_object_mut().unwrap().remove("inclusionProof");
+        assert!(matches!(
+            TlogEntry::from_json(stripped.to_string().as_bytes(), &Limits::DEFAULT),
+            Err(BundleError::MissingInclusionProof { .. })
+        ));
+    }
+    assert!(matches!(
+        TlogEntry::from_json(br#"{"unknown": 1}"#, &Limits::DEFAULT),
+        Err(BundleError::Json(_))
+    ));
+}

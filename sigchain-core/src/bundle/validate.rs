@@ -130,7 +130,7 @@ fn check_content(content: &Content, limits: &Limits) -> Result<(), BundleError> 
     Ok(())
 }
 
-fn check_entry(
+pub(super) fn check_entry(
     version: BundleVersion,
     index: usize,
     entry: &TlogEntry,

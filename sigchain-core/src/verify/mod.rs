@@ -116,6 +116,26 @@ impl Verifier {
         )
     }
 
+    /// Verify what a log proves about one entry without binding its body to any content:
+    /// the inclusion promise and the inclusion proof to a signed checkpoint, as
+    /// [`Verifier::verify_log_entry`] checks them. For reading a log (an entry fetched by
+    /// index, a monitor); an entry that is to vouch for a signature needs
+    /// [`Verifier::verify_log_entry`].
+    pub fn verify_log_entry_evidence(
+        &self,
+        entry: &crate::bundle::TlogEntry,
+        now: Timestamp,
+    ) -> Result<VerifiedLogEntry, TlogError> {
+        tlog::verify_entry_with(
+            entry,
+            &self.root,
+            None,
+            &self.config,
+            &self.checkpoints,
+            now,
+        )
+    }
+
     /// The trusted root this verifier was built with.
     pub fn trusted_root(&self) -> &TrustedRoot {
         &self.root

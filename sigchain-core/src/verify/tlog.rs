@@ -154,18 +154,40 @@ pub(crate) fn verify_entry(
     checkpoints: &CheckpointCache,
     now: Timestamp,
 ) -> Result<VerifiedLogEntry, TlogError> {
+    verify_entry_with(
+        entry,
+        root,
+        Some((content, signer)),
+        config,
+        checkpoints,
+        now,
+    )
+}
+
+/// Verify one entry; `recorded` is what its body must record, or `None` to check only what
+/// the log proves about the body, whatever it records.
+pub(crate) fn verify_entry_with(
+    entry: &TlogEntry,
+    root: &TrustedRoot,
+    recorded: Option<(&SignedContent<'_>, &SignerMaterial<'_>)>,
+    config: &VerifierConfig,
+    checkpoints: &CheckpointCache,
+    now: Timestamp,
+) -> Result<VerifiedLogEntry, TlogError> {
     let log = root
         .tlog(&entry.log_id.0)
         .ok_or_else(|| TlogError::UnknownLog(entry.log_id.clone()))?;
-    check_body_matches(
-        &entry.kind_version.kind,
-        &entry.kind_version.version,
-        &entry.canonicalized_body,
-        content,
-        signer,
-        &config.limits,
-    )
-    .map_err(TlogError::Body)?;
+    if let Some((content, signer)) = recorded {
+        check_body_matches(
+            &entry.kind_version.kind,
+            &entry.kind_version.version,
+            &entry.canonicalized_body,
+            content,
+            signer,
+            &config.limits,
+        )
+        .map_err(TlogError::Body)?;
+    }
 
     let integrated_time = match &entry.inclusion_promise {
         Some(promise) => {
