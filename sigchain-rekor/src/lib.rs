@@ -6,6 +6,7 @@
 //! proof, inclusion promise, and that the entry records what was submitted) before it is
 //! returned, so a caller never holds an unchecked entry.
 //!
+//! - [`proposal`]: what is submitted, and the body the log must record for it;
 //! - [`v1`]: Rekor v1 (`/api/v1/...`): create, get, search, log info, consistency proofs;
 //! - [`v2`]: Rekor v2 (`POST /api/v2/log/entries`);
 //! - [`tiles`]: the C2SP tlog-tiles read API, with inclusion proofs computed from tiles alone;
@@ -17,6 +18,14 @@
 
 pub use sigchain_core;
 
+pub mod entry;
+pub mod error;
 pub mod http;
 pub mod monitor;
+pub mod proposal;
 pub mod tiles;
+pub mod v1;
+
+pub use entry::{EntryUuid, LoggedEntry};
+pub use error::RekorError;
+pub use proposal::{Proposal, Signer};
