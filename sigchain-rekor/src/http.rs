@@ -41,12 +41,36 @@ pub struct HttpRequest {
 }
 
 /// A response as the transport received it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// The `Location` header, if any (Rekor v1 names an existing entry there on 409).
-    pub location: Option<String>,
+    /// The headers the checkers read, names in lower case: `location` (Rekor v1 names an
+    /// existing entry there on 409), `x-log-index` (Rekor v2 names it there on 409),
+    /// `retry-after`, `content-type`.
+    pub headers: Vec<(String, String)>,
     /// The body, at most the request's `max_response_bytes`.
     pub body: Vec<u8>,
+}
+
+/// The headers a transport keeps for the checkers; others are dropped.
+pub const KEPT_HEADERS: [&str; 4] = ["location", "x-log-index", "retry-after", "content-type"];
+
+impl HttpResponse {
+    /// A response with no headers.
+    pub fn new(status: u16, body: Vec<u8>) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// The first value of header `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }

@@ -18,6 +18,7 @@
 
 pub use sigchain_core;
 
+mod check;
 pub mod entry;
 pub mod error;
 pub mod http;
@@ -25,6 +26,7 @@ pub mod monitor;
 pub mod proposal;
 pub mod tiles;
 pub mod v1;
+pub mod v2;
 
 pub use entry::{EntryUuid, LoggedEntry};
 pub use error::RekorError;

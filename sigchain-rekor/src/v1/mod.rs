@@ -38,8 +38,9 @@ use sigchain_core::tlog::{hash_leaf, verify_checkpoint, verify_consistency, Veri
 use sigchain_core::trust_root::{LogId, TransparencyLog};
 use sigchain_core::verify::{TlogError, Verifier};
 
+use crate::check::{agree, expect_status};
 use crate::entry::{EntryUuid, LoggedEntry};
-use crate::error::{error_message, RekorError};
+use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
 use crate::proposal::Proposal;
 
@@ -192,7 +193,7 @@ impl RekorV1 {
     ) -> Result<LoggedEntry, RekorError> {
         if response.status == 409 {
             return Err(RekorError::AlreadyExists {
-                location: response.location.clone(),
+                location: response.header("location").map(str::to_owned),
                 log_index: None,
             });
         }
@@ -463,33 +464,6 @@ fn hex_hashes(
                 .ok_or(RekorError::Malformed(field))
         })
         .collect()
-}
-
-fn expect_status(response: &HttpResponse, status: u16, max: usize) -> Result<(), RekorError> {
-    if response.body.len() > max {
-        return Err(RekorError::TooLarge {
-            len: response.body.len(),
-            max,
-        });
-    }
-    if response.status != status {
-        return Err(RekorError::Status {
-            status: response.status,
-            message: error_message(&response.body),
-        });
-    }
-    Ok(())
-}
-
-fn agree(field: &'static str, unsigned: &str, signed: &str) -> Result<(), RekorError> {
-    if unsigned != signed {
-        return Err(RekorError::DisagreesWithCheckpoint {
-            field,
-            unsigned: unsigned.to_owned(),
-            signed: signed.to_owned(),
-        });
-    }
-    Ok(())
 }
 
 fn body_entry_count(body: &[u8]) -> usize {

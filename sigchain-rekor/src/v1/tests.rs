@@ -85,11 +85,7 @@ fn answer(entry: &TlogEntry) -> Value {
 }
 
 fn response(status: u16, body: &Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        location: None,
-        body: serde_json::to_vec(body).unwrap(),
-    }
+    HttpResponse::new(status, serde_json::to_vec(body).unwrap())
 }
 
 fn entry_map(uuid: &str, entry: Value) -> Value {
@@ -279,11 +275,7 @@ fn every_entry_check_refuses_its_forgery() {
         "{err:?}"
     );
     // An answer over the request's bound.
-    let huge = HttpResponse {
-        status: 201,
-        location: None,
-        body: vec![b' '; f.rekor.entry_answer_bytes() + 1],
-    };
+    let huge = HttpResponse::new(201, vec![b' '; f.rekor.entry_answer_bytes() + 1]);
     assert!(matches!(
         f.rekor.check_created(&f.proposal, &huge, now()),
         Err(RekorError::TooLarge { .. })
@@ -324,11 +316,7 @@ fn reads_return_the_entry_asked_for() {
         f.rekor.check_entry(&other, &body, now()),
         Err(RekorError::WrongEntry { .. })
     ));
-    let missing = HttpResponse {
-        status: 404,
-        location: None,
-        body: br#"{"code":404,"message":"not found"}"#.to_vec(),
-    };
+    let missing = HttpResponse::new(404, br#"{"code":404,"message":"not found"}"#.to_vec());
     assert_eq!(
         f.rekor
             .check_proposed_entry(&f.proposal, &missing, now())
