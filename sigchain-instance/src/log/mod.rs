@@ -1,3 +1,4 @@
 //! The transparency log of the local instance.
 
+pub mod signer;
 pub mod storage;
