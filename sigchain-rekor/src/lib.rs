@@ -17,6 +17,8 @@
 
 pub use sigchain_core;
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod http;
 pub mod monitor;
 pub mod tiles;
