@@ -19,6 +19,8 @@
 pub use sigchain_core;
 
 mod check;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod entry;
 pub mod error;
 pub mod http;

@@ -251,7 +251,10 @@ mod tests {
 
     #[test]
     fn checkpoints_verify_with_the_core_for_both_key_kinds() {
-        for (kind, tree_id) in [(LogKeyKind::EcdsaP256, Some(77)), (LogKeyKind::Ed25519, None)] {
+        for (kind, tree_id) in [
+            (LogKeyKind::EcdsaP256, Some(77)),
+            (LogKeyKind::Ed25519, None),
+        ] {
             let signer = LogSigner::generate(kind, "log.example", tree_id).unwrap();
             let note = signer.sign_checkpoint(5, &[9; 32]).unwrap();
             let verified = verify_checkpoint(&note, &trusted(&signer), &Limits::DEFAULT)
@@ -260,7 +263,8 @@ mod tests {
             assert_eq!(verified.root_hash().0, [9; 32]);
             assert_eq!(verified.origin(), signer.origin());
             // Reloading the key gives the same log.
-            let again = LogSigner::from_pkcs8(kind, signer.pkcs8(), "log.example", tree_id).unwrap();
+            let again =
+                LogSigner::from_pkcs8(kind, signer.pkcs8(), "log.example", tree_id).unwrap();
             assert_eq!(again.log_id(), signer.log_id());
             verify_checkpoint(
                 &again.sign_checkpoint(5, &[9; 32]).unwrap(),
@@ -279,7 +283,9 @@ mod tests {
             .unwrap()
             .unwrap();
         verify_inclusion_promise(&set, b"{}", 1_700_000_000, 3, &trusted(&signer)).unwrap();
-        assert!(verify_inclusion_promise(&set, b"{}", 1_700_000_000, 4, &trusted(&signer)).is_err());
+        assert!(
+            verify_inclusion_promise(&set, b"{}", 1_700_000_000, 4, &trusted(&signer)).is_err()
+        );
         let ed = LogSigner::generate(LogKeyKind::Ed25519, "log.example", None).unwrap();
         assert_eq!(ed.sign_entry_timestamp(b"{}", 1, 0).unwrap(), None);
     }
