@@ -2,3 +2,4 @@
 
 pub mod signer;
 pub mod storage;
+pub mod submission;

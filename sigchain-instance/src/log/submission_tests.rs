@@ -1,0 +1,210 @@
+use super::*;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use sigchain_core::encoding::{base64_encode, hex_encode};
+use sigchain_rekor::proposal::{Proposal, Signer as ProposalSigner, V2DsseKind};
+
+struct Key {
+    pair: EcdsaKeyPair,
+    spki: Vec<u8>,
+}
+
+fn key() -> Key {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+    let spki = pair.public_key().as_der().unwrap().as_ref().to_vec();
+    Key { pair, spki }
+}
+
+impl Key {
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.pair
+            .sign(&SystemRandom::new(), message)
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    }
+
+    fn hashed_rekord(&self, artifact: &[u8]) -> Proposal {
+        Proposal::hashed_rekord(
+            HashAlgorithm::Sha256,
+            sha256(artifact).to_vec(),
+            self.sign(artifact),
+            ProposalSigner::PublicKey(self.spki.clone()),
+        )
+        .unwrap()
+    }
+
+    fn envelope(&self, payload: &[u8]) -> Vec<u8> {
+        let payload_type = "application/vnd.in-toto+json";
+        let pae = sigchain_core::dsse::pae(payload_type, payload);
+        serde_json::to_vec(&serde_json::json!({
+            "payload": base64_encode(payload),
+            "payloadType": payload_type,
+            "signatures": [{"sig": base64_encode(&self.sign(&pae)), "keyid": ""}],
+        }))
+        .unwrap()
+    }
+
+    fn dsse(&self, payload: &[u8]) -> Proposal {
+        Proposal::dsse(
+            self.envelope(payload),
+            ProposalSigner::PublicKey(self.spki.clone()),
+            &Limits::DEFAULT,
+        )
+        .unwrap()
+    }
+}
+
+/// The log writes, for each kind, exactly the body a client predicts from its proposal.
+#[test]
+fn accepted_entries_have_the_bodies_clients_predict() {
+    let key = key();
+    let limits = Limits::DEFAULT;
+    let hr = key.hashed_rekord(b"artifact");
+    let accepted = accept_v1(&hr.v1_request_json(), &limits).unwrap();
+    assert_eq!(accepted.body, hr.v1_canonical_body());
+    assert_eq!(
+        accepted.index_keys,
+        vec![
+            format!("sha256:{}", hex_encode(&sha256(b"artifact"))),
+            signer_index_key(&key.spki)
+        ]
+    );
+    let dsse = key.dsse(b"{\"_type\":\"statement\"}");
+    assert_eq!(
+        accept_v1(&dsse.v1_request_json(), &limits).unwrap().body,
+        dsse.v1_canonical_body()
+    );
+    for kind in [V2DsseKind::HashedRekord, V2DsseKind::Dsse] {
+        for proposal in [&hr, &dsse] {
+            let request = proposal.v2_request_json(kind).unwrap();
+            assert_eq!(
+                accept_v2(&request, &limits).unwrap().body,
+                proposal.v2_canonical_body(kind).unwrap(),
+                "{kind:?}"
+            );
+        }
+    }
+}
+
+/// A real production submission: the body this log writes for it is, byte for byte, the one
+/// the public-good Rekor wrote (sigstore-conformance happy-path-v0.3).
+#[test]
+fn a_real_submission_gets_the_body_rekor_wrote() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/bundle-verify/happy-path-v0.3"
+    );
+    let b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{dir}/bundle.sigstore.json")).unwrap())
+            .unwrap();
+    let logged = base64_decode(
+        b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let sig = &b["messageSignature"];
+    let proposal = Proposal::hashed_rekord(
+        HashAlgorithm::Sha256,
+        base64_decode(sig["messageDigest"]["digest"].as_str().unwrap()).unwrap(),
+        base64_decode(sig["signature"].as_str().unwrap()).unwrap(),
+        ProposalSigner::Certificate(
+            base64_decode(
+                b["verificationMaterial"]["certificate"]["rawBytes"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap(),
+        ),
+    )
+    .unwrap();
+    let accepted = accept_v1(&proposal.v1_request_json(), &Limits::DEFAULT).unwrap();
+    assert_eq!(accepted.body, logged);
+}
+
+#[test]
+fn bad_submissions_are_refused_with_a_reason() {
+    let key = key();
+    let other = self::key();
+    let limits = Limits::DEFAULT;
+    let json =
+        |p: &Proposal| serde_json::from_slice::<serde_json::Value>(&p.v1_request_json()).unwrap();
+    let v1 =
+        |v: serde_json::Value| accept_v1(&serde_json::to_vec(&v).unwrap(), &limits).unwrap_err();
+
+    // A signature by another key.
+    let mut forged = json(&key.hashed_rekord(b"a"));
+    forged["spec"]["signature"]["content"] =
+        json(&other.hashed_rekord(b"a"))["spec"]["signature"]["content"].clone();
+    assert!(matches!(v1(forged), SubmissionError::BadSignature));
+    // The signature over another artifact.
+    let mut swapped = json(&key.hashed_rekord(b"a"));
+    swapped["spec"]["data"] = json(&key.hashed_rekord(b"b"))["spec"]["data"].clone();
+    assert!(matches!(v1(swapped), SubmissionError::BadSignature));
+    let mut short = json(&key.hashed_rekord(b"a"));
+    short["spec"]["data"]["hash"]["value"] = "abcd".into();
+    assert!(matches!(v1(short), SubmissionError::Digest(_)));
+    let mut md5 = json(&key.hashed_rekord(b"a"));
+    md5["spec"]["data"]["hash"]["algorithm"] = "md5".into();
+    assert!(matches!(v1(md5), SubmissionError::Digest(_)));
+    let mut extra = json(&key.hashed_rekord(b"a"));
+    extra["spec"]["data"]["content"] = "inline artifact".into();
+    assert!(matches!(v1(extra), SubmissionError::Json(_)));
+    let mut not_pem = json(&key.hashed_rekord(b"a"));
+    not_pem["spec"]["signature"]["publicKey"]["content"] = base64_encode(b"hello").into();
+    assert!(matches!(v1(not_pem), SubmissionError::Malformed(_)));
+    for (kind, version) in [
+        ("intoto", "0.0.2"),
+        ("rekord", "0.0.1"),
+        ("hashedrekord", "0.0.2"),
+    ] {
+        let mut unknown = json(&key.hashed_rekord(b"a"));
+        unknown["kind"] = kind.into();
+        unknown["apiVersion"] = version.into();
+        assert!(matches!(v1(unknown), SubmissionError::UnsupportedKind(_)));
+    }
+    assert!(matches!(
+        accept_v1(b"not json", &limits),
+        Err(SubmissionError::Json(_))
+    ));
+    assert!(matches!(
+        accept_v1(&vec![b' '; MAX_SUBMISSION_BYTES + 1], &limits),
+        Err(SubmissionError::TooLarge(_))
+    ));
+
+    // DSSE: one verifier, and it must have made every signature.
+    let mut two = json(&key.dsse(b"x"));
+    let verifier = two["spec"]["proposedContent"]["verifiers"][0].clone();
+    two["spec"]["proposedContent"]["verifiers"] = serde_json::json!([verifier, verifier]);
+    assert!(matches!(v1(two), SubmissionError::Verifier(_)));
+    let mut wrong_signer = json(&key.dsse(b"x"));
+    wrong_signer["spec"]["proposedContent"]["verifiers"] =
+        json(&other.dsse(b"x"))["spec"]["proposedContent"]["verifiers"].clone();
+    assert!(matches!(v1(wrong_signer), SubmissionError::BadSignature));
+
+    // Rekor v2: key details must fit the key; exactly one request kind.
+    let hr = key.hashed_rekord(b"a");
+    let mut v2: serde_json::Value =
+        serde_json::from_slice(&hr.v2_request_json(V2DsseKind::HashedRekord).unwrap()).unwrap();
+    v2["hashedRekordRequestV002"]["signature"]["verifier"]["keyDetails"] =
+        "PKIX_ECDSA_P384_SHA_384".into();
+    assert!(matches!(
+        accept_v2(&serde_json::to_vec(&v2).unwrap(), &limits),
+        Err(SubmissionError::Verifier(_))
+    ));
+    assert!(matches!(
+        accept_v2(b"{}", &limits),
+        Err(SubmissionError::UnsupportedKind(_))
+    ));
+    let mut bad_sig: serde_json::Value =
+        serde_json::from_slice(&hr.v2_request_json(V2DsseKind::HashedRekord).unwrap()).unwrap();
+    bad_sig["hashedRekordRequestV002"]["digest"] = base64_encode(&[0; 32]).into();
+    assert!(matches!(
+        accept_v2(&serde_json::to_vec(&bad_sig).unwrap(), &limits),
+        Err(SubmissionError::BadSignature)
+    ));
+}
