@@ -1,0 +1,124 @@
+//! The trusted root an instance writes: protobuf-specs `TrustedRoot` JSON naming its logs
+//! (and, with the signing issue, its CA and TSA), so that any Sigstore verifier —
+//! `sigchain-core`, sigstore-python, cosign — trusts exactly this instance.
+//!
+//! ```
+//! use sigchain_instance::log::signer::{LogKeyKind, LogSigner};
+//! use sigchain_instance::trust::TrustedRootBuilder;
+//! let signer = LogSigner::generate(LogKeyKind::EcdsaP256, "127.0.0.1", Some(1))?;
+//! let json = TrustedRootBuilder::new()
+//!     .tlog("http://127.0.0.1:3000", signer.public_key(), 1_700_000_000)
+//!     .to_json();
+//! let root = sigchain_core::trust_root::TrustedRoot::from_json(json.as_bytes())?;
+//! assert_eq!(root.tlogs[0].log_id, signer.log_id());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use serde_json::{json, Value};
+use sigchain_core::crypto::{sha256, KeyKind, PublicKey};
+use sigchain_core::encoding::base64_encode;
+
+/// Builds a trusted root; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedRootBuilder {
+    tlogs: Vec<Value>,
+}
+
+impl TrustedRootBuilder {
+    /// An empty root.
+    pub fn new() -> TrustedRootBuilder {
+        TrustedRootBuilder::default()
+    }
+
+    /// Trust the transparency log at `base_url` with `key` from `valid_from` (seconds since
+    /// the epoch) on.
+    pub fn tlog(mut self, base_url: &str, key: &PublicKey, valid_from: i64) -> TrustedRootBuilder {
+        self.tlogs.push(log_json(base_url, key, valid_from));
+        self
+    }
+
+    /// The JSON document.
+    pub fn to_json(&self) -> String {
+        let root = json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": self.tlogs,
+            "certificateAuthorities": [],
+            "ctlogs": [],
+            "timestampAuthorities": [],
+        });
+        // Serializing a Value cannot fail.
+        serde_json::to_string_pretty(&root).unwrap_or_default()
+    }
+}
+
+fn log_json(base_url: &str, key: &PublicKey, valid_from: i64) -> Value {
+    let key_details = match key.kind() {
+        KeyKind::EcdsaP256 => "PKIX_ECDSA_P256_SHA_256",
+        KeyKind::EcdsaP384 => "PKIX_ECDSA_P384_SHA_384",
+        KeyKind::Ed25519 => "PKIX_ED25519",
+        KeyKind::RsaPkcs1 => "PKIX_RSA_PKCS1V15_2048_SHA256",
+    };
+    json!({
+        "baseUrl": base_url,
+        "hashAlgorithm": "SHA2_256",
+        "publicKey": {
+            "rawBytes": base64_encode(key.spki_der()),
+            "keyDetails": key_details,
+            "validFor": {"start": rfc3339(valid_from)},
+        },
+        "logId": {"keyId": base64_encode(&sha256(key.spki_der()))},
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (proleptic Gregorian, UTC).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_710_869_186), "2024-03-19T17:26:26Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn the_core_reads_what_is_written() {
+        use sigchain_core::time::Timestamp;
+        let ed = crate::log::signer::LogSigner::generate(
+            crate::log::signer::LogKeyKind::Ed25519,
+            "log.local",
+            None,
+        )
+        .unwrap();
+        let json = TrustedRootBuilder::new()
+            .tlog("http://127.0.0.1:1", ed.public_key(), 1_710_869_186)
+            .to_json();
+        let root = sigchain_core::trust_root::TrustedRoot::from_json(json.as_bytes()).unwrap();
+        let log = root.tlog(&ed.log_id().0).unwrap();
+        assert_eq!(log.validity.start, Some(Timestamp(1_710_869_186)));
+        assert!(log.key.is_ok());
+    }
+}
