@@ -1,10 +1,12 @@
 //! `sigchain`: verify Sigstore bundles from the command line.
 //!
 //! `verify-bundle` speaks the sigstore-conformance CLI protocol; `verify-many` checks a
-//! manifest of bundles in parallel for release trackers and registries.
+//! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
+//! a local Sigstore instance.
 #![forbid(unsafe_code)]
 
 mod inputs;
+mod instance;
 mod verify_bundle;
 mod verify_many;
 
@@ -29,6 +31,8 @@ enum Command {
     VerifyBundle(verify_bundle::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
+    /// A local Sigstore instance for tests, demos and air-gapped labs.
+    Instance(instance::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +40,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
+        Command::Instance(args) => instance::run(args),
     }
 }

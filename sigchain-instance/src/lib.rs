@@ -8,4 +8,5 @@
 #![warn(missing_docs)]
 
 pub mod log;
+pub mod server;
 pub mod trust;

@@ -54,27 +54,17 @@ pub enum SubmissionError {
 pub struct AcceptedEntry {
     /// The canonical body: the leaf's data.
     pub body: Vec<u8>,
-    /// Search keys: `sha256:<hex>` of the artifact (or DSSE payload) and of the signer's DER.
+    /// Its search keys ([`super::index::keys_of_body`]).
     pub index_keys: Vec<String>,
 }
 
-/// The search key under which entries signed by `signer_der` (certificate or SPKI DER) are
-/// found.
-pub fn signer_index_key(signer_der: &[u8]) -> String {
-    format!(
-        "signer:{}",
-        sigchain_core::encoding::hex_encode(&sha256(signer_der))
-    )
-}
-
-/// The search key under which entries for an artifact digest are found.
-pub fn artifact_index_key(algorithm: HashAlgorithm, digest: &[u8]) -> String {
-    let name = match algorithm {
-        HashAlgorithm::Sha256 => "sha256",
-        HashAlgorithm::Sha384 => "sha384",
-        HashAlgorithm::Sha512 => "sha512",
-    };
-    format!("{name}:{}", sigchain_core::encoding::hex_encode(digest))
+impl AcceptedEntry {
+    fn new(body: Vec<u8>) -> AcceptedEntry {
+        AcceptedEntry {
+            index_keys: super::index::keys_of_body(&body),
+            body,
+        }
+    }
 }
 
 /// A signer as submitted, parsed once: its DER (certificate or SPKI) and its key.
@@ -114,32 +104,19 @@ impl Signer {
     fn from_v1_pem(pem_base64: &str) -> Result<Signer, SubmissionError> {
         let pem = base64_decode(pem_base64).ok_or(SubmissionError::Malformed("verifier"))?;
         let pem = std::str::from_utf8(&pem).map_err(|_| SubmissionError::Malformed("verifier"))?;
-        let (label, der) = pem_rfc7468_decode(pem)?;
-        match label.as_str() {
+        let label = pem
+            .trim()
+            .strip_prefix("-----BEGIN ")
+            .and_then(|rest| rest.split_once("-----"))
+            .map(|(label, _)| label)
+            .ok_or(SubmissionError::Malformed("verifier PEM"))?;
+        let der = super::index::pem_der(pem).ok_or(SubmissionError::Malformed("verifier PEM"))?;
+        match label {
             "CERTIFICATE" => Signer::from_der(der, true),
             "PUBLIC KEY" => Signer::from_der(der, false),
             other => Err(SubmissionError::Verifier(format!("PEM label {other}"))),
         }
     }
-}
-
-fn pem_rfc7468_decode(pem: &str) -> Result<(String, Vec<u8>), SubmissionError> {
-    // Go clients wrap at 64 columns; others may not wrap at all. Read the base64 between the
-    // armour lines, whitespace aside, rather than insisting on RFC 7468's exact layout.
-    let text = pem.trim();
-    let rest = text
-        .strip_prefix("-----BEGIN ")
-        .ok_or(SubmissionError::Malformed("verifier PEM"))?;
-    let (label, rest) = rest
-        .split_once("-----")
-        .ok_or(SubmissionError::Malformed("verifier PEM"))?;
-    let end = format!("-----END {label}-----");
-    let body = rest
-        .strip_suffix(end.as_str())
-        .ok_or(SubmissionError::Malformed("verifier PEM"))?;
-    let compact: String = body.split_ascii_whitespace().collect();
-    let der = base64_decode(&compact).ok_or(SubmissionError::Malformed("verifier PEM"))?;
-    Ok((label.to_owned(), der))
 }
 
 /// A Rekor v1 `ProposedEntry` (`POST /api/v1/log/entries`).
@@ -220,13 +197,12 @@ fn hashedrekord_v001(spec: serde_json::Value) -> Result<AcceptedEntry, Submissio
         .key
         .verify_prehashed(&digest, &signature, algorithm)
         .map_err(|_| SubmissionError::BadSignature)?;
-    Ok(AcceptedEntry {
-        body: canonical::hashedrekord_v001(algorithm, &digest, &signature, &signer.material()),
-        index_keys: vec![
-            artifact_index_key(algorithm, &digest),
-            signer_index_key(&signer.der),
-        ],
-    })
+    Ok(AcceptedEntry::new(canonical::hashedrekord_v001(
+        algorithm,
+        &digest,
+        &signature,
+        &signer.material(),
+    )))
 }
 
 fn dsse_v001(spec: serde_json::Value, limits: &Limits) -> Result<AcceptedEntry, SubmissionError> {
@@ -256,18 +232,12 @@ fn dsse_v001(spec: serde_json::Value, limits: &Limits) -> Result<AcceptedEntry, 
         .iter()
         .map(|s| s.sig.as_slice())
         .collect();
-    Ok(AcceptedEntry {
-        body: canonical::dsse_v001(
-            envelope_json,
-            envelope.payload.as_slice(),
-            &signatures,
-            &signer.material(),
-        ),
-        index_keys: vec![
-            artifact_index_key(HashAlgorithm::Sha256, &sha256(envelope.payload.as_slice())),
-            signer_index_key(&signer.der),
-        ],
-    })
+    Ok(AcceptedEntry::new(canonical::dsse_v001(
+        envelope_json,
+        envelope.payload.as_slice(),
+        &signatures,
+        &signer.material(),
+    )))
 }
 
 /// Every signature of the envelope verifies with the signer (Rekor refuses an envelope with
@@ -383,13 +353,7 @@ pub fn accept_v2(request: &[u8], limits: &Limits) -> Result<AcceptedEntry, Submi
             let body =
                 canonical::hashedrekord_v002(algorithm, &digest, &signature, &signer.material())
                     .map_err(|e| SubmissionError::Verifier(e.to_string()))?;
-            Ok(AcceptedEntry {
-                body,
-                index_keys: vec![
-                    artifact_index_key(algorithm, &digest),
-                    signer_index_key(&signer.der),
-                ],
-            })
+            Ok(AcceptedEntry::new(body))
         }
         (None, Some(entry)) => {
             let mut verifiers = entry.verifiers.into_iter();
@@ -409,13 +373,7 @@ pub fn accept_v2(request: &[u8], limits: &Limits) -> Result<AcceptedEntry, Submi
             let body =
                 canonical::dsse_v002(envelope.payload.as_slice(), &signatures, &signer.material())
                     .map_err(|e| SubmissionError::Verifier(e.to_string()))?;
-            Ok(AcceptedEntry {
-                body,
-                index_keys: vec![
-                    artifact_index_key(HashAlgorithm::Sha256, &sha256(envelope.payload.as_slice())),
-                    signer_index_key(&signer.der),
-                ],
-            })
+            Ok(AcceptedEntry::new(body))
         }
         _ => Err(SubmissionError::UnsupportedKind(
             "a request must hold exactly one of hashedRekordRequestV002 and dsseRequestV002"

@@ -70,7 +70,7 @@ fn accepted_entries_have_the_bodies_clients_predict() {
         accepted.index_keys,
         vec![
             format!("sha256:{}", hex_encode(&sha256(b"artifact"))),
-            signer_index_key(&key.spki)
+            crate::log::index::signer_key(&key.spki)
         ]
     );
     let dsse = key.dsse(b"{\"_type\":\"statement\"}");

@@ -1,0 +1,158 @@
+//! The sigchain-rekor checks against the instance's Rekor v1 log, served on 127.0.0.1.
+
+mod common;
+
+use common::{Server, Signer};
+use sigchain_rekor::http::HttpResponse;
+use sigchain_rekor::v1::{wire, EntryQuery};
+use sigchain_rekor::RekorError;
+
+#[tokio::test]
+async fn create_then_read_every_way() {
+    let server = Server::start().await;
+    let rekor = server.rekor_v1();
+    let signer = Signer::new();
+    let proposal = signer.hashed_rekord(b"artifact one");
+
+    let created = server
+        .send(&rekor.create_entry(&proposal))
+        .await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    let location = created.header("location").unwrap().to_owned();
+    let entry = rekor.check_created(&proposal, &created, server.now()).unwrap();
+    let uuid = entry.uuid().unwrap().clone();
+    assert_eq!(location, format!("/api/v1/log/entries/{uuid}"));
+    assert_eq!(entry.verified().log_index(), 0);
+    assert!(entry.verified().integrated_time().is_some());
+
+    // The same submission again: 409 naming the entry, which the lookup then returns.
+    let again = server.send(&rekor.create_entry(&proposal)).await;
+    assert!(matches!(
+        rekor.check_created(&proposal, &again, server.now()),
+        Err(RekorError::AlreadyExists { location: Some(l), .. }) if l == location
+    ));
+    let found = server.send(&rekor.find_proposed_entry(&proposal)).await;
+    let found = rekor
+        .check_proposed_entry(&proposal, &found, server.now())
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.tlog_entry().canonicalized_body, entry.tlog_entry().canonicalized_body);
+
+    let by_uuid = server.send(&rekor.get_entry_by_uuid(&uuid)).await;
+    rekor
+        .check_entry(&EntryQuery::Uuid(uuid.clone()), &by_uuid, server.now())
+        .unwrap();
+    let by_index = server.send(&rekor.get_entry_by_index(0)).await;
+    rekor
+        .check_entry(&EntryQuery::Index(0), &by_index, server.now())
+        .unwrap();
+    let missing = server.send(&rekor.get_entry_by_index(7)).await;
+    assert_eq!(missing.status, 404);
+
+    // Search by artifact hash and by key.
+    let by_hash = server
+        .send(&rekor.search_index(&wire::SearchIndex {
+            hash: Some(format!(
+                "sha256:{}",
+                sigchain_core::encoding::hex_encode(&sigchain_core::crypto::sha256(b"artifact one"))
+            )),
+            ..Default::default()
+        }))
+        .await;
+    assert_eq!(rekor.check_search(&by_hash).unwrap(), vec![uuid.clone()]);
+    let by_key = server
+        .send(&rekor.search_index(&wire::SearchIndex {
+            public_key: Some(wire::SearchPublicKey {
+                format: "x509".to_owned(),
+                content: Some(sigchain_core::encoding::base64_encode(signer.pem().as_bytes())),
+            }),
+            ..Default::default()
+        }))
+        .await;
+    assert_eq!(rekor.check_search(&by_key).unwrap(), vec![uuid]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tree_heads_stay_consistent_across_appends() {
+    let server = Server::start().await;
+    let rekor = server.rekor_v1();
+    let signer = Signer::new();
+    let mut heads = Vec::new();
+    for round in 0..4u8 {
+        for i in 0..(round as usize * 3 + 1) {
+            let proposal = signer.hashed_rekord(format!("artifact {round}/{i}").as_bytes());
+            let answer = server.send(&rekor.create_entry(&proposal)).await;
+            rekor.check_created(&proposal, &answer, server.now()).unwrap();
+        }
+        let info = server.send(&rekor.log_info()).await;
+        heads.push(rekor.check_log_info(&info).unwrap());
+    }
+    assert_eq!(heads.last().unwrap().checkpoint.tree_size(), 1 + 4 + 7 + 10);
+    for pair in heads.windows(2) {
+        let (old, new) = (&pair[0].checkpoint, &pair[1].checkpoint);
+        let proof = server
+            .send(&rekor.consistency_proof(old.tree_size(), new.tree_size()))
+            .await;
+        rekor.check_consistency_proof(&proof, old, new).unwrap();
+        // A proof between other sizes does not connect these heads.
+        let wrong = server
+            .send(&rekor.consistency_proof(old.tree_size() - 1, new.tree_size()))
+            .await;
+        assert!(rekor.check_consistency_proof(&wrong, old, new).is_err());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_400_with_a_reason() {
+    let server = Server::start().await;
+    let rekor = server.rekor_v1();
+    let signer = Signer::new();
+    let proposal = signer.hashed_rekord(b"x");
+    server.send(&rekor.create_entry(&proposal)).await;
+
+    for (first, last) in [(2, 1), (0, 1), (1, 5)] {
+        let answer = server.send(&rekor.consistency_proof(first, last)).await;
+        assert_eq!(answer.status, 400, "{first}..{last}");
+        assert!(message(&answer).contains("firstSize"), "{}", message(&answer));
+    }
+    let mut forged = rekor.create_entry(&signer.hashed_rekord(b"y"));
+    let mut body: serde_json::Value = serde_json::from_slice(forged.body.as_ref().unwrap()).unwrap();
+    body["spec"]["data"]["hash"]["value"] = "00".repeat(32).into();
+    forged.body = Some(serde_json::to_vec(&body).unwrap());
+    let answer = server.send(&forged).await;
+    assert_eq!(answer.status, 400);
+    assert!(message(&answer).contains("signature"), "{}", message(&answer));
+    body["kind"] = "intoto".into();
+    body["apiVersion"] = "0.0.2".into();
+    forged.body = Some(serde_json::to_vec(&body).unwrap());
+    let answer = server.send(&forged).await;
+    assert_eq!(answer.status, 400);
+    assert!(message(&answer).contains("unsupported entry kind intoto/0.0.2"));
+    forged.body = Some(b"{".to_vec());
+    assert_eq!(server.send(&forged).await.status, 400);
+    server.stop().await;
+}
+
+/// A log whose answers carry a corrupted proof: the checks refuse every answer.
+#[tokio::test]
+async fn a_corrupted_proof_is_refused() {
+    let server = Server::start_with(common::Tamper::CorruptProofHash).await;
+    let rekor = server.rekor_v1();
+    let proposal = Signer::new().hashed_rekord(b"artifact");
+    let answer = server.send(&rekor.create_entry(&proposal)).await;
+    assert_eq!(answer.status, 201);
+    assert!(matches!(
+        rekor.check_created(&proposal, &answer, server.now()),
+        Err(RekorError::Verify(sigchain_core::verify::TlogError::InclusionProof(_)))
+    ));
+    server.stop().await;
+}
+
+fn message(answer: &HttpResponse) -> String {
+    serde_json::from_slice::<serde_json::Value>(&answer.body).unwrap()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
