@@ -9,6 +9,12 @@
 //!   v2); only [`checkpoint::verify_checkpoint`] can produce a [`VerifiedCheckpoint`].
 //! - [`set`]: the log promised to include the entry at a given time (Rekor v1's signed entry
 //!   timestamp).
+//! - [`witness`]: witnesses cosigned that root (C2SP tlog-cosignature): a
+//!   [`WitnessPolicy`] of `k` of `n` witness keys (parsed from vkeys), checked by
+//!   [`SignedCheckpoint::verify_cosignatures`], or together with the log's signature by
+//!   [`SignedCheckpoint::verify_witnessed`], which alone makes a [`WitnessedCheckpoint`]. A
+//!   log can sign two different trees for two audiences; witnesses that check consistency
+//!   before cosigning do not, so a quorum of them rules out such a split view.
 //! - [`body`]: the entry's `canonicalizedBody` records exactly the signature, key or
 //!   certificate, and digest the bundle carries (the CVE-2022-36056 class of bug: a valid log
 //!   entry for *other* content must not vouch for this content).
@@ -28,6 +34,7 @@ pub mod merkle;
 pub mod set;
 #[cfg(test)]
 mod test_support;
+pub mod witness;
 
 pub use body::{check_body_matches, BodyError, SignedContent, SignerMaterial};
 pub use checkpoint::{
@@ -39,3 +46,7 @@ pub use merkle::{
     MerkleError,
 };
 pub use set::{inclusion_promise_payload, verify_inclusion_promise, SetError};
+pub use witness::{
+    verify_witnessed_checkpoint, VerifiedCosignature, VkeyError, WitnessError, WitnessKey,
+    WitnessPolicy, WitnessPolicyError, WitnessedCheckpoint,
+};
