@@ -1,6 +1,9 @@
 use super::*;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use sigchain_core::crypto::{sha256, HashAlgorithm, PublicKey};
+use sigchain_core::encoding::hex_decode;
 use sigchain_core::tlog::witness::WitnessKey;
 use sigchain_core::tlog::{hash_children, hash_leaf, key_hint};
 use sigchain_core::trust_root::{LogId, ValidityPeriod};
