@@ -1,6 +1,6 @@
 //! Transparency-log proofs: what a Rekor entry in a bundle proves, checked without I/O.
 //!
-//! A bundle's transparency-log entry makes three kinds of claim, each checked here by a pure
+//! A bundle's transparency-log entry makes several kinds of claim, each checked here by a pure
 //! function of the entry's bytes and the trusted root:
 //!
 //! - [`merkle`]: the entry's leaf is in a Merkle tree with a given root (RFC 6962 / 9162
@@ -11,6 +11,12 @@
 //!   timestamp).
 //! - [`canonical`]: the bodies a log writes, built from what was submitted (the inverse of
 //!   [`body`]);
+//! - [`witness`]: witnesses cosigned that root (C2SP tlog-cosignature): a
+//!   [`WitnessPolicy`] of `k` of `n` witness keys (parsed from vkeys), checked by
+//!   [`SignedCheckpoint::verify_cosignatures`], or together with the log's signature by
+//!   [`SignedCheckpoint::verify_witnessed`], which alone makes a [`WitnessedCheckpoint`]. A
+//!   log can sign two different trees for two audiences; witnesses that check consistency
+//!   before cosigning do not, so a quorum of them rules out such a split view.
 //! - [`body`]: the entry's `canonicalizedBody` records exactly the signature, key or
 //!   certificate, and digest the bundle carries (the CVE-2022-36056 class of bug: a valid log
 //!   entry for *other* content must not vouch for this content).
@@ -31,6 +37,7 @@ pub mod merkle;
 pub mod set;
 #[cfg(test)]
 mod test_support;
+pub mod witness;
 
 pub use body::{check_body_matches, BodyError, SignedContent, SignerMaterial};
 pub use checkpoint::{
@@ -42,3 +49,7 @@ pub use merkle::{
     MerkleError,
 };
 pub use set::{inclusion_promise_payload, verify_inclusion_promise, SetError};
+pub use witness::{
+    verify_witnessed_checkpoint, VerifiedCosignature, VkeyError, WitnessError, WitnessKey,
+    WitnessPolicy, WitnessPolicyError, WitnessedCheckpoint,
+};
