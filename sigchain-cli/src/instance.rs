@@ -43,7 +43,10 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("FAIL: tokio runtime: {e}");
@@ -71,7 +74,9 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = format!("http://{address}");
     if let Some(path) = &args.trusted_root_out {
-        let json = instance.trusted_root_json(&base_url).map_err(|e| e.to_string())?;
+        let json = instance
+            .trusted_root_json(&base_url)
+            .map_err(|e| e.to_string())?;
         std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     // The first line on stdout says where the instance is: scripts and tests wait for it.

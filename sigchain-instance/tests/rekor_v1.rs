@@ -14,12 +14,17 @@ async fn create_then_read_every_way() {
     let signer = Signer::new();
     let proposal = signer.hashed_rekord(b"artifact one");
 
-    let created = server
-        .send(&rekor.create_entry(&proposal))
-        .await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    let created = server.send(&rekor.create_entry(&proposal)).await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let location = created.header("location").unwrap().to_owned();
-    let entry = rekor.check_created(&proposal, &created, server.now()).unwrap();
+    let entry = rekor
+        .check_created(&proposal, &created, server.now())
+        .unwrap();
     let uuid = entry.uuid().unwrap().clone();
     assert_eq!(location, format!("/api/v1/log/entries/{uuid}"));
     assert_eq!(entry.verified().log_index(), 0);
@@ -36,7 +41,10 @@ async fn create_then_read_every_way() {
         .check_proposed_entry(&proposal, &found, server.now())
         .unwrap()
         .unwrap();
-    assert_eq!(found.tlog_entry().canonicalized_body, entry.tlog_entry().canonicalized_body);
+    assert_eq!(
+        found.tlog_entry().canonicalized_body,
+        entry.tlog_entry().canonicalized_body
+    );
 
     let by_uuid = server.send(&rekor.get_entry_by_uuid(&uuid)).await;
     rekor
@@ -54,7 +62,9 @@ async fn create_then_read_every_way() {
         .send(&rekor.search_index(&wire::SearchIndex {
             hash: Some(format!(
                 "sha256:{}",
-                sigchain_core::encoding::hex_encode(&sigchain_core::crypto::sha256(b"artifact one"))
+                sigchain_core::encoding::hex_encode(&sigchain_core::crypto::sha256(
+                    b"artifact one"
+                ))
             )),
             ..Default::default()
         }))
@@ -64,7 +74,9 @@ async fn create_then_read_every_way() {
         .send(&rekor.search_index(&wire::SearchIndex {
             public_key: Some(wire::SearchPublicKey {
                 format: "x509".to_owned(),
-                content: Some(sigchain_core::encoding::base64_encode(signer.pem().as_bytes())),
+                content: Some(sigchain_core::encoding::base64_encode(
+                    signer.pem().as_bytes(),
+                )),
             }),
             ..Default::default()
         }))
@@ -83,7 +95,9 @@ async fn tree_heads_stay_consistent_across_appends() {
         for i in 0..(round as usize * 3 + 1) {
             let proposal = signer.hashed_rekord(format!("artifact {round}/{i}").as_bytes());
             let answer = server.send(&rekor.create_entry(&proposal)).await;
-            rekor.check_created(&proposal, &answer, server.now()).unwrap();
+            rekor
+                .check_created(&proposal, &answer, server.now())
+                .unwrap();
         }
         let info = server.send(&rekor.log_info()).await;
         heads.push(rekor.check_log_info(&info).unwrap());
@@ -115,15 +129,24 @@ async fn bad_requests_get_400_with_a_reason() {
     for (first, last) in [(2, 1), (0, 1), (1, 5)] {
         let answer = server.send(&rekor.consistency_proof(first, last)).await;
         assert_eq!(answer.status, 400, "{first}..{last}");
-        assert!(message(&answer).contains("firstSize"), "{}", message(&answer));
+        assert!(
+            message(&answer).contains("firstSize"),
+            "{}",
+            message(&answer)
+        );
     }
     let mut forged = rekor.create_entry(&signer.hashed_rekord(b"y"));
-    let mut body: serde_json::Value = serde_json::from_slice(forged.body.as_ref().unwrap()).unwrap();
+    let mut body: serde_json::Value =
+        serde_json::from_slice(forged.body.as_ref().unwrap()).unwrap();
     body["spec"]["data"]["hash"]["value"] = "00".repeat(32).into();
     forged.body = Some(serde_json::to_vec(&body).unwrap());
     let answer = server.send(&forged).await;
     assert_eq!(answer.status, 400);
-    assert!(message(&answer).contains("signature"), "{}", message(&answer));
+    assert!(
+        message(&answer).contains("signature"),
+        "{}",
+        message(&answer)
+    );
     body["kind"] = "intoto".into();
     body["apiVersion"] = "0.0.2".into();
     forged.body = Some(serde_json::to_vec(&body).unwrap());
@@ -140,12 +163,19 @@ async fn bad_requests_get_400_with_a_reason() {
 async fn a_corrupted_proof_is_refused() {
     let server = Server::start_with(common::Tamper::CorruptProofHash).await;
     let rekor = server.rekor_v1();
-    let proposal = Signer::new().hashed_rekord(b"artifact");
+    let signer = Signer::new();
+    // The first entry's proof, in a one-leaf tree, has no hash to corrupt.
+    let first = signer.hashed_rekord(b"first");
+    let answer = server.send(&rekor.create_entry(&first)).await;
+    rekor.check_created(&first, &answer, server.now()).unwrap();
+    let proposal = signer.hashed_rekord(b"artifact");
     let answer = server.send(&rekor.create_entry(&proposal)).await;
     assert_eq!(answer.status, 201);
     assert!(matches!(
         rekor.check_created(&proposal, &answer, server.now()),
-        Err(RekorError::Verify(sigchain_core::verify::TlogError::InclusionProof(_)))
+        Err(RekorError::Verify(
+            sigchain_core::verify::TlogError::InclusionProof(_)
+        ))
     ));
     server.stop().await;
 }

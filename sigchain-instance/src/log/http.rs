@@ -125,7 +125,9 @@ async fn v1_create(State(log): State<Log>, body: Bytes) -> Response {
         Ok(Appended::Duplicate(_)) => {
             let mut response = error(
                 StatusCode::CONFLICT,
-                format!("an equivalent entry already exists in the transparency log with UUID {uuid}"),
+                format!(
+                    "an equivalent entry already exists in the transparency log with UUID {uuid}"
+                ),
             );
             response
                 .headers_mut()
@@ -157,7 +159,10 @@ struct IndexQuery {
 
 async fn v1_by_index(State(log): State<Log>, Query(query): Query<IndexQuery>) -> Response {
     let Some(index) = query.log_index.and_then(|i| i.parse::<u64>().ok()) else {
-        return error(StatusCode::BAD_REQUEST, "logIndex must be a non-negative integer");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "logIndex must be a non-negative integer",
+        );
     };
     match v1_entry_map(&log, index) {
         Ok(map) => Json(map).into_response(),
@@ -176,7 +181,10 @@ struct RetrieveQuery {
 
 async fn v1_retrieve(State(log): State<Log>, body: Bytes) -> Response {
     let Ok(query) = serde_json::from_slice::<RetrieveQuery>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "expected entryUUIDs and/or logIndexes");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "expected entryUUIDs and/or logIndexes",
+        );
     };
     if query.entry_uuids.len() + query.log_indexes.len() > MAX_RETRIEVE {
         return error(
@@ -187,11 +195,19 @@ async fn v1_retrieve(State(log): State<Log>, body: Bytes) -> Response {
     let mut indexes = Vec::new();
     for text in &query.entry_uuids {
         let Some(uuid) = EntryUuid::parse(text) else {
-            return error(StatusCode::BAD_REQUEST, format!("not an entry UUID: {text}"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("not an entry UUID: {text}"),
+            );
         };
         indexes.extend(log.find(uuid.leaf_hash()));
     }
-    indexes.extend(query.log_indexes.iter().filter_map(|&i| u64::try_from(i).ok()));
+    indexes.extend(
+        query
+            .log_indexes
+            .iter()
+            .filter_map(|&i| u64::try_from(i).ok()),
+    );
     let mut entries = Vec::with_capacity(indexes.len());
     for index in indexes {
         match v1_entry_map(&log, index) {
@@ -210,7 +226,10 @@ async fn v1_search(State(log): State<Log>, body: Bytes) -> Response {
     let mut sets: Vec<Vec<u64>> = Vec::new();
     if let Some(hash) = &query.hash {
         let Some(key) = index::artifact_key(hash) else {
-            return error(StatusCode::BAD_REQUEST, "hash must be [sha256:|sha384:|sha512:]<hex>");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "hash must be [sha256:|sha384:|sha512:]<hex>",
+            );
         };
         sets.push(log.search(&key));
     }
@@ -303,9 +322,9 @@ async fn v1_consistency(State(log): State<Log>, Query(query): Query<ProofQuery>)
 }
 
 async fn public_key(State(log): State<Log>) -> Response {
-    let pem = sigchain_core::tlog::canonical::signer_pem(&sigchain_core::tlog::SignerMaterial::PublicKey(
-        log.signer().public_key().spki_der(),
-    ));
+    let pem = sigchain_core::tlog::canonical::signer_pem(
+        &sigchain_core::tlog::SignerMaterial::PublicKey(log.signer().public_key().spki_der()),
+    );
     ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response()
 }
 
@@ -354,11 +373,7 @@ async fn v2_tile(State(log): State<Log>, Path(path): Path<String>) -> Response {
         TileResource::Checkpoint => return error(StatusCode::NOT_FOUND, "not a tile"),
     };
     match bytes {
-        Ok(bytes) => (
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(e) => e.into_response(),
     }
 }

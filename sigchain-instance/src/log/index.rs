@@ -138,9 +138,15 @@ mod tests {
 
     #[test]
     fn real_bodies_give_their_keys() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/bundle-verify");
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/conformance/bundle-verify"
+        );
         for (case, digest) in [
-            ("happy-path-v0.3", "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"),
+            (
+                "happy-path-v0.3",
+                "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
+            ),
             ("rekor2-happy-path", ""),
             ("happy-path-intoto-in-dsse-v3", ""),
         ] {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use sigchain_core::bundle::{Checkpoint, InclusionProof, InclusionPromise, KindVersion, TlogEntry};
+use sigchain_core::bundle::{Checkpoint, InclusionPromise, InclusionProof, KindVersion, TlogEntry};
 use sigchain_core::encoding::{base64_encode, hex_encode};
 use sigchain_core::limits::Limits;
 use sigchain_core::time::Timestamp;
@@ -211,7 +211,11 @@ impl Log {
             }),
             sequencer: sender,
         });
-        tokio::spawn(sequence(Arc::downgrade(&inner), receiver, config.max_batch.max(1)));
+        tokio::spawn(sequence(
+            Arc::downgrade(&inner),
+            receiver,
+            config.max_batch.max(1),
+        ));
         Ok(Log { inner })
     }
 

@@ -12,7 +12,7 @@
 //! to trust them.
 
 use serde::Deserialize;
-use sigchain_core::crypto::{sha256, HashAlgorithm, PublicKey};
+use sigchain_core::crypto::{HashAlgorithm, PublicKey};
 use sigchain_core::dsse::Envelope;
 use sigchain_core::encoding::{base64_decode, hex_decode, Base64Bytes};
 use sigchain_core::limits::Limits;

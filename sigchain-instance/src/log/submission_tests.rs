@@ -2,6 +2,7 @@ use super::*;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use sigchain_core::crypto::sha256;
 use sigchain_core::encoding::{base64_encode, hex_encode};
 use sigchain_rekor::proposal::{Proposal, Signer as ProposalSigner, V2DsseKind};
 

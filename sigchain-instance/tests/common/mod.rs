@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 pub enum Tamper {
     /// An honest log.
     None,
-    /// Every inclusion proof's first hash is flipped.
+    /// Every inclusion proof's first hash is flipped (a proof for a one-leaf tree has none).
     CorruptProofHash,
 }
 
@@ -123,18 +123,34 @@ impl Server {
 
 async fn corrupt_proof(response: Response) -> Response {
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
     if let Some(map) = value.as_object_mut() {
         for entry in map.values_mut() {
-            let hash = &mut entry["verification"]["inclusionProof"]["hashes"][0];
-            if let Some(text) = hash.as_str() {
+            let first = entry
+                .pointer_mut("/verification/inclusionProof/hashes")
+                .and_then(|h| h.as_array_mut())
+                .and_then(|h| h.first_mut());
+            if let Some(hash) = first {
+                let text = hash.as_str().unwrap_or_default().to_owned();
                 let flipped: String = text
                     .chars()
                     .enumerate()
-                    .map(|(i, c)| if i == 0 { if c == '0' { '1' } else { '0' } } else { c })
+                    .map(|(i, c)| {
+                        if i == 0 {
+                            if c == '0' {
+                                '1'
+                            } else {
+                                '0'
+                            }
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
                 *hash = flipped.into();
             }

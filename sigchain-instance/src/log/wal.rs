@@ -1,0 +1,183 @@
+//! The on-disk format of the log: a header, then records appended in batches.
+//!
+//! ```text
+//! file   := MAGIC record*
+//! record := len: u32 BE || body || SHA-256(len || body)
+//! body   := flags: u8 || integrated_time: i64 BE || data
+//! ```
+//!
+//! `flags` bit 0 marks the last record of a batch; the other bits are zero. A batch counts
+//! only once its last record is read back whole with a good checksum, so a crash in the middle
+//! of a batch write loses the whole batch, never part of it: the entries of one group commit
+//! become visible together or not at all, as they were acknowledged together or not at all.
+
+use std::io::{self, Read};
+
+use sha2::{Digest as _, Sha256};
+
+/// First bytes of a log file: refuses to treat any other file as a log (and so to truncate it).
+pub(crate) const MAGIC: &[u8; 16] = b"sigchain-log-v1\n";
+/// Bytes a record adds to its data: length, flags, time, checksum.
+pub(crate) const RECORD_OVERHEAD: usize = LEN_BYTES + BODY_HEADER + CHECKSUM_BYTES;
+
+const LEN_BYTES: usize = 4;
+const BODY_HEADER: usize = 1 + 8;
+const CHECKSUM_BYTES: usize = 32;
+const FLAG_BATCH_END: u8 = 1;
+
+/// A record read back from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) data: Vec<u8>,
+    pub(crate) integrated_time: i64,
+    /// Whether this is the last record of its batch.
+    pub(crate) batch_end: bool,
+}
+
+/// Why reading a record stopped.
+#[derive(Debug)]
+pub(crate) enum Defect {
+    /// The file ends inside the record.
+    Truncated,
+    /// The length field is below the minimum or above the limit (garbage, or a torn write).
+    BadLength(u32),
+    /// The checksum does not match: a torn or damaged record.
+    BadChecksum,
+    /// Unknown flag bits.
+    BadFlags(u8),
+    /// Reading failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Defect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Defect::Truncated => write!(f, "record cut short"),
+            Defect::BadLength(len) => write!(f, "impossible record length {len}"),
+            Defect::BadChecksum => write!(f, "record checksum mismatch"),
+            Defect::BadFlags(flags) => write!(f, "unknown record flags {flags:#04x}"),
+            Defect::Io(e) => write!(f, "read error: {e}"),
+        }
+    }
+}
+
+/// Append the record for `data` to `out`.
+pub(crate) fn encode_record(out: &mut Vec<u8>, data: &[u8], integrated_time: i64, batch_end: bool) {
+    // Callers bound `data` far below u32::MAX (see `MAX_ENTRY_BYTES`).
+    let len = (BODY_HEADER + data.len()) as u32;
+    let start = out.len();
+    out.extend_from_slice(&len.to_be_bytes());
+    out.push(if batch_end { FLAG_BATCH_END } else { 0 });
+    out.extend_from_slice(&integrated_time.to_be_bytes());
+    out.extend_from_slice(data);
+    let checksum = Sha256::digest(&out[start..]);
+    out.extend_from_slice(&checksum);
+}
+
+/// Read one record of at most `max_data` data bytes; `Ok(None)` at a clean end of file.
+pub(crate) fn read_record(
+    reader: &mut impl Read,
+    max_data: usize,
+) -> Result<Option<Record>, Defect> {
+    let mut len_bytes = [0u8; LEN_BYTES];
+    match read_full(reader, &mut len_bytes)? {
+        0 => return Ok(None),
+        LEN_BYTES => {}
+        _ => return Err(Defect::Truncated),
+    }
+    let len = u32::from_be_bytes(len_bytes);
+    let body_len = usize::try_from(len).map_err(|_| Defect::BadLength(len))?;
+    // The bound comes before the allocation: a garbage length must not allocate 4 GiB.
+    if body_len < BODY_HEADER || body_len - BODY_HEADER > max_data {
+        return Err(Defect::BadLength(len));
+    }
+    let mut rest = vec![0u8; body_len + CHECKSUM_BYTES];
+    if read_full(reader, &mut rest)? != rest.len() {
+        return Err(Defect::Truncated);
+    }
+    let (body, checksum) = rest.split_at(body_len);
+    let mut hasher = Sha256::new();
+    hasher.update(len_bytes);
+    hasher.update(body);
+    let computed: [u8; CHECKSUM_BYTES] = hasher.finalize().into();
+    if computed.as_slice() != checksum {
+        return Err(Defect::BadChecksum);
+    }
+    decode_body(body).map(Some)
+}
+
+/// Decode one whole record held in memory (bytes of exactly one record).
+pub(crate) fn decode_record(bytes: &[u8], max_data: usize) -> Result<Record, Defect> {
+    let mut reader = bytes;
+    let record = read_record(&mut reader, max_data)?.ok_or(Defect::Truncated)?;
+    if !reader.is_empty() {
+        return Err(Defect::BadLength(0));
+    }
+    Ok(record)
+}
+
+fn decode_body(body: &[u8]) -> Result<Record, Defect> {
+    let Some((&flags, rest)) = body.split_first() else {
+        return Err(Defect::Truncated);
+    };
+    if flags & !FLAG_BATCH_END != 0 {
+        return Err(Defect::BadFlags(flags));
+    }
+    let (time, data) = rest.split_first_chunk::<8>().ok_or(Defect::Truncated)?;
+    Ok(Record {
+        data: data.to_vec(),
+        integrated_time: i64::from_be_bytes(*time),
+        batch_end: flags & FLAG_BATCH_END != 0,
+    })
+}
+
+/// Read until `buf` is full or the input ends; the number of bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, Defect> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Defect::Io(e)),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_reject_damage() {
+        let mut bytes = Vec::new();
+        encode_record(&mut bytes, b"entry", -7, true);
+        assert_eq!(bytes.len(), RECORD_OVERHEAD + 5);
+        let record = decode_record(&bytes, 5).unwrap();
+        assert_eq!(
+            record,
+            Record {
+                data: b"entry".to_vec(),
+                integrated_time: -7,
+                batch_end: true
+            }
+        );
+        assert!(matches!(
+            decode_record(&bytes, 4),
+            Err(Defect::BadLength(14))
+        ));
+        for cut in 0..bytes.len() {
+            assert!(decode_record(&bytes[..cut], 5).is_err(), "{cut}");
+        }
+        for i in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x10;
+            assert!(decode_record(&flipped, 5).is_err(), "{i}");
+        }
+        let mut two = bytes.clone();
+        two.extend_from_slice(&bytes);
+        assert!(decode_record(&two, 5).is_err());
+        assert!(read_record(&mut &[][..], 5).unwrap().is_none());
+    }
+}
