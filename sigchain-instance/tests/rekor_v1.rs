@@ -186,3 +186,51 @@ fn message(answer: &HttpResponse) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// With a witness policy, a checkpoint must carry a verifying cosignature from the witness.
+#[tokio::test]
+async fn witness_cosignatures_are_required_when_named() {
+    use sigchain_core::tlog::{WitnessError, WitnessPolicy};
+    let policy = || WitnessPolicy::new(vec![common::test_witness().1], 1).unwrap();
+    for (tamper, expect_ok) in [
+        (common::Tamper::Cosign { valid: true }, true),
+        (common::Tamper::Cosign { valid: false }, false),
+        (common::Tamper::None, false),
+    ] {
+        let server = Server::start_with(tamper).await;
+        let rekor = server.rekor_v1().with_witnesses(policy());
+        let proposal = Signer::new().hashed_rekord(b"artifact");
+        let answer = server.send(&rekor.create_entry(&proposal)).await;
+        let created = rekor.check_created(&proposal, &answer, server.now());
+        let info = rekor.check_log_info(&server.send(&rekor.log_info()).await);
+        match (tamper, expect_ok) {
+            (_, true) => {
+                created.unwrap();
+                info.unwrap();
+            }
+            (common::Tamper::Cosign { .. }, false) => {
+                for err in [created.unwrap_err(), info.unwrap_err()] {
+                    assert!(
+                        matches!(
+                            err,
+                            RekorError::Witness(WitnessError::InvalidCosignature { .. })
+                        ),
+                        "{err:?}"
+                    );
+                }
+            }
+            _ => {
+                for err in [created.unwrap_err(), info.unwrap_err()] {
+                    assert!(
+                        matches!(
+                            err,
+                            RekorError::Witness(WitnessError::TooFewCosignatures { .. })
+                        ),
+                        "{err:?}"
+                    );
+                }
+            }
+        }
+        server.stop().await;
+    }
+}

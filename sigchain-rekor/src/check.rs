@@ -35,3 +35,16 @@ pub(crate) fn agree(field: &'static str, unsigned: &str, signed: &str) -> Result
     }
     Ok(())
 }
+
+/// The checkpoint `note` carries the cosignatures `policy` requires (none required without a
+/// policy). The log's own signature was verified by the caller.
+pub(crate) fn witnessed(
+    note: &str,
+    policy: Option<&sigchain_core::tlog::WitnessPolicy>,
+    limits: &sigchain_core::limits::Limits,
+) -> Result<(), RekorError> {
+    if let Some(policy) = policy {
+        sigchain_core::tlog::parse_checkpoint(note, limits)?.verify_cosignatures(policy)?;
+    }
+    Ok(())
+}

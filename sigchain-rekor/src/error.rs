@@ -1,7 +1,7 @@
 //! Why an answer from a log was refused.
 
 use sigchain_core::bundle::BundleError;
-use sigchain_core::tlog::{CheckpointError, MerkleError};
+use sigchain_core::tlog::{CheckpointError, MerkleError, WitnessError};
 use sigchain_core::verify::TlogError;
 
 use crate::proposal::ProposalError;
@@ -92,6 +92,9 @@ pub enum RekorError {
     /// A consistency proof does not connect the two tree heads.
     #[error("consistency proof: {0}")]
     Consistency(#[source] MerkleError),
+    /// The checkpoint lacks the witness cosignatures the caller requires.
+    #[error("witnesses: {0}")]
+    Witness(#[from] WitnessError),
     /// The request cannot be made from this proposal.
     #[error("proposal: {0}")]
     Proposal(#[from] ProposalError),

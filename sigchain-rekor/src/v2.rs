@@ -21,10 +21,11 @@ use sigchain_core::bundle::TlogEntry;
 use sigchain_core::encoding::hex_encode;
 use sigchain_core::limits::Limits;
 use sigchain_core::time::Timestamp;
+use sigchain_core::tlog::WitnessPolicy;
 use sigchain_core::trust_root::LogId;
 use sigchain_core::verify::{TlogError, Verifier};
 
-use crate::check::expect_status;
+use crate::check::{expect_status, witnessed};
 use crate::entry::LoggedEntry;
 use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
@@ -37,6 +38,7 @@ pub struct RekorV2 {
     verifier: Verifier,
     log_id: LogId,
     dsse_kind: V2DsseKind,
+    witnesses: Option<WitnessPolicy>,
 }
 
 impl RekorV2 {
@@ -47,7 +49,20 @@ impl RekorV2 {
             verifier,
             log_id,
             dsse_kind: V2DsseKind::default(),
+            witnesses: None,
         }
+    }
+
+    /// Also require every checkpoint an answer carries to be cosigned by `policy`'s
+    /// witnesses (C2SP tlog-cosignature).
+    pub fn with_witnesses(mut self, policy: WitnessPolicy) -> RekorV2 {
+        self.witnesses = Some(policy);
+        self
+    }
+
+    /// The witness policy, if any.
+    pub fn witnesses(&self) -> Option<&WitnessPolicy> {
+        self.witnesses.as_ref()
     }
 
     /// Log DSSE envelopes as `kind` instead.
@@ -138,6 +153,13 @@ impl RekorV2 {
         })?;
         if !verified.inclusion_proven() {
             return Err(RekorError::Verify(TlogError::MissingInclusionProof));
+        }
+        if let Some(checkpoint) = entry
+            .inclusion_proof
+            .as_ref()
+            .and_then(|p| p.checkpoint.as_ref())
+        {
+            witnessed(&checkpoint.envelope, self.witnesses.as_ref(), self.limits())?;
         }
         // The body checker compares fields; Rekor v2 bodies are fully determined by the
         // request, so the bytes must also be the ones the request implies.

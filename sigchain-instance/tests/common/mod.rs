@@ -27,6 +27,47 @@ pub enum Tamper {
     None,
     /// Every inclusion proof's first hash is flipped (a proof for a one-leaf tree has none).
     CorruptProofHash,
+    /// Every checkpoint gets a cosignature by [`test_witness`], valid or over other text.
+    Cosign {
+        /// Whether the cosignature verifies.
+        valid: bool,
+    },
+}
+
+/// The witness of [`Tamper::Cosign`]: its seed is fixed so tests can name its key.
+pub fn test_witness() -> (
+    aws_lc_rs::signature::Ed25519KeyPair,
+    sigchain_core::tlog::WitnessKey,
+) {
+    let pair = aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&[7u8; 32]).unwrap();
+    let raw: [u8; 32] = pair.public_key().as_ref().try_into().unwrap();
+    let key = sigchain_core::tlog::WitnessKey::from_ed25519("witness.test", &raw).unwrap();
+    (pair, key)
+}
+
+/// `note` with a cosignature line from [`test_witness`] added.
+pub fn cosign(note: &str, valid: bool) -> String {
+    let (pair, key) = test_witness();
+    let Some(split) = note.find("\n\n") else {
+        return note.to_owned();
+    };
+    let text = &note[..split + 1];
+    let time: u64 = 1_700_000_000;
+    let signed = if valid {
+        text.to_owned()
+    } else {
+        format!("{text}x")
+    };
+    let message = format!("cosignature/v1\ntime {time}\n{signed}");
+    let signature = pair.sign(message.as_bytes());
+    let mut line = key.key_hint().to_vec();
+    line.extend_from_slice(&time.to_be_bytes());
+    line.extend_from_slice(signature.as_ref());
+    format!(
+        "{note}\u{2014} {} {}\n",
+        key.name(),
+        sigchain_core::encoding::base64_encode(&line)
+    )
 }
 
 pub struct Server {
@@ -60,8 +101,16 @@ impl Server {
         let trusted_root_json = instance.trusted_root_json(&base_url).unwrap();
         let trusted_root = TrustedRoot::from_json(trusted_root_json.as_bytes()).unwrap();
         let mut router = instance.router();
-        if tamper == Tamper::CorruptProofHash {
-            router = router.layer(axum::middleware::map_response(corrupt_proof));
+        match tamper {
+            Tamper::None => {}
+            Tamper::CorruptProofHash => {
+                router = router.layer(axum::middleware::map_response(corrupt_proof));
+            }
+            Tamper::Cosign { valid } => {
+                router = router.layer(axum::middleware::map_response(move |r| {
+                    add_cosignature(r, valid)
+                }));
+            }
         }
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -121,45 +170,59 @@ impl Server {
     }
 }
 
-async fn corrupt_proof(response: Response) -> Response {
-    let (parts, body) = response.into_parts();
+async fn add_cosignature(response: Response, valid: bool) -> Response {
+    edit_json(response, |value| {
+        if let Some(note) = value.get("signedTreeHead").and_then(|n| n.as_str()) {
+            value["signedTreeHead"] = cosign(note, valid).into();
+        }
+        if let Some(map) = value.as_object_mut() {
+            for entry in map.values_mut() {
+                if let Some(note) = entry.pointer_mut("/verification/inclusionProof/checkpoint") {
+                    if let Some(text) = note.as_str() {
+                        *note = cosign(text, valid).into();
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
+
+async fn edit_json(response: Response, edit: impl FnOnce(&mut serde_json::Value)) -> Response {
+    let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 64 << 20)
         .await
         .unwrap_or_default();
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    if let Some(map) = value.as_object_mut() {
+    edit(&mut value);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&value).unwrap()))
+}
+
+async fn corrupt_proof(response: Response) -> Response {
+    edit_json(response, |value| {
+        let Some(map) = value.as_object_mut() else {
+            return;
+        };
         for entry in map.values_mut() {
             let first = entry
                 .pointer_mut("/verification/inclusionProof/hashes")
                 .and_then(|h| h.as_array_mut())
                 .and_then(|h| h.first_mut());
             if let Some(hash) = first {
-                let text = hash.as_str().unwrap_or_default().to_owned();
-                let flipped: String = text
-                    .chars()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if i == 0 {
-                            if c == '0' {
-                                '1'
-                            } else {
-                                '0'
-                            }
-                        } else {
-                            c
-                        }
-                    })
-                    .collect();
+                let text = hash.as_str().unwrap_or_default();
+                let flipped = match text.split_at_checked(1) {
+                    Some(("0", rest)) => format!("1{rest}"),
+                    Some((_, rest)) => format!("0{rest}"),
+                    None => String::new(),
+                };
                 *hash = flipped.into();
             }
         }
-    }
-    let body = serde_json::to_vec(&value).unwrap();
-    let mut parts = parts;
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body))
+    })
+    .await
 }
 
 /// An ECDSA P-256 signer with a managed key.

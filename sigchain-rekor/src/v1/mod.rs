@@ -34,11 +34,13 @@ use sigchain_core::bundle::{Checkpoint, InclusionPromise, InclusionProof, KindVe
 use sigchain_core::encoding::{base64_decode, hex_decode, hex_encode};
 use sigchain_core::limits::Limits;
 use sigchain_core::time::Timestamp;
-use sigchain_core::tlog::{hash_leaf, verify_checkpoint, verify_consistency, VerifiedCheckpoint};
+use sigchain_core::tlog::{
+    hash_leaf, verify_checkpoint, verify_consistency, VerifiedCheckpoint, WitnessPolicy,
+};
 use sigchain_core::trust_root::{LogId, TransparencyLog};
 use sigchain_core::verify::{TlogError, Verifier};
 
-use crate::check::{agree, expect_status};
+use crate::check::{agree, expect_status, witnessed};
 use crate::entry::{EntryUuid, LoggedEntry};
 use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
@@ -54,6 +56,7 @@ pub const MAX_SEARCH_RESULTS: usize = 65_536;
 pub struct RekorV1 {
     verifier: Verifier,
     log_id: LogId,
+    witnesses: Option<WitnessPolicy>,
 }
 
 /// Which entry a read asked for.
@@ -80,7 +83,19 @@ impl RekorV1 {
     /// Requests go to the log `log_id` of `verifier`'s trusted root; answers are checked with
     /// `verifier` (its [`Limits`] bound the answers).
     pub fn new(verifier: Verifier, log_id: LogId) -> RekorV1 {
-        RekorV1 { verifier, log_id }
+        RekorV1 {
+            verifier,
+            log_id,
+            witnesses: None,
+        }
+    }
+
+    /// Also require every checkpoint an answer carries to be cosigned by `policy`'s
+    /// witnesses (C2SP tlog-cosignature): a log showing a split view to this client would need
+    /// the witnesses to sign it too.
+    pub fn with_witnesses(mut self, policy: WitnessPolicy) -> RekorV1 {
+        self.witnesses = Some(policy);
+        self
     }
 
     /// The verifier the answers are checked with.
@@ -91,6 +106,11 @@ impl RekorV1 {
     /// The log written to.
     pub fn log_id(&self) -> &LogId {
         &self.log_id
+    }
+
+    /// The witness policy, if any.
+    pub fn witnesses(&self) -> Option<&WitnessPolicy> {
+        self.witnesses.as_ref()
     }
 
     fn limits(&self) -> &Limits {
@@ -285,6 +305,11 @@ impl RekorV1 {
         expect_status(response, 200, MAX_SMALL_ANSWER_BYTES)?;
         let info: wire::LogInfo = serde_json::from_slice(&response.body)?;
         let checkpoint = verify_checkpoint(&info.signed_tree_head, self.log()?, self.limits())?;
+        witnessed(
+            &info.signed_tree_head,
+            self.witnesses.as_ref(),
+            self.limits(),
+        )?;
         agree(
             "treeSize",
             &info.tree_size.to_string(),
@@ -362,6 +387,13 @@ impl RekorV1 {
         // Whatever the verifier's configuration, an answer from a log must prove inclusion.
         if !verified.inclusion_proven() {
             return Err(RekorError::Verify(TlogError::MissingInclusionProof));
+        }
+        if let Some(checkpoint) = entry
+            .inclusion_proof
+            .as_ref()
+            .and_then(|p| p.checkpoint.as_ref())
+        {
+            witnessed(&checkpoint.envelope, self.witnesses.as_ref(), self.limits())?;
         }
         Ok(LoggedEntry {
             uuid: Some(uuid),
