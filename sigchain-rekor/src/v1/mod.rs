@@ -219,12 +219,7 @@ impl RekorV1 {
         }
         expect_status(response, 201, self.entry_answer_bytes())?;
         let entry = self.check_entry_answer(&response.body, Some(proposal), now)?;
-        if entry.entry.log_id != self.log_id {
-            return Err(RekorError::WrongLog {
-                expected: hex_encode(&self.log_id.0),
-                got: hex_encode(&entry.entry.log_id.0),
-            });
-        }
+        self.written_here(&entry)?;
         Ok(entry)
     }
 
@@ -242,6 +237,8 @@ impl RekorV1 {
         }
         expect_status(response, 200, self.entry_answer_bytes())?;
         let entry = self.check_entry_answer(&response.body, Some(proposal), now)?;
+        // The proposal went to this log: another log's entry for it is not its answer.
+        self.written_here(&entry)?;
         let wanted = proposal.v1_leaf_hash();
         if let Some(uuid) = entry.uuid.as_ref().filter(|u| *u.leaf_hash() != wanted) {
             return Err(RekorError::WrongEntry {
@@ -352,6 +349,16 @@ impl RekorV1 {
         )
         .map_err(RekorError::Consistency)?;
         Ok(hashes)
+    }
+
+    fn written_here(&self, entry: &LoggedEntry) -> Result<(), RekorError> {
+        if entry.entry.log_id != self.log_id {
+            return Err(RekorError::WrongLog {
+                expected: hex_encode(&self.log_id.0),
+                got: hex_encode(&entry.entry.log_id.0),
+            });
+        }
+        Ok(())
     }
 
     /// The one entry of an entry map, converted and verified.

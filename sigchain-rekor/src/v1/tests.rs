@@ -301,6 +301,11 @@ fn created_entries_must_come_from_the_log_written_to() {
         rekor.check_created(&f.proposal, &response(201, &body), now()),
         Err(RekorError::WrongLog { .. })
     ));
+    // Nor is another log's entry the answer to a lookup after a lost create.
+    assert!(matches!(
+        rekor.check_proposed_entry(&f.proposal, &response(200, &body), now()),
+        Err(RekorError::WrongLog { .. })
+    ));
 }
 
 #[test]

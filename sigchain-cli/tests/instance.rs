@@ -1,0 +1,324 @@
+//! `sigchain instance serve` as a process: a bundle assembled from its log verifies with
+//! `sigchain verify-bundle --key`, and a `kill -9` during appends loses no acknowledged entry.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use sigchain_core::bundle::{
+    Bundle, BundleParts, BundleVersion, Content, DigestAlgorithm, MessageDigest, MessageSignature,
+    VerificationMaterial,
+};
+use sigchain_core::crypto::{sha256, HashAlgorithm};
+use sigchain_core::limits::Limits;
+use sigchain_core::time::Timestamp;
+use sigchain_core::trust_root::TrustedRoot;
+use sigchain_core::verify::{Verifier, VerifierConfig};
+use sigchain_rekor::client::{Transport, TransportConfig};
+use sigchain_rekor::proposal::{Proposal, Signer};
+use sigchain_rekor::v1::{EntryQuery, RekorV1};
+
+const SIGCHAIN: &str = env!("CARGO_BIN_EXE_sigchain");
+
+/// A running `sigchain instance serve`, killed when dropped.
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Served {
+    fn start(dir: &Path, trusted_root: &Path) -> Served {
+        let mut child = Command::new(SIGCHAIN)
+            .args(["instance", "serve", "--listen", "127.0.0.1:0", "--dir"])
+            .arg(dir)
+            .arg("--trusted-root-out")
+            .arg(trusted_root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Ready when it says where it listens.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base_url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Served { child, base_url }
+    }
+
+    /// SIGKILL: no chance to flush or finish anything.
+    fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Key {
+    pair: EcdsaKeyPair,
+    spki: Vec<u8>,
+}
+
+impl Key {
+    fn new() -> Key {
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
+                .unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        let spki = pair.public_key().as_der().unwrap().as_ref().to_vec();
+        Key { pair, spki }
+    }
+
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        let signature = self.pair.sign(&SystemRandom::new(), message).unwrap();
+        signature.as_ref().to_vec()
+    }
+
+    fn proposal(&self, artifact: &[u8]) -> Proposal {
+        Proposal::hashed_rekord(
+            HashAlgorithm::Sha256,
+            sha256(artifact).to_vec(),
+            self.sign(artifact),
+            Signer::PublicKey(self.spki.clone()),
+        )
+        .unwrap()
+    }
+
+    fn pem(&self) -> String {
+        sigchain_core::tlog::canonical::signer_pem(&sigchain_core::tlog::SignerMaterial::PublicKey(
+            &self.spki,
+        ))
+    }
+}
+
+fn rekor(trusted_root: &Path) -> RekorV1 {
+    let root = TrustedRoot::from_json(&std::fs::read(trusted_root).unwrap()).unwrap();
+    // The Rekor v1 log is the ECDSA one.
+    let log = root
+        .tlogs
+        .iter()
+        .find(|l| {
+            l.key
+                .as_ref()
+                .is_ok_and(|k| k.kind() == sigchain_core::crypto::KeyKind::EcdsaP256)
+        })
+        .unwrap()
+        .log_id
+        .clone();
+    RekorV1::new(Verifier::new(&root, VerifierConfig::default()), log)
+}
+
+#[tokio::test]
+async fn a_bundle_from_the_local_log_verifies_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_path = dir.path().join("trusted_root.json");
+    let served = Served::start(&dir.path().join("data"), &root_path);
+    let rekor = rekor(&root_path);
+    let transport = Transport::new(&served.base_url, TransportConfig::default()).unwrap();
+
+    let key = Key::new();
+    let artifact = b"release.tar.gz contents".to_vec();
+    let proposal = key.proposal(&artifact);
+    let answer = transport
+        .execute(&rekor.create_entry(&proposal))
+        .await
+        .unwrap();
+    let entry = rekor
+        .check_created(&proposal, &answer, Timestamp::now())
+        .unwrap();
+
+    let bundle = Bundle::from_parts(
+        BundleParts {
+            version: BundleVersion::V0_3,
+            content: Content::MessageSignature(MessageSignature {
+                message_digest: MessageDigest {
+                    algorithm: DigestAlgorithm::Sha2_256,
+                    digest: sha256(&artifact).to_vec(),
+                },
+                signature: key.sign(&artifact),
+            }),
+            verification_material: VerificationMaterial::PublicKey {
+                hint: "release-key".to_owned(),
+            },
+            tlog_entries: vec![entry.into_tlog_entry()],
+            timestamps: Vec::new(),
+        },
+        &Limits::DEFAULT,
+    );
+    // The signature in the bundle must be the logged one: sign once and reuse it.
+    let bundle = bundle.unwrap();
+    let mut parts = bundle.into_parts();
+    if let Content::MessageSignature(sig) = &mut parts.content {
+        let logged: serde_json::Value =
+            serde_json::from_slice(&parts.tlog_entries[0].canonicalized_body).unwrap();
+        sig.signature = sigchain_core::encoding::base64_decode(
+            logged["spec"]["signature"]["content"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    let bundle = Bundle::from_parts(parts, &Limits::DEFAULT).unwrap();
+    std::fs::write(dir.path().join("artifact"), &artifact).unwrap();
+    std::fs::write(dir.path().join("other"), b"something else").unwrap();
+    std::fs::write(dir.path().join("bundle.json"), bundle.to_json()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), key.pem()).unwrap();
+
+    let verify = |artifact: &str| {
+        Command::new(SIGCHAIN)
+            .current_dir(dir.path())
+            .args([
+                "verify-bundle",
+                "--bundle",
+                "bundle.json",
+                "--key",
+                "key.pem",
+                "--trusted-root",
+                "trusted_root.json",
+                artifact,
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = verify("artifact");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let wrong = verify("other");
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stdout).contains("FAIL")
+            || String::from_utf8_lossy(&wrong.stderr).contains("FAIL")
+    );
+    // Without the instance's trusted root the log is unknown.
+    let unknown = Command::new(SIGCHAIN)
+        .current_dir(dir.path())
+        .args([
+            "verify-bundle",
+            "--bundle",
+            "bundle.json",
+            "--key",
+            "key.pem",
+            "artifact",
+        ])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    drop(served);
+}
+
+/// Appends from 8 concurrent clients, a SIGKILL in the middle, a restart: every entry that
+/// was acknowledged is there with the same body, and the new tree extends every tree head
+/// seen before the kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_during_appends_loses_no_acknowledged_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let root_path = dir.path().join("trusted_root.json");
+    let served = Served::start(&data, &root_path);
+    let rekor = Arc::new(rekor(&root_path));
+    let transport = Transport::new(
+        &served.base_url,
+        TransportConfig {
+            max_attempts: 1,
+            ..TransportConfig::default()
+        },
+    )
+    .unwrap();
+    let key = Arc::new(Key::new());
+    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let (rekor, transport, key) = (rekor.clone(), transport.clone(), key.clone());
+        let (acknowledged, heads) = (acknowledged.clone(), heads.clone());
+        clients.push(tokio::spawn(async move {
+            // Bounded: each client stops at its count or at the first failed request.
+            for i in 0..400 {
+                let proposal = key.proposal(format!("client {client} artifact {i}").as_bytes());
+                let Ok(answer) = transport.execute(&rekor.create_entry(&proposal)).await else {
+                    return;
+                };
+                let Ok(entry) = rekor.check_created(&proposal, &answer, Timestamp::now()) else {
+                    return;
+                };
+                heads
+                    .lock()
+                    .unwrap()
+                    .push(entry.checkpoint().unwrap().clone());
+                acknowledged.lock().unwrap().push((
+                    entry.verified().log_index(),
+                    entry.tlog_entry().canonicalized_body.clone(),
+                ));
+            }
+        }));
+    }
+    // Kill once enough entries are acknowledged (bounded wait).
+    for _ in 0..600 {
+        if acknowledged.lock().unwrap().len() >= 300 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    served.kill_9();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let heads = heads.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 300,
+        "only {} acknowledged",
+        acknowledged.len()
+    );
+
+    // Restart on the same data.
+    let served = Served::start(&data, &root_path);
+    let transport = Transport::new(&served.base_url, TransportConfig::default()).unwrap();
+    let info = transport.execute(&rekor.log_info()).await.unwrap();
+    let head = rekor.check_log_info(&info).unwrap();
+    let max_index = acknowledged.iter().map(|(i, _)| *i).max().unwrap();
+    assert!(head.checkpoint.tree_size() > max_index);
+    for (index, body) in acknowledged.iter().step_by(7) {
+        let answer = transport
+            .execute(&rekor.get_entry_by_index(*index))
+            .await
+            .unwrap();
+        let entry = rekor
+            .check_entry(&EntryQuery::Index(*index), &answer, Timestamp::now())
+            .unwrap();
+        assert_eq!(&entry.tlog_entry().canonicalized_body, body);
+    }
+    let largest_seen = heads.iter().max_by_key(|h| h.tree_size()).unwrap();
+    for old in [
+        heads.iter().min_by_key(|h| h.tree_size()).unwrap(),
+        largest_seen,
+    ] {
+        if old.tree_size() == head.checkpoint.tree_size() {
+            assert_eq!(old.root_hash(), head.checkpoint.root_hash());
+            continue;
+        }
+        let proof = transport
+            .execute(&rekor.consistency_proof(old.tree_size(), head.checkpoint.tree_size()))
+            .await
+            .unwrap();
+        rekor
+            .check_consistency_proof(&proof, old, &head.checkpoint)
+            .unwrap();
+    }
+    drop(served);
+}
