@@ -1,1 +1,0 @@
-//! C2SP tlog-tiles (placeholder: being written).
