@@ -8,6 +8,12 @@
 //! log's key, with the proof's size and root equal to the checkpoint's, and the body must
 //! record exactly the proposal.
 //!
+//! Rekor v2 has no call that returns an entry or a proof: entries are read through tiles.
+//! [`RekorV2::check_checkpoint`] verifies the log's current [`TreeHead`];
+//! [`RekorV2::read_entry`] and [`RekorV2::read_consistency`] start sans-IO reads
+//! ([`EntryRead`], [`ConsistencyRead`]) that name the tiles to fetch and, once they are
+//! answered, give a [`LoggedEntry`] or a consistency proof checked against signed checkpoints.
+//!
 //! ```
 //! use sigchain_core::trust_root::TrustedRoot;
 //! use sigchain_core::verify::{Verifier, VerifierConfig};
@@ -17,12 +23,17 @@
 //! assert_eq!(rekor.checkpoint().path_and_query, "/api/v2/checkpoint");
 //! ```
 
+mod read;
+
+pub use read::{ConsistencyRead, EntryRead, TileReadError};
+
 use sigchain_core::bundle::TlogEntry;
 use sigchain_core::encoding::hex_encode;
 use sigchain_core::limits::Limits;
 use sigchain_core::time::Timestamp;
-use sigchain_core::tlog::WitnessPolicy;
-use sigchain_core::trust_root::LogId;
+use sigchain_core::tlog::checkpoint::MAX_CHECKPOINT_BYTES;
+use sigchain_core::tlog::{verify_checkpoint, VerifiedCheckpoint, WitnessPolicy};
+use sigchain_core::trust_root::{LogId, TransparencyLog};
 use sigchain_core::verify::{TlogError, Verifier};
 
 use crate::check::{expect_status, witnessed};
@@ -39,6 +50,33 @@ pub struct RekorV2 {
     log_id: LogId,
     dsse_kind: V2DsseKind,
     witnesses: Option<WitnessPolicy>,
+}
+
+/// A tree head the log signed, as `GET /api/v2/checkpoint` serves it. Only
+/// [`RekorV2::check_checkpoint`] and [`RekorV2::verify_checkpoint_note`] make one, so its
+/// note always verifies with the log's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeHead {
+    checkpoint: VerifiedCheckpoint,
+    note: String,
+}
+
+impl TreeHead {
+    /// The verified checkpoint: tree size and root hash.
+    pub fn checkpoint(&self) -> &VerifiedCheckpoint {
+        &self.checkpoint
+    }
+
+    /// The signed note as served, signatures included: what an entry's inclusion proof
+    /// carries, and what a monitor keeps to verify again later.
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+
+    /// The number of entries in the signed tree.
+    pub fn tree_size(&self) -> u64 {
+        self.checkpoint.tree_size()
+    }
 }
 
 impl RekorV2 {
@@ -96,6 +134,13 @@ impl RekorV2 {
             .saturating_add(MAX_SMALL_ANSWER_BYTES)
     }
 
+    fn log(&self) -> Result<&TransparencyLog, RekorError> {
+        self.verifier
+            .trusted_root()
+            .tlog(&self.log_id.0)
+            .ok_or_else(|| RekorError::Verify(TlogError::UnknownLog(self.log_id.clone())))
+    }
+
     /// `POST /api/v2/log/entries`: submit `proposal`. Not to be resent blindly: see
     /// [`Idempotency::Create`].
     pub fn create_entry(&self, proposal: &Proposal) -> Result<HttpRequest, RekorError> {
@@ -115,8 +160,28 @@ impl RekorV2 {
             path_and_query: "/api/v2/checkpoint".to_owned(),
             body: None,
             idempotency: Idempotency::Safe,
-            max_response_bytes: sigchain_core::tlog::checkpoint::MAX_CHECKPOINT_BYTES,
+            max_response_bytes: MAX_CHECKPOINT_BYTES,
         }
+    }
+
+    /// Check the answer to [`RekorV2::checkpoint`]: a signed note that verifies with this
+    /// log's key (see [`sigchain_core::tlog::checkpoint`] for the rules).
+    pub fn check_checkpoint(&self, response: &HttpResponse) -> Result<TreeHead, RekorError> {
+        expect_status(response, 200, MAX_CHECKPOINT_BYTES)?;
+        let note = std::str::from_utf8(&response.body)
+            .map_err(|_| RekorError::Malformed("checkpoint (not UTF-8)"))?;
+        self.verify_checkpoint_note(note)
+    }
+
+    /// Verify a checkpoint note kept from earlier (e.g. [`TreeHead::note`] stored by a
+    /// monitor) with this log's key.
+    pub fn verify_checkpoint_note(&self, note: &str) -> Result<TreeHead, RekorError> {
+        let checkpoint = verify_checkpoint(note, self.log()?, self.limits())?;
+        witnessed(note, self.witnesses.as_ref(), self.limits())?;
+        Ok(TreeHead {
+            checkpoint,
+            note: note.to_owned(),
+        })
     }
 
     /// Check the answer to [`RekorV2::create_entry`]: an entry of this log recording exactly
