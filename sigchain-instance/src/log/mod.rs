@@ -5,6 +5,7 @@
 //! - [`storage`]: [`LogStorage`], the append-only data file under it, written in
 //!   group-committed batches and read back after a crash without ever serving a torn write.
 
+mod error;
 pub mod storage;
 pub mod tree;
 mod wal;
