@@ -11,6 +11,7 @@
 //!   that appends in batches;
 //! - [`http`]: its Rekor v1, Rekor v2 and tiles routes.
 
+mod error;
 pub mod http;
 pub mod index;
 pub mod service;

@@ -1,4 +1,4 @@
-//! Append-only, crash-safe storage of the log: one data file of records (see [`super::wal`])
+//! Append-only, crash-safe storage of the log: one data file of records (format in `wal.rs`)
 //! plus the Merkle tree rebuilt from it in memory.
 //!
 //! # Durability
@@ -12,9 +12,11 @@
 //! - [`LogStorage::open`] reads the records back, keeps every complete batch whose records
 //!   all have good checksums, and cuts the file after the last one (a torn write from a
 //!   crash), then syncs the file, so what it serves is durable even if the previous process
-//!   died between its write and its sync. It refuses to cut more than one batch's worth of
-//!   bytes ([`StorageError::DamagedLog`]): a longer damaged tail is not a torn write but lost
-//!   acknowledged entries, which needs an operator, not a silent truncation.
+//!   died between its write and its sync. It refuses to cut what a torn write cannot explain
+//!   ([`StorageError::DamagedLog`]): more than one batch's worth of bytes, or damage followed
+//!   by a whole batch (batches are written one after the other's sync, so a torn one is
+//!   always the last). That is damage to acknowledged entries, for an operator to look at,
+//!   not for a silent truncation.
 //!
 //! One process at a time may open a log file.
 
@@ -28,6 +30,7 @@ use sigchain_rekor::tiles::{
     encode_entry_bundle, EntryBundleId, TileError, TileId, MAX_BUNDLE_ENTRY_BYTES,
 };
 
+pub use super::error::{IoStep, StorageError};
 use super::tree::MerkleTree;
 use super::wal::{self, Defect, MAGIC, RECORD_OVERHEAD};
 
@@ -79,117 +82,6 @@ pub struct LeafEntry {
     pub data: Vec<u8>,
     /// Integration time, seconds since the Unix epoch.
     pub integrated_time: i64,
-}
-
-/// What the storage was doing when an I/O error happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IoStep {
-    /// Opening or creating the file.
-    Open,
-    /// Reading records (at open or for a read request).
-    Read,
-    /// Writing a batch or the header.
-    Write,
-    /// Syncing to disk.
-    Sync,
-    /// Cutting a torn tail.
-    Truncate,
-}
-
-/// Why a log operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    /// The operating system refused an operation.
-    #[error("{step:?} failed on {path}: {source}")]
-    Io {
-        /// What was being done.
-        step: IoStep,
-        /// The log file.
-        path: PathBuf,
-        /// The error.
-        #[source]
-        source: io::Error,
-    },
-    /// The file exists but does not start with the log header: not ours to touch.
-    #[error("{path} is not a sigchain log file")]
-    NotALogFile {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file is damaged over more than a batch: not a torn write. Nothing was cut.
-    #[error(
-        "{path}: {damaged_bytes} bytes after offset {offset} are unreadable, more than the \
-         {max_batch_bytes}-byte batch a crash can tear"
-    )]
-    DamagedLog {
-        /// The file.
-        path: PathBuf,
-        /// End of the last good batch.
-        offset: u64,
-        /// Bytes from there to the end of the file.
-        damaged_bytes: u64,
-        /// The configured batch bound.
-        max_batch_bytes: usize,
-    },
-    /// A configuration bound above the hard limit.
-    #[error("{what} of {value} is over the limit of {max}")]
-    InvalidConfig {
-        /// Which bound.
-        what: &'static str,
-        /// The configured value.
-        value: usize,
-        /// The hard limit.
-        max: usize,
-    },
-    /// An entry larger than [`StorageConfig::max_entry_bytes`].
-    #[error("entry {position} of the batch is {len} bytes, over the {max}-byte limit")]
-    EntryTooLarge {
-        /// Position in the batch.
-        position: usize,
-        /// Its length.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// A batch larger than [`StorageConfig::max_batch_bytes`] once encoded.
-    #[error("batch is {bytes} bytes encoded, over the {max}-byte limit")]
-    BatchTooLarge {
-        /// Encoded size.
-        bytes: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// A write or sync failed earlier; the log must be reopened before appending again.
-    #[error("an earlier write failed; reopen the log before appending")]
-    Poisoned,
-    /// A tree size larger than the log.
-    #[error("tree size {size} is beyond the log's {tree_size} entries")]
-    SizeBeyondTree {
-        /// The size asked for.
-        size: u64,
-        /// The log's size.
-        tree_size: u64,
-    },
-    /// An entry index outside the log.
-    #[error("entry {index} is outside the log's {tree_size} entries")]
-    IndexOutOfRange {
-        /// The index asked for.
-        index: u64,
-        /// The log's size.
-        tree_size: u64,
-    },
-    /// A stored record no longer reads back as written (damage after the log was opened).
-    #[error("record of entry {index} at offset {offset} is damaged")]
-    DamagedRecord {
-        /// The entry.
-        index: u64,
-        /// Its offset in the file.
-        offset: u64,
-    },
-    /// A proof, tile or bundle request the log cannot answer (sizes reversed, tile past the
-    /// tree, entry too large for a bundle, ...).
-    #[error(transparent)]
-    Tiles(#[from] TileError),
 }
 
 /// The log's storage: the data file and the tree over it.
@@ -268,13 +160,21 @@ impl LogStorage {
         let stopped_by = log.scan()?;
         if file_len > log.end {
             let damaged_bytes = file_len - log.end;
+            let damaged = || StorageError::DamagedLog {
+                path: path.clone(),
+                offset: log.end,
+                damaged_bytes,
+                max_batch_bytes: config.max_batch_bytes,
+            };
+            // A torn write is at most one batch, and nothing whole follows it (see
+            // `wal::acknowledged_batch_in`); anything else is damage to acknowledged entries.
             if damaged_bytes > config.max_batch_bytes as u64 {
-                return Err(StorageError::DamagedLog {
-                    path,
-                    offset: log.end,
-                    damaged_bytes,
-                    max_batch_bytes: config.max_batch_bytes,
-                });
+                return Err(damaged());
+            }
+            let mut tail = vec![0u8; damaged_bytes as usize];
+            read_exact_at(&log.file, &mut tail, log.end).map_err(io_err(IoStep::Read))?;
+            if wal::acknowledged_batch_in(&tail) {
+                return Err(damaged());
             }
             let reason = stopped_by.map_or_else(
                 || "a batch without its last record".to_string(),
@@ -335,8 +235,8 @@ impl LogStorage {
         let mut offset = self.end;
         let mut pending: Vec<(u64, [u8; 32])> = Vec::new();
         loop {
-            let record = match // Records written under a larger `max_entry_bytes` than today's still count.
-            wal::read_record(&mut reader, MAX_ENTRY_BYTES) {
+            // Records written under a larger `max_entry_bytes` than today's still count.
+            let record = match wal::read_record(&mut reader, MAX_ENTRY_BYTES) {
                 Ok(Some(record)) => record,
                 Ok(None) => return Ok(None),
                 Err(Defect::Io(e)) => return Err(self.io(IoStep::Read, e)),

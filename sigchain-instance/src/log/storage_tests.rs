@@ -189,6 +189,36 @@ fn damage_before_the_last_batch_is_refused_not_cut() {
             if offset == MAGIC.len() as u64 && damaged_bytes > 2048
     ));
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was cut");
+
+    // Damage in an acknowledged batch within a batch's worth of the end: the whole batches
+    // behind it show it is not a torn write.
+    let (first_end, _) = two_batches(&dir.path().join("small"));
+    let mut log = open(&dir.path().join("small"));
+    append(&mut log, 6..7);
+    drop(log);
+    let mut bytes = std::fs::read(dir.path().join("small")).unwrap();
+    for at in [
+        MAGIC.len(),
+        MAGIC.len() + 20,
+        first_end as usize - 1,
+        first_end as usize + 3,
+    ] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x04;
+        std::fs::write(dir.path().join("small"), &damaged).unwrap();
+        assert!(
+            matches!(
+                LogStorage::open(dir.path().join("small"), StorageConfig::DEFAULT),
+                Err(StorageError::DamagedLog { .. })
+            ),
+            "{at}"
+        );
+    }
+    // Damage in the last batch alone is a torn write.
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x04;
+    std::fs::write(dir.path().join("small"), &bytes).unwrap();
+    assert_eq!(open(&dir.path().join("small")).tree_size(), 6);
 }
 
 #[test]

@@ -131,6 +131,34 @@ fn decode_body(body: &[u8]) -> Result<Record, Defect> {
     })
 }
 
+/// Whether `tail`, the bytes after the last complete batch, holds (at any offset) a whole
+/// batch-end record with more bytes after it.
+///
+/// A torn write can only damage the last batch, since a batch is written only after the one
+/// before it is synced: that batch's own end record may survive (the disk persisted its pages
+/// out of order), but nothing can follow it. A batch end followed by more writes means the
+/// damage is inside batches that were acknowledged, which must not be cut.
+pub(crate) fn acknowledged_batch_in(tail: &[u8]) -> bool {
+    (0..tail.len()).any(|start| {
+        let Some(candidate) = tail.get(start..) else {
+            return false;
+        };
+        let Some(len) = candidate.first_chunk::<LEN_BYTES>() else {
+            return false;
+        };
+        let len = u32::from_be_bytes(*len) as usize;
+        // Cheap filters first: only a plausible batch-end record is worth hashing.
+        let fits = (LEN_BYTES + CHECKSUM_BYTES)
+            .checked_add(len)
+            .is_some_and(|total| total < candidate.len());
+        if len < BODY_HEADER || !fits || candidate.get(LEN_BYTES) != Some(&FLAG_BATCH_END) {
+            return false;
+        }
+        let mut rest = candidate;
+        matches!(read_record(&mut rest, len), Ok(Some(record)) if record.batch_end)
+    })
+}
+
 /// Read until `buf` is full or the input ends; the number of bytes read.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, Defect> {
     let mut filled = 0;
@@ -179,5 +207,28 @@ mod tests {
         two.extend_from_slice(&bytes);
         assert!(decode_record(&two, 5).is_err());
         assert!(read_record(&mut &[][..], 5).unwrap().is_none());
+    }
+
+    #[test]
+    fn acknowledged_batches_are_found_behind_damage() {
+        let mut batch = Vec::new();
+        encode_record(&mut batch, b"a", 1, false);
+        encode_record(&mut batch, b"b", 2, true);
+        // Damage, then a whole batch, then more: acknowledged.
+        let mut tail = vec![0xee; 7];
+        tail.extend_from_slice(&batch);
+        tail.push(0);
+        assert!(acknowledged_batch_in(&tail));
+        // The batch end is the last thing in the file: could be the torn batch's own end.
+        tail.pop();
+        assert!(!acknowledged_batch_in(&tail));
+        // A torn batch: records without an end, or garbage only.
+        let mut torn = Vec::new();
+        encode_record(&mut torn, b"a", 1, false);
+        torn.extend_from_slice(&batch[..batch.len() - 3]);
+        assert!(!acknowledged_batch_in(&torn));
+        assert!(!acknowledged_batch_in(&[0; 100]));
+        assert!(!acknowledged_batch_in(&[0xff; 100]));
+        assert!(!acknowledged_batch_in(&[]));
     }
 }

@@ -37,10 +37,12 @@
 
 mod bundle;
 mod client;
+#[cfg(test)]
+mod format_tests;
 mod path;
 mod proof;
 #[cfg(test)]
-mod tests;
+mod proof_tests;
 mod tile;
 
 pub use bundle::{check_bundle_against_tile, encode_entry_bundle, parse_entry_bundle};
