@@ -48,3 +48,53 @@ pub(crate) fn witnessed(
     }
     Ok(())
 }
+
+/// How an answered entry must bind to what was submitted.
+pub(crate) enum Binding<'a> {
+    /// The body records the proposal, field by field (the core's body check).
+    Recorded(&'a crate::proposal::Proposal),
+    /// As `Recorded`, and the body is byte for byte `canonical` (Rekor v2 writes exactly the
+    /// canonical body of the request).
+    Exactly(&'a crate::proposal::Proposal, &'a [u8]),
+    /// Nothing submitted: only what the log proves about the body.
+    Unbound,
+}
+
+/// Verify an entry a log answered with, with the core's transparency-log step, and hold it to
+/// what every answer must prove whatever the verifier's configuration: an inclusion proof to
+/// a signed checkpoint, cosigned as `witnesses` require.
+pub(crate) fn verify_answered_entry(
+    verifier: &sigchain_core::verify::Verifier,
+    entry: &sigchain_core::bundle::TlogEntry,
+    binding: Binding<'_>,
+    witnesses: Option<&sigchain_core::tlog::WitnessPolicy>,
+    now: sigchain_core::time::Timestamp,
+) -> Result<sigchain_core::verify::VerifiedLogEntry, RekorError> {
+    use sigchain_core::verify::TlogError;
+    let verified = match binding {
+        Binding::Recorded(proposal) | Binding::Exactly(proposal, _) => {
+            proposal.with_recorded(|content, signer| {
+                verifier.verify_log_entry(entry, content, signer, now)
+            })?
+        }
+        Binding::Unbound => verifier.verify_log_entry_evidence(entry, now)?,
+    };
+    if !verified.inclusion_proven() {
+        return Err(RekorError::Verify(TlogError::MissingInclusionProof));
+    }
+    if let Some(checkpoint) = entry
+        .inclusion_proof
+        .as_ref()
+        .and_then(|p| p.checkpoint.as_ref())
+    {
+        witnessed(&checkpoint.envelope, witnesses, &verifier.config().limits)?;
+    }
+    if let Binding::Exactly(_, canonical) = binding {
+        if entry.canonicalized_body != canonical {
+            return Err(RekorError::Malformed(
+                "canonicalizedBody (not the canonical body of the request)",
+            ));
+        }
+    }
+    Ok(verified)
+}

@@ -36,7 +36,7 @@ use sigchain_core::tlog::{verify_checkpoint, VerifiedCheckpoint, WitnessPolicy};
 use sigchain_core::trust_root::{LogId, TransparencyLog};
 use sigchain_core::verify::{TlogError, Verifier};
 
-use crate::check::{expect_status, witnessed};
+use crate::check::{expect_status, verify_answered_entry, witnessed, Binding};
 use crate::entry::LoggedEntry;
 use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
@@ -213,26 +213,13 @@ impl RekorV2 {
             });
         }
         let expected_body = proposal.v2_canonical_body(self.dsse_kind)?;
-        let verified = proposal.with_recorded(|content, signer| {
-            self.verifier.verify_log_entry(&entry, content, signer, now)
-        })?;
-        if !verified.inclusion_proven() {
-            return Err(RekorError::Verify(TlogError::MissingInclusionProof));
-        }
-        if let Some(checkpoint) = entry
-            .inclusion_proof
-            .as_ref()
-            .and_then(|p| p.checkpoint.as_ref())
-        {
-            witnessed(&checkpoint.envelope, self.witnesses.as_ref(), self.limits())?;
-        }
-        // The body checker compares fields; Rekor v2 bodies are fully determined by the
-        // request, so the bytes must also be the ones the request implies.
-        if entry.canonicalized_body != expected_body {
-            return Err(RekorError::Malformed(
-                "canonicalizedBody (not the canonical body of the request)",
-            ));
-        }
+        let verified = verify_answered_entry(
+            &self.verifier,
+            &entry,
+            Binding::Exactly(proposal, &expected_body),
+            self.witnesses.as_ref(),
+            now,
+        )?;
         Ok(LoggedEntry {
             uuid: None,
             entry,

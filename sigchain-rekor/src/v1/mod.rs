@@ -40,7 +40,7 @@ use sigchain_core::tlog::{
 use sigchain_core::trust_root::{LogId, TransparencyLog};
 use sigchain_core::verify::{TlogError, Verifier};
 
-use crate::check::{agree, expect_status, witnessed};
+use crate::check::{agree, expect_status, verify_answered_entry, witnessed, Binding};
 use crate::entry::{EntryUuid, LoggedEntry};
 use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
@@ -385,23 +385,14 @@ impl RekorV1 {
         if entry.inclusion_promise.is_none() {
             return Err(RekorError::MissingPromise);
         }
-        let verified = match proposal {
-            Some(proposal) => proposal.with_recorded(|content, signer| {
-                self.verifier.verify_log_entry(&entry, content, signer, now)
-            })?,
-            None => self.verifier.verify_log_entry_evidence(&entry, now)?,
-        };
-        // Whatever the verifier's configuration, an answer from a log must prove inclusion.
-        if !verified.inclusion_proven() {
-            return Err(RekorError::Verify(TlogError::MissingInclusionProof));
-        }
-        if let Some(checkpoint) = entry
-            .inclusion_proof
-            .as_ref()
-            .and_then(|p| p.checkpoint.as_ref())
-        {
-            witnessed(&checkpoint.envelope, self.witnesses.as_ref(), self.limits())?;
-        }
+        let binding = proposal.map_or(Binding::Unbound, Binding::Recorded);
+        let verified = verify_answered_entry(
+            &self.verifier,
+            &entry,
+            binding,
+            self.witnesses.as_ref(),
+            now,
+        )?;
         Ok(LoggedEntry {
             uuid: Some(uuid),
             entry,

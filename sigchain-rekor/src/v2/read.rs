@@ -43,12 +43,11 @@ use sigchain_core::bundle::{Checkpoint, InclusionProof, KindVersion, TlogEntry};
 use sigchain_core::encoding::hex_encode;
 use sigchain_core::time::Timestamp;
 use sigchain_core::tlog::{hash_leaf, verify_consistency, VerifiedCheckpoint};
-use sigchain_core::verify::TlogError;
 #[cfg(doc)]
 use sigchain_core::verify::Verifier;
 
 use super::{RekorV2, TreeHead};
-use crate::check::expect_status;
+use crate::check::{expect_status, verify_answered_entry, Binding};
 use crate::entry::LoggedEntry;
 use crate::error::RekorError;
 use crate::http::{HttpRequest, HttpResponse, Idempotency, Method};
@@ -370,33 +369,23 @@ impl RekorV2 {
             }),
             canonicalized_body: body.to_vec(),
         };
-        let verified = match proposal {
+        let expected;
+        let binding = match proposal {
             Some(proposal) => {
-                let verified = proposal
-                    .with_recorded(|content, signer| {
-                        self.verifier.verify_log_entry(&entry, content, signer, now)
-                    })
-                    .map_err(RekorError::from)?;
-                // As for a create's answer: the body is fully determined by the proposal.
-                let expected = proposal
+                expected = proposal
                     .v2_canonical_body(self.dsse_kind)
                     .map_err(RekorError::from)?;
-                if entry.canonicalized_body != expected {
-                    return Err(RekorError::Malformed(
-                        "canonicalizedBody (not the canonical body of the proposal)",
-                    )
-                    .into());
-                }
-                verified
+                Binding::Exactly(proposal, &expected)
             }
-            None => self
-                .verifier
-                .verify_log_entry_evidence(&entry, now)
-                .map_err(RekorError::from)?,
+            None => Binding::Unbound,
         };
-        if !verified.inclusion_proven() {
-            return Err(RekorError::Verify(TlogError::MissingInclusionProof).into());
-        }
+        let verified = verify_answered_entry(
+            &self.verifier,
+            &entry,
+            binding,
+            self.witnesses.as_ref(),
+            now,
+        )?;
         Ok(LoggedEntry {
             uuid: None,
             entry,

@@ -12,6 +12,7 @@ use sigchain_core::trust_root::TrustedRoot;
 use sigchain_core::verify::{Verifier, VerifierConfig};
 
 use super::*;
+use sigchain_core::verify::TlogError;
 use crate::proposal::{Signer, V2DsseKind};
 use crate::tiles::{encode_entry_bundle, NodeHashes, Tile, TileResource};
 
