@@ -155,6 +155,27 @@ async fn bad_requests_get_400_with_a_reason() {
     assert!(message(&answer).contains("unsupported entry kind intoto/0.0.2"));
     forged.body = Some(b"{".to_vec());
     assert_eq!(server.send(&forged).await.status, 400);
+    // Oversized: 400 with a reason, as for any refused entry.
+    forged.body = Some(vec![
+        b' ';
+        sigchain_instance::log::submission::MAX_SUBMISSION_BYTES
+            + 1
+    ]);
+    let answer = server.send(&forged).await;
+    assert_eq!(answer.status, 400);
+    assert!(message(&answer).contains("limit"), "{}", message(&answer));
+    // An entry too large to store is refused, and the log goes on accepting others.
+    let huge = sigchain_instance::log::submission::AcceptedEntry {
+        body: vec![b'x'; sigchain_instance::log::submission::MAX_ENTRY_BODY_BYTES + 1],
+        index_keys: Vec::new(),
+    };
+    assert!(matches!(
+        server.instance.rekor_v1.append(huge).await,
+        Err(sigchain_instance::log::service::LogError::BadRequest(_))
+    ));
+    let next = signer.hashed_rekord(b"after the refusals");
+    let answer = server.send(&rekor.create_entry(&next)).await;
+    rekor.check_created(&next, &answer, server.now()).unwrap();
     server.stop().await;
 }
 

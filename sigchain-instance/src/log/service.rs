@@ -256,6 +256,14 @@ impl Log {
     /// Append `entry` (or find it, if already logged). Returns once it is durable and covered
     /// by the signed checkpoint.
     pub async fn append(&self, entry: AcceptedEntry) -> Result<Appended, LogError> {
+        // Refused here, not by the storage: a batch the storage refuses stops the log.
+        if entry.body.len() > StorageConfig::DEFAULT.max_entry_bytes {
+            return Err(LogError::BadRequest(format!(
+                "entry body is {} bytes, over the {}-byte limit",
+                entry.body.len(),
+                StorageConfig::DEFAULT.max_entry_bytes
+            )));
+        }
         if let Some(&index) = self.state().by_leaf.get(&hash_leaf(&entry.body)) {
             return Ok(Appended::Duplicate(index));
         }

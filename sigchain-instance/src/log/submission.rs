@@ -23,12 +23,18 @@ use sigchain_core::x509::Certificate;
 /// Largest request body a log reads, in bytes (Rekor's default is 32 MiB for DSSE).
 pub const MAX_SUBMISSION_BYTES: usize = 32 * 1024 * 1024;
 
+/// Largest canonical body a log records: what one tlog-tiles entry bundle entry can hold.
+pub const MAX_ENTRY_BODY_BYTES: usize = sigchain_rekor::tiles::MAX_BUNDLE_ENTRY_BYTES;
+
 /// Why a submission was refused (the reason an HTTP 400 carries).
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
     /// The request body is over [`MAX_SUBMISSION_BYTES`].
-    #[error("entry is {0} bytes, over the limit")]
+    #[error("request is {0} bytes, over the {MAX_SUBMISSION_BYTES}-byte limit")]
     TooLarge(usize),
+    /// The entry's canonical body would be over [`MAX_ENTRY_BODY_BYTES`].
+    #[error("entry body would be {0} bytes, over the {MAX_ENTRY_BODY_BYTES}-byte limit")]
+    BodyTooLarge(usize),
     /// Not JSON of the expected shape.
     #[error("malformed entry: {0}")]
     Json(#[from] serde_json::Error),
@@ -59,11 +65,15 @@ pub struct AcceptedEntry {
 }
 
 impl AcceptedEntry {
-    fn new(body: Vec<u8>) -> AcceptedEntry {
-        AcceptedEntry {
+    fn new(body: Vec<u8>) -> Result<AcceptedEntry, SubmissionError> {
+        // A leaf must fit a tlog-tiles entry bundle (and the storage's record bound).
+        if body.len() > MAX_ENTRY_BODY_BYTES {
+            return Err(SubmissionError::BodyTooLarge(body.len()));
+        }
+        Ok(AcceptedEntry {
             index_keys: super::index::keys_of_body(&body),
             body,
-        }
+        })
     }
 }
 
@@ -197,12 +207,12 @@ fn hashedrekord_v001(spec: serde_json::Value) -> Result<AcceptedEntry, Submissio
         .key
         .verify_prehashed(&digest, &signature, algorithm)
         .map_err(|_| SubmissionError::BadSignature)?;
-    Ok(AcceptedEntry::new(canonical::hashedrekord_v001(
+    AcceptedEntry::new(canonical::hashedrekord_v001(
         algorithm,
         &digest,
         &signature,
         &signer.material(),
-    )))
+    ))
 }
 
 fn dsse_v001(spec: serde_json::Value, limits: &Limits) -> Result<AcceptedEntry, SubmissionError> {
@@ -232,12 +242,12 @@ fn dsse_v001(spec: serde_json::Value, limits: &Limits) -> Result<AcceptedEntry, 
         .iter()
         .map(|s| s.sig.as_slice())
         .collect();
-    Ok(AcceptedEntry::new(canonical::dsse_v001(
+    AcceptedEntry::new(canonical::dsse_v001(
         envelope_json,
         envelope.payload.as_slice(),
         &signatures,
         &signer.material(),
-    )))
+    ))
 }
 
 /// Every signature of the envelope verifies with the signer (Rekor refuses an envelope with
@@ -353,7 +363,7 @@ pub fn accept_v2(request: &[u8], limits: &Limits) -> Result<AcceptedEntry, Submi
             let body =
                 canonical::hashedrekord_v002(algorithm, &digest, &signature, &signer.material())
                     .map_err(|e| SubmissionError::Verifier(e.to_string()))?;
-            Ok(AcceptedEntry::new(body))
+            AcceptedEntry::new(body)
         }
         (None, Some(entry)) => {
             let mut verifiers = entry.verifiers.into_iter();
@@ -373,7 +383,7 @@ pub fn accept_v2(request: &[u8], limits: &Limits) -> Result<AcceptedEntry, Submi
             let body =
                 canonical::dsse_v002(envelope.payload.as_slice(), &signatures, &signer.material())
                     .map_err(|e| SubmissionError::Verifier(e.to_string()))?;
-            Ok(AcceptedEntry::new(body))
+            AcceptedEntry::new(body)
         }
         _ => Err(SubmissionError::UnsupportedKind(
             "a request must hold exactly one of hashedRekordRequestV002 and dsseRequestV002"

@@ -209,3 +209,12 @@ fn bad_submissions_are_refused_with_a_reason() {
         Err(SubmissionError::BadSignature)
     ));
 }
+
+#[test]
+fn bodies_too_large_for_an_entry_bundle_are_refused() {
+    assert!(AcceptedEntry::new(vec![b'x'; MAX_ENTRY_BODY_BYTES]).is_ok());
+    assert!(matches!(
+        AcceptedEntry::new(vec![b'x'; MAX_ENTRY_BODY_BYTES + 1]),
+        Err(SubmissionError::BodyTooLarge(_))
+    ));
+}

@@ -12,9 +12,9 @@ use sigchain_core::trust_root::TrustedRoot;
 use sigchain_core::verify::{Verifier, VerifierConfig};
 
 use super::*;
-use sigchain_core::verify::TlogError;
 use crate::proposal::{Signer, V2DsseKind};
 use crate::tiles::{encode_entry_bundle, NodeHashes, Tile, TileResource};
+use sigchain_core::verify::TlogError;
 
 /// Subtree hashes level by level, as an append-only log keeps them.
 struct Levels(Vec<Vec<[u8; 32]>>);
