@@ -82,9 +82,24 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     // The first line on stdout says where the instance is: scripts and tests wait for it.
     println!("listening on {base_url}");
     instance
-        .serve(listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .serve(listener, stop_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Ctrl-C, or SIGTERM (what service managers send): stop taking requests, finish those under
+/// way. Entries are durable once acknowledged, so even a SIGKILL loses nothing acknowledged.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
