@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # --- set-up ---------------------------------------------------------------------------------
-# Today's tests need only the Rust toolchain. Later suites (registry, SBOM referees) add their
-# apt/pip/npm packages here, so this one command keeps working on a new machine.
+# Besides the Rust toolchain, the tests need the referees installed below; later suites
+# (registry, SBOM referees) add their apt/pip/npm packages here too, so this one command keeps
+# working on a new machine.
 if ! command -v cargo >/dev/null; then
     echo "cargo is required (https://rustup.rs)" >&2
     exit 1
@@ -16,6 +17,28 @@ if [ ! -f ../shared/conformance/cases.json ]; then
     echo "expected the shared test data at ../shared (sigstore-conformance cases, trust roots, Merkle vectors)" >&2
     exit 1
 fi
+
+# sigstore-python, the referee of the local Rekor logs (sigchain-cli/tests/sigstore_python.rs):
+# pinned, in a venv beside the build output, made once and reused; the test finds it through
+# SIGCHAIN_PYTHON (and fails, never skips, without it).
+SIGSTORE_PYTHON_VERSION=4.5.1
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    else
+        echo "python3 with venv (Debian: python3-venv) is required for the sigstore-python referee" >&2
+        exit 1
+    fi
+fi
+py_venv="${CARGO_TARGET_DIR:-target}/py"
+if ! "$py_venv/bin/python" -c "import sys, sigstore; sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION')" 2>/dev/null; then
+    python3 -m venv --clear "$py_venv"
+    "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "sigstore==$SIGSTORE_PYTHON_VERSION"
+fi
+SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
+export SIGCHAIN_PYTHON
 
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.

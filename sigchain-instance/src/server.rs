@@ -18,7 +18,7 @@ use std::time::UNIX_EPOCH;
 
 use axum::Router;
 
-use crate::log::http::{v1_router, v2_router};
+use crate::log::http::{v1_router, v2_router, with_clean_paths};
 use crate::log::service::{Log, LogConfig, LogError};
 use crate::trust::TrustedRootBuilder;
 
@@ -69,9 +69,9 @@ impl Instance {
         })
     }
 
-    /// All routes of all services.
+    /// All routes of all services, matched on cleaned paths as Rekor matches them.
     pub fn router(&self) -> Router {
-        v1_router(self.rekor_v1.clone()).merge(v2_router(self.rekor_v2.clone()))
+        with_clean_paths(v1_router(self.rekor_v1.clone()).merge(v2_router(self.rekor_v2.clone())))
     }
 
     /// The trusted root for this instance served at `base_url`: both logs, each trusted from
@@ -80,7 +80,7 @@ impl Instance {
         let mut root = TrustedRootBuilder::new();
         for (log, folder) in [(&self.rekor_v1, "rekor-v1"), (&self.rekor_v2, "rekor-v2")] {
             let since = key_created(&self.config.dir.join(folder))?;
-            root = root.tlog(base_url, log.signer().public_key(), since);
+            root = root.tlog(base_url, log.signer(), since);
         }
         Ok(root.to_json())
     }

@@ -7,7 +7,7 @@
 //! use sigchain_instance::trust::TrustedRootBuilder;
 //! let signer = LogSigner::generate(LogKeyKind::EcdsaP256, "127.0.0.1", Some(1))?;
 //! let json = TrustedRootBuilder::new()
-//!     .tlog("http://127.0.0.1:3000", signer.public_key(), 1_700_000_000)
+//!     .tlog("http://127.0.0.1:3000", &signer, 1_700_000_000)
 //!     .to_json();
 //! let root = sigchain_core::trust_root::TrustedRoot::from_json(json.as_bytes())?;
 //! assert_eq!(root.tlogs[0].log_id, signer.log_id());
@@ -15,8 +15,10 @@
 //! ```
 
 use serde_json::{json, Value};
-use sigchain_core::crypto::{sha256, KeyKind, PublicKey};
+use sigchain_core::crypto::KeyKind;
 use sigchain_core::encoding::base64_encode;
+
+use crate::log::signer::LogSigner;
 
 /// Builds a trusted root; see the module docs.
 #[derive(Debug, Clone, Default)]
@@ -30,10 +32,15 @@ impl TrustedRootBuilder {
         TrustedRootBuilder::default()
     }
 
-    /// Trust the transparency log at `base_url` with `key` from `valid_from` (seconds since
-    /// the epoch) on.
-    pub fn tlog(mut self, base_url: &str, key: &PublicKey, valid_from: i64) -> TrustedRootBuilder {
-        self.tlogs.push(log_json(base_url, key, valid_from));
+    /// Trust the transparency log at `base_url` signing with `signer`'s key from `valid_from`
+    /// (seconds since the epoch) on, under the log id its entries carry.
+    pub fn tlog(
+        mut self,
+        base_url: &str,
+        signer: &LogSigner,
+        valid_from: i64,
+    ) -> TrustedRootBuilder {
+        self.tlogs.push(log_json(base_url, signer, valid_from));
         self
     }
 
@@ -51,7 +58,8 @@ impl TrustedRootBuilder {
     }
 }
 
-fn log_json(base_url: &str, key: &PublicKey, valid_from: i64) -> Value {
+fn log_json(base_url: &str, signer: &LogSigner, valid_from: i64) -> Value {
+    let key = signer.public_key();
     let key_details = match key.kind() {
         KeyKind::EcdsaP256 => "PKIX_ECDSA_P256_SHA_256",
         KeyKind::EcdsaP384 => "PKIX_ECDSA_P384_SHA_384",
@@ -66,7 +74,7 @@ fn log_json(base_url: &str, key: &PublicKey, valid_from: i64) -> Value {
             "keyDetails": key_details,
             "validFor": {"start": rfc3339(valid_from)},
         },
-        "logId": {"keyId": base64_encode(&sha256(key.spki_der()))},
+        "logId": {"keyId": base64_encode(&signer.log_id().0)},
     })
 }
 
@@ -114,7 +122,7 @@ mod tests {
         )
         .unwrap();
         let json = TrustedRootBuilder::new()
-            .tlog("http://127.0.0.1:1", ed.public_key(), 1_710_869_186)
+            .tlog("http://127.0.0.1:1", &ed, 1_710_869_186)
             .to_json();
         let root = sigchain_core::trust_root::TrustedRoot::from_json(json.as_bytes()).unwrap();
         let log = root.tlog(&ed.log_id().0).unwrap();

@@ -255,3 +255,96 @@ async fn witness_cosignatures_are_required_when_named() {
         server.stop().await;
     }
 }
+
+/// One request straight to the instance's router (headers the client transport drops).
+async fn call(
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> (u16, axum::http::HeaderMap, serde_json::Value) {
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = server.instance.router().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, headers, value)
+}
+
+/// What sigstore-python's client relies on beyond the entry shape: the created entry's UUID in
+/// `Location` and `ETag`, and `entries/retrieve/` (with Rekor's tolerated trailing slash)
+/// finding an entry by the proposal that made it.
+#[tokio::test]
+async fn rekor_headers_and_retrieve_by_proposed_entry() {
+    let server = Server::start().await;
+    let rekor = server.rekor_v1();
+    let signer = Signer::new();
+    let proposal = signer.hashed_rekord(b"artifact");
+    let proposed = rekor.create_entry(&proposal).body.unwrap();
+
+    let (status, headers, created) =
+        call(&server, "POST", "/api/v1/log/entries", proposed.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    let uuid = created.as_object().unwrap().keys().next().unwrap().clone();
+    assert_eq!(uuid.len(), 80);
+    assert_eq!(headers["etag"], uuid.as_str());
+    assert_eq!(
+        headers["location"],
+        format!("/api/v1/log/entries/{uuid}").as_str()
+    );
+    assert_eq!(headers["content-type"], "application/json");
+
+    let query = |entries: &[u8]| {
+        format!("{{\"entries\": [{}]}}", String::from_utf8_lossy(entries)).into_bytes()
+    };
+    for path in [
+        "/api/v1/log/entries/retrieve",
+        "/api/v1/log/entries/retrieve/",
+    ] {
+        let (status, _, found) = call(&server, "POST", path, query(&proposed)).await;
+        assert_eq!(status, 200, "{path}: {found}");
+        let found = found.as_array().unwrap();
+        assert_eq!(found.len(), 1, "{path}");
+        assert_eq!(found[0][&uuid]["body"], created[&uuid]["body"], "{path}");
+        assert_eq!(
+            found[0][&uuid]["logIndex"], created[&uuid]["logIndex"],
+            "{path}"
+        );
+    }
+    // Another artifact's proposal finds nothing; one whose signature fails is a bad request.
+    let other = rekor
+        .create_entry(&signer.hashed_rekord(b"other artifact"))
+        .body
+        .unwrap();
+    let (status, _, found) = call(
+        &server,
+        "POST",
+        "/api/v1/log/entries/retrieve/",
+        query(&other),
+    )
+    .await;
+    assert_eq!((status, found), (200, serde_json::json!([])));
+    let mut forged: serde_json::Value = serde_json::from_slice(&other).unwrap();
+    forged["spec"]["data"]["hash"]["value"] = "00".repeat(32).into();
+    let (status, _, _) = call(
+        &server,
+        "POST",
+        "/api/v1/log/entries/retrieve/",
+        query(forged.to_string().as_bytes()),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // Other routes take the trailing slash too, as on Rekor.
+    let (status, _, info) = call(&server, "GET", "/api/v1/log/", Vec::new()).await;
+    assert_eq!((status, info["treeSize"].as_u64()), (200, Some(1)));
+    server.stop().await;
+}

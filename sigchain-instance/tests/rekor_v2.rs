@@ -160,3 +160,49 @@ async fn entries_created_concurrently_are_read_back_through_tiles() {
         400
     );
 }
+
+/// The create answer as rekor-tiles writes it, every field present even when zero (its gateway
+/// sets `EmitUnpopulated`), so clients modelled on it (sigstore-python) read the log's first
+/// entry; and the log named as rekor-tiles names an Ed25519 log, by the C2SP note key hash whose
+/// first four bytes are the checkpoint's key hint.
+#[tokio::test]
+async fn the_first_entry_is_answered_as_rekor_tiles_answers() {
+    let server = Server::start().await;
+    let rekor = server.rekor_v2();
+    let proposal = Signer::new().hashed_rekord(b"first");
+    let answer = server.send(&rekor.create_entry(&proposal).unwrap()).await;
+    assert_eq!(answer.status, 201);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    let entry: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(entry["logIndex"], "0");
+    assert_eq!(entry["integratedTime"], "0");
+    assert!(entry["inclusionPromise"].is_null(), "{entry}");
+    let proof = &entry["inclusionProof"];
+    assert_eq!(
+        (&proof["logIndex"], &proof["treeSize"], &proof["hashes"]),
+        (&"0".into(), &"1".into(), &serde_json::json!([]))
+    );
+    rekor
+        .check_created(&proposal, &answer, server.now())
+        .unwrap();
+
+    let signer = server.instance.rekor_v2.signer();
+    let spki = signer.public_key().spki_der();
+    let mut named = b"sigchain-instance.local/rekor-v2\n\x01".to_vec();
+    named.extend_from_slice(&spki[spki.len() - 32..]);
+    let log_id = sigchain_core::crypto::sha256(&named);
+    assert_eq!(signer.log_id().0, log_id);
+    assert_eq!(
+        entry["logId"]["keyId"],
+        sigchain_core::encoding::base64_encode(&log_id)
+    );
+    let note = proof["checkpoint"]["envelope"].as_str().unwrap();
+    let signature = note.rsplit(' ').next().unwrap().trim_end();
+    let signature = sigchain_core::encoding::base64_decode(signature).unwrap();
+    assert_eq!(signature[..4], log_id[..4]);
+    let root =
+        sigchain_core::trust_root::TrustedRoot::from_json(server.trusted_root_json.as_bytes())
+            .unwrap();
+    assert!(root.tlog(&log_id).is_some());
+    server.stop().await;
+}

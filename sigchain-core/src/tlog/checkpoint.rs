@@ -243,8 +243,20 @@ pub fn verify_checkpoint(
     parse_checkpoint(note, limits)?.verify(log)
 }
 
-/// The key hint a signature line from `key` carries when signed under `name`.
+/// The key hint a signature line from `key` carries when signed under `name`: the first four
+/// bytes of [`key_hash`].
 pub fn key_hint(key: &PublicKey, name: &str) -> Result<[u8; 4], CryptoError> {
+    let digest = key_hash(key, name)?;
+    let mut hint = [0u8; 4];
+    hint.copy_from_slice(&digest[..4]);
+    Ok(hint)
+}
+
+/// The untruncated key id of `key` signing notes under `name`, which is also the log id a
+/// Sigstore log with that key goes by: SHA-256 of the SPKI for ECDSA and RSA keys, and for
+/// Ed25519 the C2SP signed-note key hash `SHA-256(name || "\n" || 0x01 || key)`, as
+/// rekor-tiles names its logs (and Sigstore's trusted roots list them).
+pub fn key_hash(key: &PublicKey, name: &str) -> Result<[u8; 32], CryptoError> {
     let digest = match key.kind() {
         // Sigstore's non-Ed25519 log keys are hinted by their log id, SHA-256 of the SPKI.
         KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::RsaPkcs1 => {
@@ -260,9 +272,7 @@ pub fn key_hint(key: &PublicKey, name: &str) -> Result<[u8; 4], CryptoError> {
             crate::crypto::sha256(&input)
         }
     };
-    let mut hint = [0u8; 4];
-    hint.copy_from_slice(&digest[..4]);
-    Ok(hint)
+    Ok(digest)
 }
 
 impl SignedCheckpoint {

@@ -41,7 +41,7 @@ pub mod witness;
 
 pub use body::{check_body_matches, BodyError, SignedContent, SignerMaterial};
 pub use checkpoint::{
-    key_hint, parse_checkpoint, verify_checkpoint, CheckpointError, NoteSignature,
+    key_hash, key_hint, parse_checkpoint, verify_checkpoint, CheckpointError, NoteSignature,
     SignedCheckpoint, VerifiedCheckpoint,
 };
 pub use merkle::{

@@ -4,33 +4,40 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `POST /api/v1/log/entries` | 201 `{uuid: entry}` + `Location`; 409 + `Location` if logged; 400 with a reason |
+//! | `POST /api/v1/log/entries` | 201 `{uuid: entry}` + `Location` + `ETag`; 409 + `Location` if logged; 400 with a reason |
 //! | `GET /api/v1/log/entries/{uuid}` | 200 `{uuid: entry}` (64- or 80-digit UUID); 404 |
 //! | `GET /api/v1/log/entries?logIndex=N` | 200 `{uuid: entry}`; 404 |
-//! | `POST /api/v1/log/entries/retrieve` | 200 `[{uuid: entry}, ...]` for `entryUUIDs` / `logIndexes` |
+//! | `POST /api/v1/log/entries/retrieve` | 200 `[{uuid: entry}, ...]` for `entryUUIDs` / `entries` / `logIndexes` |
 //! | `POST /api/v1/index/retrieve` | 200 `[uuid, ...]` for `hash` / `publicKey` |
 //! | `GET /api/v1/log` | 200 `LogInfo` |
 //! | `GET /api/v1/log/proof?firstSize=&lastSize=` | 200 `ConsistencyProof`; 400 if out of order or past the tree |
 //! | `GET /api/v1/log/publicKey` | 200 PEM |
-//! | `POST /api/v2/log/entries` | 201 `TransparencyLogEntry`; 409 + `x-log-index` if logged; 400 |
+//! | `POST /api/v2/log/entries` | 201 `TransparencyLogEntry`, every field present; 409 + `x-log-index` if logged; 400 |
 //! | `GET /api/v2/checkpoint` | 200 the signed note |
 //! | `GET /api/v2/tile/{L}/{N}[.p/{W}]`, `GET /api/v2/tile/entries/{N}[.p/{W}]` | 200 bytes; 404 |
 //!
 //! Every entry an answer carries has an inclusion proof to the log's current signed
 //! checkpoint (and, for v1, a signed entry timestamp).
+//!
+//! Paths are matched after cleaning, as Rekor's router does (`path.Clean`): a trailing slash
+//! or a doubled one does not matter. sigstore-python, for one, posts to
+//! `/api/v1/log/entries/retrieve/`.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::uri::PathAndQuery;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sigchain_core::encoding::base64_decode;
+use sigchain_core::bundle::TlogEntry;
+use sigchain_core::encoding::{base64_decode, base64_encode};
 use sigchain_rekor::entry::EntryUuid;
 use sigchain_rekor::tiles::TileResource;
 use sigchain_rekor::v1::wire;
+use tower::ServiceExt as _;
 
 use super::index;
 use super::service::{Appended, Log, LogError};
@@ -63,6 +70,48 @@ pub fn v2_router(log: Log) -> Router {
         .route("/api/v2/tile/{*path}", get(v2_tile))
         .layer(DefaultBodyLimit::disable())
         .with_state(log)
+}
+
+/// `router` matching paths after cleaning them as Rekor's router does (Go's `path.Clean`:
+/// empty and `.` segments dropped, `..` taking the one before it, no trailing slash), so
+/// `/api/v1/log/entries/retrieve/` reaches the retrieve route as it does on Rekor.
+pub fn with_clean_paths(router: Router) -> Router {
+    Router::new().fallback_service(router.map_request(|mut request: Request| {
+        if let Some(uri) = clean_uri(request.uri()) {
+            *request.uri_mut() = uri;
+        }
+        request
+    }))
+}
+
+/// The URI with its path cleaned, or `None` when it already is clean.
+fn clean_uri(uri: &Uri) -> Option<Uri> {
+    let path = clean_path(uri.path());
+    if path == uri.path() {
+        return None;
+    }
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(PathAndQuery::from_maybe_shared(path_and_query).ok()?);
+    Uri::from_parts(parts).ok()
+}
+
+/// Go's `path.Clean` for a rooted path.
+fn clean_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("/{}", segments.join("/"))
 }
 
 /// Rekor's error body, `{"code": N, "message": "..."}`.
@@ -114,6 +163,11 @@ fn entry_location(uuid: &EntryUuid) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("/api/v1/log/entries"))
 }
 
+/// Rekor's `ETag` on a created entry: the bare entry UUID (unquoted, as Rekor sends it).
+fn entry_tag(uuid: &EntryUuid) -> HeaderValue {
+    HeaderValue::from_str(&uuid.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 fn v1_entry_map(log: &Log, index: u64) -> Result<Value, LogError> {
     let (uuid, entry) = log.v1_entry(index)?;
     Ok(json!({ uuid.to_string(): entry }))
@@ -134,7 +188,10 @@ async fn v1_create(State(log): State<Log>, body: Body) -> Response {
         Ok(Appended::New(index)) => match v1_entry_map(&log, index) {
             Ok(map) => (
                 StatusCode::CREATED,
-                [(header::LOCATION, entry_location(&uuid))],
+                [
+                    (header::LOCATION, entry_location(&uuid)),
+                    (header::ETAG, entry_tag(&uuid)),
+                ],
                 Json(map),
             )
                 .into_response(),
@@ -193,6 +250,9 @@ async fn v1_by_index(State(log): State<Log>, Query(query): Query<IndexQuery>) ->
 struct RetrieveQuery {
     #[serde(default, rename = "entryUUIDs")]
     entry_uuids: Vec<String>,
+    /// Proposed entries, found by the leaf hash of their canonical body.
+    #[serde(default)]
+    entries: Vec<Value>,
     #[serde(default)]
     log_indexes: Vec<i64>,
 }
@@ -205,10 +265,10 @@ async fn v1_retrieve(State(log): State<Log>, body: Body) -> Response {
     let Ok(query) = serde_json::from_slice::<RetrieveQuery>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
-            "expected entryUUIDs and/or logIndexes",
+            "expected entryUUIDs, entries and/or logIndexes",
         );
     };
-    if query.entry_uuids.len() + query.log_indexes.len() > MAX_RETRIEVE {
+    if query.entry_uuids.len() + query.entries.len() + query.log_indexes.len() > MAX_RETRIEVE {
         return error(
             StatusCode::BAD_REQUEST,
             format!("at most {MAX_RETRIEVE} entries per request"),
@@ -223,6 +283,15 @@ async fn v1_retrieve(State(log): State<Log>, body: Body) -> Response {
             );
         };
         indexes.extend(log.find(uuid.leaf_hash()));
+    }
+    // Rekor canonicalizes a proposed entry as it would to append it (which checks its
+    // signature) and looks its leaf hash up; a proposal it would refuse is a bad request.
+    for proposed in &query.entries {
+        let accepted = match accept_v1(proposed.to_string().as_bytes(), log.limits()) {
+            Ok(accepted) => accepted,
+            Err(e) => return e.into_response(),
+        };
+        indexes.extend(log.find(&sigchain_core::tlog::hash_leaf(&accepted.body)));
     }
     indexes.extend(
         query
@@ -365,12 +434,7 @@ async fn v2_create(State(log): State<Log>, body: Body) -> Response {
     };
     match log.append(accepted).await {
         Ok(Appended::New(index)) => match log.tlog_entry(index) {
-            Ok(entry) => (
-                StatusCode::CREATED,
-                [(header::CONTENT_TYPE, "application/json")],
-                entry.to_json(),
-            )
-                .into_response(),
+            Ok(entry) => (StatusCode::CREATED, Json(v2_entry_json(&entry))).into_response(),
             Err(e) => e.into_response(),
         },
         Ok(Appended::Duplicate(index)) => {
@@ -382,6 +446,37 @@ async fn v2_create(State(log): State<Log>, body: Body) -> Response {
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// A Rekor v2 create answer: the `TransparencyLogEntry` in protobuf JSON with every field
+/// present, zero or not, as rekor-tiles' gateway writes it (`EmitUnpopulated`). The bundle
+/// form ([`TlogEntry::to_json`]) leaves zero values out, as protobuf JSON does by default;
+/// clients modelled on rekor-tiles' answers (sigstore-python) then refuse the log's first entry
+/// (`logIndex` 0) and any proof in a one-leaf tree (no `hashes`).
+fn v2_entry_json(entry: &TlogEntry) -> Value {
+    let proof = entry.inclusion_proof.as_ref().map(|p| {
+        json!({
+            "logIndex": p.log_index.to_string(),
+            "rootHash": base64_encode(&p.root_hash),
+            "treeSize": p.tree_size.to_string(),
+            "hashes": p.hashes.iter().map(|h| base64_encode(h)).collect::<Vec<_>>(),
+            "checkpoint": p.checkpoint.as_ref().map(|c| json!({"envelope": c.envelope})),
+        })
+    });
+    json!({
+        "logIndex": entry.log_index.to_string(),
+        "logId": {"keyId": base64_encode(&entry.log_id.0)},
+        "kindVersion": {
+            "kind": entry.kind_version.kind,
+            "version": entry.kind_version.version,
+        },
+        "integratedTime": entry.integrated_time.map_or(0, |t| t.as_secs()).to_string(),
+        "inclusionPromise": entry.inclusion_promise.as_ref().map(|p| {
+            json!({"signedEntryTimestamp": base64_encode(&p.signed_entry_timestamp)})
+        }),
+        "inclusionProof": proof,
+        "canonicalizedBody": base64_encode(&entry.canonicalized_body),
+    })
 }
 
 async fn v2_checkpoint(State(log): State<Log>) -> Response {
@@ -405,5 +500,37 @@ async fn v2_tile(State(log): State<Log>, Path(path): Path<String>) -> Response {
     match bytes {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_cleaned_as_go_path_clean_does() {
+        for (path, clean) in [
+            (
+                "/api/v1/log/entries/retrieve/",
+                "/api/v1/log/entries/retrieve",
+            ),
+            (
+                "/api/v1/log/entries/retrieve",
+                "/api/v1/log/entries/retrieve",
+            ),
+            ("//api//v1/./log/", "/api/v1/log"),
+            ("/api/v1/log/x/../entries", "/api/v1/log/entries"),
+            ("/../api/v1/log", "/api/v1/log"),
+            ("/api/v2/tile/0/x001/234.p/5", "/api/v2/tile/0/x001/234.p/5"),
+            ("/", "/"),
+        ] {
+            assert_eq!(clean_path(path), clean, "{path}");
+        }
+        let uri: Uri = "/api/v1/log/entries/?logIndex=3".parse().unwrap();
+        assert_eq!(
+            clean_uri(&uri).unwrap().to_string(),
+            "/api/v1/log/entries?logIndex=3"
+        );
+        assert!(clean_uri(&"/api/v1/log".parse().unwrap()).is_none());
     }
 }

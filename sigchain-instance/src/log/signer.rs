@@ -12,9 +12,9 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING,
 };
-use sigchain_core::crypto::{sha256, PublicKey};
+use sigchain_core::crypto::PublicKey;
 use sigchain_core::encoding::base64_encode;
-use sigchain_core::tlog::{inclusion_promise_payload, key_hint};
+use sigchain_core::tlog::{inclusion_promise_payload, key_hash};
 use sigchain_core::trust_root::LogId;
 
 /// Which kind of key a log signs with.
@@ -55,7 +55,7 @@ pub struct LogSigner {
     public_key: PublicKey,
     key_name: String,
     origin: String,
-    hint: [u8; 4],
+    log_id: [u8; 32],
     rng: SystemRandom,
 }
 
@@ -122,7 +122,7 @@ impl LogSigner {
             }
         };
         let public_key = PublicKey::from_spki_der(&spki).map_err(|_| bad())?;
-        let hint = key_hint(&public_key, key_name).map_err(|_| bad())?;
+        let log_id = key_hash(&public_key, key_name).map_err(|_| bad())?;
         let origin = match tree_id {
             Some(id) => format!("{key_name} - {id}"),
             None => key_name.to_owned(),
@@ -133,7 +133,7 @@ impl LogSigner {
             public_key,
             key_name: key_name.to_owned(),
             origin,
-            hint,
+            log_id,
             rng: SystemRandom::new(),
         })
     }
@@ -156,9 +156,16 @@ impl LogSigner {
         &self.public_key
     }
 
-    /// The log id: SHA-256 of the DER public key, as trusted roots and entries name the log.
+    /// The log id, as trusted roots and entries name the log: SHA-256 of the DER public key
+    /// for an ECDSA key (Rekor v1); for an Ed25519 key the C2SP note key hash over the key
+    /// name, as rekor-tiles names a Rekor v2 log. The first four bytes are the checkpoint
+    /// signatures' key hint, which clients such as sigstore-python match against the log id.
     pub fn log_id(&self) -> LogId {
-        LogId(sha256(self.public_key.spki_der()).to_vec())
+        LogId(self.log_id.to_vec())
+    }
+
+    fn key_hint(&self) -> &[u8] {
+        &self.log_id[..4]
     }
 
     /// The checkpoint origin line.
@@ -196,7 +203,7 @@ impl LogSigner {
         );
         let signature = self.sign(text.as_bytes())?;
         let mut hinted = Vec::with_capacity(4 + signature.len());
-        hinted.extend_from_slice(&self.hint);
+        hinted.extend_from_slice(self.key_hint());
         hinted.extend_from_slice(&signature);
         Ok(format!(
             "{text}\n\u{2014} {} {}\n",
