@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod inputs;
+mod options;
 mod verify_bundle;
 mod verify_many;
 

@@ -16,9 +16,10 @@ use serde::Deserialize;
 use sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
 use sigchain_core::time::Timestamp;
 use sigchain_core::trust_root::TrustedRoot;
-use sigchain_core::verify::{Policy, SignerPolicy, Verifier, VerifierConfig};
+use sigchain_core::verify::{Policy, SignerPolicy, Verifier};
 
 use crate::inputs;
+use crate::options::VerifierOptions;
 
 /// Largest manifest accepted.
 const MAX_MANIFEST_BYTES: u64 = 1 << 30;
@@ -35,6 +36,8 @@ pub struct Args {
     /// Trusted root JSON to use instead of the built-in one.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    verifier: VerifierOptions,
     /// The manifest: one JSON object per line.
     manifest: PathBuf,
 }
@@ -66,7 +69,7 @@ pub fn run(args: Args) -> ExitCode {
 fn run_manifest(args: &Args) -> Result<bool, String> {
     let started = Instant::now();
     let root: TrustedRoot = inputs::trusted_root(args.trusted_root.as_deref(), args.staging)?;
-    let verifier = Verifier::new(&root, VerifierConfig::default());
+    let verifier = Verifier::new(&root, args.verifier.config());
     let text = inputs::read_limited(&args.manifest, MAX_MANIFEST_BYTES)?;
     let text = String::from_utf8(text).map_err(|_| "manifest is not UTF-8".to_string())?;
     let base = args
@@ -127,7 +130,7 @@ fn verify_line(verifier: &Verifier, base: &Path, line: &str, now: Timestamp) -> 
     let bundle_json = match &entry.bundle {
         serde_json::Value::String(path) => inputs::read_limited(
             &resolve(path),
-            VerifierConfig::default().limits.max_bundle_bytes as u64,
+            verifier.config().limits.max_bundle_bytes as u64,
         )?,
         object @ serde_json::Value::Object(_) => {
             serde_json::to_vec(object).map_err(|e| format!("manifest bundle: {e}"))?
