@@ -347,11 +347,20 @@ fn measure(
     let per_second = |d: Duration| lines as f64 / d.as_secs_f64().max(1e-12);
     for (contender, runs) in contenders.iter().zip(&samples) {
         let all: Vec<String> = walls(runs).map(|d| format!("{:.0}", ms(d))).collect();
+        // CPU over wall time: how many cores the run got. Below the --jobs asked for, the
+        // machine was busy and the wall-time speed-up says little.
         let cpu = cpus(runs).map_or(String::new(), |cpu| {
+            let cores: Vec<f64> = runs
+                .iter()
+                .filter_map(|s| Some(ratio(s.cpu?, s.wall)))
+                .collect();
+            let mut sorted = cores.clone();
+            sorted.sort_by(f64::total_cmp);
             format!(
-                "  cpu median {:>6.1} ms min {:>6.1} ms",
+                "  cpu median {:>6.1} ms min {:>6.1} ms  cores used median {:.2}",
                 ms(median(cpu.iter().copied())),
-                ms(min(cpu.iter().copied()))
+                ms(min(cpu.iter().copied())),
+                sorted.get(sorted.len() / 2).copied().unwrap_or_default()
             )
         });
         println!(
