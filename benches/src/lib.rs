@@ -1,10 +1,11 @@
-//! Fixtures for the `verify` benchmark: conformance bundles read in place, the raw
-//! signatures a keyless verification cannot avoid (the crypto floor), and, behind the `peer`
-//! feature, an adapter for sigstore-rust's `sigstore-verify` so both libraries run on the same
-//! inputs.
+//! Fixtures for the benchmarks: conformance bundles read in place, the raw signatures a keyless
+//! verification cannot avoid (the crypto floor), a `verify-many` manifest of inline bundles
+//! (to time the `sigchain` command against the library on the same work), and, behind the
+//! `peer` feature, an adapter for sigstore-rust's `sigstore-verify` so both libraries run on the
+//! same inputs.
 //!
-//! Nothing here is timed; `benches/verify.rs` builds everything once through these functions
-//! and times only the verification calls.
+//! Nothing here is timed; `benches/verify.rs` and `benches/verify_many.rs` build everything
+//! once through these functions and time only the verification work.
 //!
 //! ```no_run
 //! let case = sigchain_benches::cases::load_case("happy-path-v0.3").unwrap();
@@ -17,6 +18,7 @@
 
 pub mod cases;
 pub mod floor;
+pub mod manifest;
 #[cfg(feature = "peer")]
 pub mod peer;
 

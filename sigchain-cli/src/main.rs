@@ -7,6 +7,7 @@
 
 mod inputs;
 mod instance;
+mod options;
 mod verify_bundle;
 mod verify_many;
 

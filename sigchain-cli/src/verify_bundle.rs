@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
 use sigchain_core::time::Timestamp;
-use sigchain_core::verify::{Policy, SignerPolicy, Verifier, VerifierConfig};
+use sigchain_core::verify::{Policy, SignerPolicy, Verifier};
 
 use crate::inputs;
+use crate::options::VerifierOptions;
 
 /// Arguments, in the order the conformance protocol gives them.
 #[derive(clap::Args)]
@@ -36,6 +37,8 @@ pub struct Args {
     /// Trusted root JSON to use instead of the built-in one.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    verifier: VerifierOptions,
     /// The artifact: a path, or `sha256:<64 hex>`.
     file_or_digest: String,
 }
@@ -57,11 +60,9 @@ fn verify(args: &Args) -> Result<String, String> {
     let root = inputs::trusted_root(args.trusted_root.as_deref(), args.staging)?;
     let signer = signer_policy(args)?;
     let artifact = inputs::artifact(&args.file_or_digest)?;
-    let bundle_json = inputs::read_limited(
-        &args.bundle,
-        VerifierConfig::default().limits.max_bundle_bytes as u64,
-    )?;
-    let verifier = Verifier::new(&root, VerifierConfig::default());
+    let config = args.verifier.config();
+    let bundle_json = inputs::read_limited(&args.bundle, config.limits.max_bundle_bytes as u64)?;
+    let verifier = Verifier::new(&root, config);
     let policy = Policy {
         artifact: artifact.as_artifact(),
         signer,

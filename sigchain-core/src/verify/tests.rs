@@ -179,7 +179,6 @@ fn verify_json_parses_then_verifies() {
     let verifier = Verifier::new(TrustedRoot::production(), VerifierConfig::default());
     assert_eq!(verifier.config(), &VerifierConfig::PUBLIC_GOOD);
     let strict = VerifierConfig {
-        require_inclusion_proof: true,
         scts: 2,
         ..VerifierConfig::default()
     };

@@ -5,6 +5,10 @@
 //! promise (SET) verifies, which makes the integrated time a trusted time; the inclusion proof
 //! reaches a checkpoint the log signed, and the proof's unsigned tree size and root equal the
 //! checkpoint's signed ones; an integrated time is not in the future.
+//!
+//! The proof is required unless [`VerifierConfig::require_inclusion_proof`] is turned off for
+//! legacy v0.1 bundles: a promise alone is only the log's word, and a newer bundle stripped of
+//! its proof and relabelled v0.1 would otherwise pass on it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -58,7 +62,8 @@ pub enum TlogError {
     /// A proof hash is not 32 bytes.
     #[error("inclusion proof hash of {0} bytes")]
     ProofHashLength(usize),
-    /// The entry has no inclusion proof with a checkpoint and the verifier requires one.
+    /// The entry has no inclusion proof with a checkpoint and the verifier requires one (the
+    /// default; see [`VerifierConfig::require_inclusion_proof`]).
     #[error("entry has no inclusion proof with a checkpoint, and one is required")]
     MissingInclusionProof,
     /// The entry has neither a verifiable promise nor a verifiable proof.
@@ -244,6 +249,8 @@ pub(crate) fn verify_entry_with(
         None => None,
     };
     let inclusion_proven = checkpoint.is_some();
+    // A verified SET is the log's promise, not proof; it stands in for one only when the caller
+    // opted out for legacy v0.1 bundles (otherwise stripping the proof is a downgrade).
     if config.require_inclusion_proof && !inclusion_proven {
         return Err(TlogError::MissingInclusionProof);
     }

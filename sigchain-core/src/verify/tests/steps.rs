@@ -414,3 +414,38 @@ fn unsafe_any_identity_still_requires_a_trusted_certificate() {
     .unwrap_err();
     assert!(matches!(err, VerifyError::CertificateChain(_)), "{err}");
 }
+
+#[test]
+fn bundle_chain_holding_a_root_is_refused_through_the_pipeline() {
+    // bundle-with-root-cert_fail is a v0.1 bundle whose proof has no checkpoint. By default the
+    // tlog step refuses it first; with the promise-only opt-out it reaches the chain step, which
+    // refuses the root the bundle ships (the case's point), so that check stays covered here.
+    let case = "bundle-with-root-cert_fail";
+    let data = read(&format!("{CASES}/{case}/artifact"));
+    let policy = Policy::identity(Artifact::Bytes(&data), identity(BEACON, ACTIONS));
+    let b = bundle(case);
+    let err = Verifier::new(&root(case), VerifierConfig::default())
+        .verify(&b, &policy, NOW)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::TransparencyLog {
+                index: 0,
+                source: TlogError::MissingInclusionProof
+            }
+        ),
+        "{err}"
+    );
+    let promise_only_allowed = config(|c| c.require_inclusion_proof = false);
+    let err = Verifier::new(&root(case), promise_only_allowed)
+        .verify(&b, &policy, NOW)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::CertificateChain(ChainError::BundleChainContainsRoot { index: 1, .. })
+        ),
+        "{err}"
+    );
+}

@@ -214,24 +214,90 @@ fn proof_alone_is_evidence_enough() {
     assert_eq!(entry.integrated_time(), None);
 }
 
-#[test]
-fn require_inclusion_proof_refuses_a_promise_only_entry() {
-    // v0.1 allowed a promise with no proof; a verifier may refuse that downgrade.
-    let promise_only = edit(bundle(V1), |p| p.tlog_entries[0].inclusion_proof = None);
-    let lenient = VerifierConfig::default();
-    let strict = VerifierConfig {
-        require_inclusion_proof: true,
+/// The documented opt-out for legacy v0.1 bundles that carry only an inclusion promise.
+fn promise_only_allowed() -> VerifierConfig {
+    VerifierConfig {
+        require_inclusion_proof: false,
         ..VerifierConfig::default()
-    };
-    let verified = verify_with(V1, &promise_only, beacon(), lenient, NOW).unwrap();
-    assert!(!verified.log_entries()[0].inclusion_proven());
-    let result = verify_with(V1, &promise_only, beacon(), strict.clone(), NOW);
+    }
+}
+
+/// `case`'s bundle JSON with every entry's inclusion proof removed and the media type set to
+/// v0.1: what an attacker makes of a newer bundle to fall back on the log's promise alone.
+fn promise_only_v0_1_json(case: &str) -> Vec<u8> {
+    let json = read(&format!("{CASES}/{case}/bundle.sigstore.json"));
+    let mut doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    doc["mediaType"] = crate::bundle::MEDIA_TYPE_V0_1.into();
+    for entry in doc["verificationMaterial"]["tlogEntries"]
+        .as_array_mut()
+        .unwrap()
+    {
+        entry.as_object_mut().unwrap().remove("inclusionProof");
+    }
+    serde_json::to_vec(&doc).unwrap()
+}
+
+#[test]
+fn promise_only_v0_1_bundle_is_refused_by_default() {
+    // happy-path-v0.1 without its proof, and happy-path-v0.2 stripped and relabelled v0.1 (the
+    // downgrade): both are well-formed v0.1 bundles whose only log evidence is the SET.
+    for case in [V1, "happy-path-v0.2"] {
+        let json = promise_only_v0_1_json(case);
+        let parsed = Bundle::from_json(&json, &Limits::DEFAULT).unwrap();
+        assert_eq!(
+            parsed.version(),
+            crate::bundle::BundleVersion::V0_1,
+            "{case}"
+        );
+        assert!(parsed
+            .tlog_entries()
+            .iter()
+            .all(|e| e.inclusion_proof.is_none() && e.inclusion_promise.is_some()));
+        let data = artifact();
+        let policy = Policy::identity(Artifact::Bytes(&data), identity(BEACON, ACTIONS));
+
+        let result =
+            Verifier::new(&root(case), VerifierConfig::default()).verify_json(&json, &policy, NOW);
+        assert!(
+            matches!(tlog_error(result), (0, TlogError::MissingInclusionProof)),
+            "{case}"
+        );
+
+        let verified = Verifier::new(&root(case), promise_only_allowed())
+            .verify_json(&json, &policy, NOW)
+            .unwrap_or_else(|e| panic!("{case} with the opt-out: {e}"));
+        let logged = &verified.log_entries()[0];
+        assert!(!logged.inclusion_proven(), "{case}");
+        // The promise still makes the integrated time a trusted time.
+        assert!(logged.integrated_time().is_some(), "{case}");
+    }
+}
+
+#[test]
+fn inclusion_proof_is_required_unless_opted_out() {
+    assert!(VerifierConfig::default().require_inclusion_proof);
+    assert_eq!(VerifierConfig::default(), VerifierConfig::PUBLIC_GOOD);
+    let promise_only = edit(bundle(V1), |p| p.tlog_entries[0].inclusion_proof = None);
+    let result = verify_with(V1, &promise_only, beacon(), VerifierConfig::default(), NOW);
     assert!(matches!(
         tlog_error(result),
         (0, TlogError::MissingInclusionProof)
     ));
-    // With its proof, the same bundle meets the strict verifier.
-    verify_with(V1, &bundle(V1), beacon(), strict.clone(), NOW).unwrap();
+    let verified = verify_with(V1, &promise_only, beacon(), promise_only_allowed(), NOW).unwrap();
+    assert!(!verified.log_entries()[0].inclusion_proven());
+    // With its proof, the same bundle meets the default verifier, and the opt-out still
+    // checks a proof that is there.
+    verify_with(V1, &bundle(V1), beacon(), VerifierConfig::default(), NOW).unwrap();
+    let verified = verify_with(V1, &bundle(V1), beacon(), promise_only_allowed(), NOW).unwrap();
+    assert!(verified.log_entries()[0].inclusion_proven());
+    let bad_proof = edit(bundle(V1), |p| {
+        flip_last(&mut p.tlog_entries[0].inclusion_proof.as_mut().unwrap().hashes[0])
+    });
+    let result = verify_with(V1, &bad_proof, beacon(), promise_only_allowed(), NOW);
+    assert!(matches!(
+        tlog_error(result),
+        (0, TlogError::InclusionProof(_))
+    ));
     // A proof without a checkpoint proves nothing: its root is unsigned.
     let unsigned_proof = edit(bundle(V1), |p| {
         p.tlog_entries[0]
@@ -240,26 +306,41 @@ fn require_inclusion_proof_refuses_a_promise_only_entry() {
             .unwrap()
             .checkpoint = None
     });
-    let result = verify_with(V1, &unsigned_proof, beacon(), strict, NOW);
+    let result = verify_with(
+        V1,
+        &unsigned_proof,
+        beacon(),
+        VerifierConfig::default(),
+        NOW,
+    );
     assert!(matches!(
         tlog_error(result),
         (0, TlogError::MissingInclusionProof)
     ));
+    let verified = verify_with(V1, &unsigned_proof, beacon(), promise_only_allowed(), NOW).unwrap();
+    assert!(!verified.log_entries()[0].inclusion_proven());
 }
 
 #[test]
 fn entry_without_promise_or_signed_proof_is_no_evidence() {
-    let mut entry = first_entry(V1);
-    entry.inclusion_promise = None;
-    entry.inclusion_proof = None;
-    let config = VerifierConfig::default();
-    let err = check_entry(V1, &entry, &config, NOW).unwrap_err();
-    assert!(matches!(err, TlogError::NoEvidence), "{err}");
-    let mut entry = first_entry(V1);
-    entry.inclusion_promise = None;
-    entry.inclusion_proof.as_mut().unwrap().checkpoint = None;
-    let err = check_entry(V1, &entry, &config, NOW).unwrap_err();
-    assert!(matches!(err, TlogError::NoEvidence), "{err}");
+    // By default such an entry is refused for its missing proof; with the opt-out it is
+    // refused because nothing at all vouches for it.
+    let mut no_evidence = first_entry(V1);
+    no_evidence.inclusion_promise = None;
+    no_evidence.inclusion_proof = None;
+    let mut unsigned_proof_only = first_entry(V1);
+    unsigned_proof_only.inclusion_promise = None;
+    unsigned_proof_only
+        .inclusion_proof
+        .as_mut()
+        .unwrap()
+        .checkpoint = None;
+    for entry in [no_evidence, unsigned_proof_only] {
+        let err = check_entry(V1, &entry, &VerifierConfig::default(), NOW).unwrap_err();
+        assert!(matches!(err, TlogError::MissingInclusionProof), "{err}");
+        let err = check_entry(V1, &entry, &promise_only_allowed(), NOW).unwrap_err();
+        assert!(matches!(err, TlogError::NoEvidence), "{err}");
+    }
 }
 
 #[test]
