@@ -88,9 +88,12 @@ fn int64(value: i64) -> Option<Scalar<'static>> {
     (value != 0).then_some(Scalar::Number(value))
 }
 
-/// Indices are at most `i64::MAX` (checked when the bundle was built).
+/// Indices and sizes are written even when zero, unlike other int64 fields: protobuf JSON
+/// may omit a zero, but rekor-tiles writes these, and strict clients (sigstore-python) refuse
+/// an entry without them, which a log's first entry (index 0) would otherwise be. Indices are
+/// at most `i64::MAX` (checked when the bundle was built).
 fn index(value: u64) -> Option<Scalar<'static>> {
-    int64(i64::try_from(value).unwrap_or(i64::MAX))
+    Some(Scalar::Number(i64::try_from(value).unwrap_or(i64::MAX)))
 }
 
 pub(super) fn entry(entry: &TlogEntry) -> wire::TlogEntry<'_> {

@@ -227,17 +227,20 @@ fn output_is_protobuf_json() {
     assert_eq!(lenient.to_json(), b.to_json());
 }
 
+/// An absent index reads as 0 (protobuf JSON may omit a zero), and an index is written even
+/// when it is 0, with the proof's hashes even when there are none: rekor-tiles writes them,
+/// and strict clients (sigstore-python) refuse a log's first entry without them.
 #[test]
 fn zero_and_absent_int64_are_the_same() {
     let b = mutate("intoto-with-custom-trust-root", |_| {}).unwrap();
     let proof = b.tlog_entries()[0].inclusion_proof.as_ref().unwrap();
     assert_eq!((proof.log_index, proof.tree_size), (0, 1));
     let out: Value = serde_json::from_str(&b.to_json()).unwrap();
-    assert!(
-        out["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]
-            .get("logIndex")
-            .is_none()
-    );
+    let written = &out["verificationMaterial"]["tlogEntries"][0]["inclusionProof"];
+    assert_eq!(written["logIndex"], "0");
+    assert_eq!(written["hashes"], json!([]));
+    let again = Bundle::from_json(b.to_json().as_bytes(), &Limits::DEFAULT).unwrap();
+    assert_eq!(again, b);
 }
 
 fn entry0(v: &mut Value) -> &mut Value {

@@ -228,7 +228,9 @@ pub(crate) struct InclusionProof<'a> {
     #[serde(alias = "tree_size", skip_serializing_if = "Option::is_none")]
     #[serde(borrow)]
     pub tree_size: Option<Scalar<'a>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    // Written even when empty (a proof in a one-leaf tree), as rekor-tiles writes it: strict
+    // clients (sigstore-python) require the field.
+    #[serde(default)]
     #[serde(borrow)]
     pub hashes: Vec<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]

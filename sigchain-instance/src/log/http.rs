@@ -449,10 +449,10 @@ async fn v2_create(State(log): State<Log>, body: Body) -> Response {
 }
 
 /// A Rekor v2 create answer: the `TransparencyLogEntry` in protobuf JSON with every field
-/// present, zero or not, as rekor-tiles' gateway writes it (`EmitUnpopulated`). The bundle
-/// form ([`TlogEntry::to_json`]) leaves zero values out, as protobuf JSON does by default;
-/// clients modelled on rekor-tiles' answers (sigstore-python) then refuse the log's first entry
-/// (`logIndex` 0) and any proof in a one-leaf tree (no `hashes`).
+/// present, zero or not, as rekor-tiles' gateway writes it (`EmitUnpopulated`), down to
+/// `integratedTime` "0". The bundle form ([`TlogEntry::to_json`]) writes indices, sizes and
+/// hashes even when zero or empty, but leaves an absent integrated time out, as sigstore-go's
+/// bundles do; clients modelled on rekor-tiles' answers (sigstore-python) want it here.
 fn v2_entry_json(entry: &TlogEntry) -> Value {
     let proof = entry.inclusion_proof.as_ref().map(|p| {
         json!({
