@@ -14,6 +14,7 @@ import glob
 import hashlib
 import json
 import os
+import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,6 +143,189 @@ def seed_bundle(corpus, name, bundle):
         corpus.add("dsse_envelope", b64(env.get("payload", "")), name + "-statement")
 
 
+# Must match common::STATUSES in fuzz_targets/common/mod.rs.
+STATUSES = [200, 201, 404, 409, 500, 503, 400, 302]
+# The log file header (sigchain-instance/src/log/wal.rs); the log_file target adds it itself.
+LOG_MAGIC = b"sigchain-log-v1\n"
+
+
+def status(code):
+    return bytes([STATUSES.index(code)])
+
+
+def pem(label, der):
+    text = base64.b64encode(der).decode()
+    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def leaf_hash(body):
+    return hashlib.sha256(b"\x00" + body).digest()
+
+
+def checkpoint_fields(note):
+    """(origin, size, root bytes) of a checkpoint note's body, or None."""
+    lines = note.split("\n")
+    try:
+        return lines[0], int(lines[1]), b64(lines[2])
+    except (IndexError, ValueError):
+        return None
+
+
+def v1_answer(entry):
+    """The Rekor v1 answer (`{uuid: LogEntryAnon}`) for a bundle's tlog entry, and its UUID."""
+    body = b64(entry["canonicalizedBody"])
+    proof = entry.get("inclusionProof", {})
+    anon = {
+        "body": entry["canonicalizedBody"],
+        "integratedTime": int(entry.get("integratedTime", "0")),
+        "logID": b64(entry["logId"]["keyId"]).hex(),
+        "logIndex": int(entry.get("logIndex", "0")),
+        "verification": {},
+    }
+    if proof:
+        anon["verification"]["inclusionProof"] = {
+            "checkpoint": proof.get("checkpoint", {}).get("envelope", ""),
+            "hashes": [b64(h).hex() for h in proof.get("hashes", [])],
+            "logIndex": int(proof.get("logIndex", "0")),
+            "rootHash": b64(proof.get("rootHash", "")).hex(),
+            "treeSize": int(proof.get("treeSize", "0")),
+        }
+    promise = entry.get("inclusionPromise", {}).get("signedEntryTimestamp")
+    if promise:
+        anon["verification"]["signedEntryTimestamp"] = promise
+    uuid = leaf_hash(body).hex()
+    return {uuid: anon}, uuid
+
+
+def log_record(data, time, batch_end):
+    body = bytes([1 if batch_end else 0]) + struct.pack(">q", time) + data
+    head = struct.pack(">I", len(body)) + body
+    return head + hashlib.sha256(head).digest()
+
+
+def seed_rekor(corpus, name, bundle, root_next_to_it):
+    """Seeds for the Rekor v1/v2 answer targets, the monitor and the instance's log."""
+    material = bundle.get("verificationMaterial", {})
+    entries = material.get("tlogEntries", [])
+    if not entries:
+        return
+    entry = entries[0]
+    kv = entry.get("kindVersion", {})
+    body = b64(entry.get("canonicalizedBody", ""))
+    note = entry.get("inclusionProof", {}).get("checkpoint", {}).get("envelope", "")
+    is_v2 = kv.get("version") == "0.0.2" and kv.get("kind") in ("hashedrekord", "dsse")
+    if body:
+        corpus.add("log_submission", body, name + "-body")
+    if is_v2:
+        # Mode 0 of rekor_v2_answer: status 201, then the create answer (the bundle's entry).
+        if root_next_to_it:
+            corpus.add("rekor_v2_answer", b"\x00" + status(201) + json.dumps(entry).encode(), name)
+        try:
+            spec = json.loads(body)["spec"]
+        except (ValueError, KeyError, TypeError):
+            spec = {}
+        rekord = spec.get("hashedRekordV002")
+        if rekord:
+            request = {
+                "hashedRekordRequestV002": {
+                    "digest": rekord["data"]["digest"],
+                    "signature": rekord["signature"],
+                }
+            }
+            corpus.add("log_submission", json.dumps(request), name + "-v2-request")
+        cert = next(certificates(material), None)
+        env = bundle.get("dsseEnvelope")
+        if env and cert:
+            request = {
+                "dsseRequestV002": {
+                    "envelope": env,
+                    "verifiers": [
+                        {
+                            "x509Certificate": {"rawBytes": base64.b64encode(cert).decode()},
+                            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                        }
+                    ],
+                }
+            }
+            corpus.add("log_submission", json.dumps(request), name + "-v2-dsse-request")
+        return
+    # Rekor v1: the answer to a create (201) and to a read (200); a search; a log info and a
+    # consistency answer from the checkpoint.
+    answer, uuid = v1_answer(entry)
+    text = json.dumps(answer).encode()
+    corpus.add("rekor_v1_answer", status(201) + text, name + "-created")
+    corpus.add("rekor_v1_answer", status(200) + text, name + "-read")
+    corpus.add("rekor_v1_answer", status(200) + json.dumps([uuid, "24296fb24b8ad77a" + uuid]).encode(), name + "-search")
+    fields = checkpoint_fields(note) if note else None
+    if fields:
+        origin, size, root = fields
+        tree_id = origin.rsplit(" - ", 1)[-1]
+        info = {"rootHash": root.hex(), "signedTreeHead": note, "treeSize": size, "treeID": tree_id}
+        corpus.add("rekor_v1_answer", status(200) + json.dumps(info).encode(), name + "-log-info")
+        hashes = [b64(h).hex() for h in entry.get("inclusionProof", {}).get("hashes", [])]
+        proof = {"rootHash": root.hex(), "hashes": hashes}
+        corpus.add("rekor_v1_answer", status(200) + json.dumps(proof).encode(), name + "-consistency")
+        log_id = b64(entry["logId"]["keyId"]).hex()
+        state = {
+            "version": 1,
+            "logs": {
+                origin: {
+                    "logId": log_id,
+                    "treeSize": size,
+                    "rootHash": base64.b64encode(root).decode(),
+                    "checkpoint": note,
+                }
+            },
+        }
+        corpus.add("monitor_state", json.dumps(state) + "\n---\n" + note, name)
+        corpus.add("monitor_state", "\n---\n" + note, name + "-note")
+    if kv.get("kind") == "dsse" and bundle.get("dsseEnvelope"):
+        cert = next(certificates(material), None)
+        if cert:
+            request = {
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {
+                    "proposedContent": {
+                        "envelope": json.dumps(bundle["dsseEnvelope"]),
+                        "verifiers": [base64.b64encode(pem("CERTIFICATE", cert).encode()).decode()],
+                    }
+                },
+            }
+            corpus.add("log_submission", json.dumps(request), name + "-v1-dsse-request")
+    if body:
+        # A log holding the entry, in a batch of one and in a batch of two, then a torn batch.
+        one = log_record(body, 1_700_000_000, True)
+        two = log_record(body, 1, False) + log_record(body[:40], 2, True)
+        corpus.add("log_file", b"\x00" + one, name)
+        corpus.add("log_file", b"\x00" + one + two + two[: len(two) // 2], name + "-torn")
+        corpus.add("log_file", b"\x02" + two + one, name + "-small-batches")
+
+
+def seed_fixed(corpus):
+    """Seeds that need no shared data: tile paths and reads of the fuzz targets' own log."""
+    for i, path in enumerate(["tile/0/000.p/3", "tile/1/000", "tile/entries/001.p/44", "checkpoint",
+                              "tile/2/x001/234.p/7", "tile/0/x123/456"]):
+        corpus.add("tiles", path.encode() + b"\n\x00\x01\x00\x03\x00\x02\x00\x02" + b"\x00\x00\x02"
+                   + bytes(range(96)), f"path{i}")
+    # rekor_v2_answer modes 1-3: honest reads of the test log (every answer byte 0).
+    for mode in (1, 2, 3):
+        for size in (20, 255, 256, 299):
+            corpus.add("rekor_v2_answer", bytes([mode]) + size.to_bytes(2, "big") + b"\x00\x05\x00\x03"
+                       + b"\x00" * 8, f"mode{mode}-size{size}")
+    corpus.add("log_file", b"\x01" + LOG_MAGIC, "empty-log")
+    witness = os.path.join(HERE, "regressions", "witness")
+    notes = []
+    for name in sorted(os.listdir(witness)) if os.path.isdir(witness) else []:
+        with open(os.path.join(witness, name), encoding="utf-8") as f:
+            text = f.read()
+        notes.append(text.split("\n---\n", 1)[-1].removeprefix("---\n"))
+    if notes:
+        corpus.add("monitor_state", "\n---\n" + "\n===\n".join(notes), "sigsum-barreleye")
+        corpus.add("monitor_state", "\n---\n" + "\n===\n".join(reversed(notes)), "sigsum-barreleye-rollback")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=DEFAULT_SHARED)
@@ -162,6 +346,11 @@ def main():
             continue
         if isinstance(bundle, dict):
             seed_bundle(corpus, name, bundle)
+            root_here = os.path.exists(os.path.join(os.path.dirname(path), "trusted_root.json"))
+            try:
+                seed_rekor(corpus, name, bundle, root_here)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass
     roots = glob.glob(os.path.join(shared, "trust", "*", "trusted_root.json"))
     roots += glob.glob(os.path.join(shared, "conformance", "bundle-verify", "*", "trusted_root.json"))
     for path in sorted(roots):
@@ -176,6 +365,7 @@ def main():
         for authority in root.get("certificateAuthorities", []) + root.get("timestampAuthorities", []):
             for cert in authority.get("certChain", {}).get("certificates", []):
                 corpus.add("certificate", b64(cert["rawBytes"]), name + "-root")
+    seed_fixed(corpus)
     counts = {}
     for target, _ in corpus.seen:
         counts[target] = counts.get(target, 0) + 1

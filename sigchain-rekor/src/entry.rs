@@ -21,7 +21,8 @@ impl EntryUuid {
         let (tree_id, leaf) = match text.len() {
             64 => (None, text),
             80 => {
-                let (tree, leaf) = text.split_at(16);
+                // A byte count, not a char count: a multi-byte char may straddle byte 16.
+                let (tree, leaf) = text.split_at_checked(16)?;
                 let bytes: [u8; 8] = hex_decode(tree)?.try_into().ok()?;
                 (Some(u64::from_be_bytes(bytes)), leaf)
             }
@@ -115,6 +116,35 @@ mod tests {
         );
         for bad in ["", "ab", &leaf[..63], &format!("{leaf}0"), &"zz".repeat(32)] {
             assert_eq!(EntryUuid::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    /// 80 bytes with a two-byte char across byte 16, where the tree id ends: this used to
+    /// panic in `str::split_at`, and a log's search answer or entry map hands such text over.
+    #[test]
+    fn a_char_across_the_tree_id_boundary_is_refused() {
+        let text = format!("{}\u{e9}{}", "a".repeat(15), "b".repeat(63));
+        assert_eq!(text.len(), 80);
+        assert!(!text.is_char_boundary(16));
+        assert_eq!(EntryUuid::parse(&text), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_parses_canonically_or_not_at_all(
+            text in proptest::prop_oneof![
+                ".{0,90}",
+                "[0-9a-fA-F]{64}",
+                "[0-9a-fA-F]{80}",
+                "[0-9a-fA-FxX \u{e9}]{62,82}",
+            ]
+        ) {
+            if let Some(uuid) = EntryUuid::parse(&text) {
+                proptest::prop_assert_eq!(uuid.to_string(), text.to_ascii_lowercase());
+                proptest::prop_assert_eq!(EntryUuid::parse(&uuid.to_string()), Some(uuid));
+            }
         }
     }
 }

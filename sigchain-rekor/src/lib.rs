@@ -25,6 +25,8 @@ pub mod entry;
 pub mod error;
 pub mod http;
 pub mod monitor;
+#[cfg(test)]
+mod mutate;
 pub mod proposal;
 pub mod tiles;
 pub mod v1;

@@ -636,3 +636,60 @@ fn test_merkle_helpers_agree_with_core() {
         }
     }
 }
+
+// ---- nothing a state file or a note holds panics ----
+
+mod never_panic {
+    use super::*;
+    use crate::mutate::{byte_edits, edit_bytes, mutated_document};
+    use proptest::prelude::*;
+
+    /// A real note of `log` at some size, edited at the byte level, or any text.
+    fn note(log: &TestLog) -> impl Strategy<Value = String> {
+        let notes: Vec<String> = [1, 5, 17, 64].iter().map(|&n| log.checkpoint(n)).collect();
+        prop_oneof![
+            2 => (0..notes.len(), byte_edits()).prop_map(move |(i, edits)| {
+                String::from_utf8_lossy(&edit_bytes(notes[i].as_bytes(), &edits)).into_owned()
+            }),
+            1 => ".{0,200}",
+        ]
+    }
+
+    #[test]
+    fn states_and_notes_never_panic() {
+        let log = TestLog::new(LOG, 1);
+        let mut saved = new_monitor();
+        observe(&mut saved, &log, &log.checkpoint(17));
+        let state: serde_json::Value = serde_json::from_str(&saved.state().to_json()).unwrap();
+        let config = ProptestConfig::with_cases(128);
+        proptest!(config, |(
+            state in mutated_document(state.clone()),
+            notes in proptest::collection::vec(note(&log), 0..4),
+            proof in proptest::collection::vec(any::<[u8; 32]>(), 0..8),
+        )| {
+            let limits = MonitorLimits::DEFAULT;
+            let mut monitor = match MonitorState::from_json(&state, &limits) {
+                Ok(parsed) => {
+                    let again = MonitorState::from_json(parsed.to_json().as_bytes(), &limits);
+                    prop_assert_eq!(again.ok(), Some(parsed.clone()));
+                    LogMonitor::from_state(parsed, limits).unwrap_or_else(|_| new_monitor())
+                }
+                Err(_) => new_monitor(),
+            };
+            for note in &notes {
+                let before = monitor.state();
+                match monitor.observe(note, &log.log, None) {
+                    Ok(Observation::NeedsConsistencyProof(request)) => {
+                        prop_assert!(request.first_size() < request.last_size());
+                        let _ = monitor.on_consistency_proof(&request, &proof);
+                    }
+                    Ok(_) => {}
+                    Err(_) => prop_assert_eq!(monitor.state(), before),
+                }
+            }
+            let saved = monitor.state();
+            let reloaded = MonitorState::from_json(saved.to_json().as_bytes(), &limits).unwrap();
+            prop_assert!(LogMonitor::from_state(reloaded, limits).is_ok());
+        });
+    }
+}

@@ -345,3 +345,54 @@ fn to_vec(value: serde_json::Value) -> Vec<u8> {
     // Serializing a Value cannot fail.
     serde_json::to_vec(&value).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mutate::mutated_document;
+    use proptest::prelude::*;
+
+    fn envelope() -> serde_json::Value {
+        json!({
+            "payload": base64_encode(br#"{"_type":"https://in-toto.io/Statement/v1"}"#),
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": base64_encode(b"signature"), "keyid": ""}],
+        })
+    }
+
+    #[test]
+    fn a_signed_envelope_makes_a_proposal() {
+        let json = serde_json::to_vec(&envelope()).unwrap();
+        let proposal =
+            Proposal::dsse(json.clone(), Signer::PublicKey(vec![1]), &Limits::DEFAULT).unwrap();
+        assert_eq!(proposal.envelope_hash(), Some(sha256(&json)));
+        let mut unsigned = envelope();
+        unsigned["signatures"] = json!([]);
+        assert!(matches!(
+            Proposal::dsse(
+                serde_json::to_vec(&unsigned).unwrap(),
+                Signer::PublicKey(vec![1]),
+                &Limits::DEFAULT
+            ),
+            Err(ProposalError::UnsignedEnvelope)
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_envelope_json_is_taken_or_refused(json in mutated_document(envelope())) {
+            let signer = Signer::PublicKey(vec![0x30, 0x00]);
+            if let Ok(proposal) = Proposal::dsse(json.clone(), signer, &Limits::DEFAULT) {
+                prop_assert_eq!(proposal.envelope_hash(), Some(sha256(&json)));
+                // Whatever was taken builds its requests and bodies without panicking (the
+                // bogus key makes the Rekor v2 ones fail).
+                let _ = proposal.v1_request_json();
+                let _ = proposal.v1_leaf_hash();
+                let _ = proposal.v2_request_json(V2DsseKind::HashedRekord);
+                let _ = proposal.v2_canonical_body(V2DsseKind::Dsse);
+            }
+        }
+    }
+}

@@ -14,6 +14,8 @@
 mod error;
 pub mod http;
 pub mod index;
+#[cfg(test)]
+mod mutate;
 pub mod service;
 pub mod signer;
 pub mod storage;

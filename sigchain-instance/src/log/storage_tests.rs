@@ -607,3 +607,106 @@ proptest! {
         check_log(&random_log(dir.path(), n, &cuts), &seeds)?;
     }
 }
+
+// ---- nothing a log file holds panics ----
+
+/// Open `bytes` as a log file: a typed refusal, or a log whose entries read back and prove.
+fn open_any(path: &Path, bytes: &[u8], config: StorageConfig) -> Result<(), TestCaseError> {
+    std::fs::write(path, bytes).unwrap();
+    match LogStorage::open(path, config) {
+        Ok(log) => {
+            let size = log.tree_size();
+            let on_disk = std::fs::read(path).unwrap();
+            prop_assert!(on_disk.len() <= bytes.len().max(MAGIC.len()));
+            prop_assert_eq!(&on_disk[..MAGIC.len()], &MAGIC[..]);
+            let root = log.root(size).unwrap();
+            for index in 0..size {
+                let leaf = log.leaf(index).unwrap();
+                let proof = log.inclusion_proof(index, size).unwrap();
+                prop_assert_eq!(
+                    verify_inclusion(index, size, &hash_leaf(&leaf.data), &proof, &root),
+                    Ok(())
+                );
+            }
+        }
+        Err(StorageError::NotALogFile { .. } | StorageError::DamagedLog { .. }) => {}
+        Err(other) => prop_assert!(false, "unexpected error {other}"),
+    }
+    Ok(())
+}
+
+/// Records of one or more batches, as the log writes them.
+fn records() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(
+        (
+            proptest::collection::vec(any::<u8>(), 0..40),
+            any::<i64>(),
+            any::<bool>(),
+        ),
+        0..6,
+    )
+    .prop_map(|records| {
+        let mut bytes = Vec::new();
+        let count = records.len();
+        for (i, (data, time, end)) in records.into_iter().enumerate() {
+            wal::encode_record(&mut bytes, &data, time, end || i + 1 == count);
+        }
+        bytes
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn any_file_after_the_header_opens_or_is_refused(
+        good in records(),
+        tail in proptest::collection::vec(any::<u8>(), 0..300),
+        edits in proptest::collection::vec((any::<usize>(), 1u8..), 0..3),
+        header in any::<bool>(),
+        small_batches in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut bytes = if header { MAGIC.to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(&good);
+        bytes.extend_from_slice(&tail);
+        let len = bytes.len();
+        if len > 0 {
+            for (at, xor) in edits {
+                bytes[at % len] ^= xor;
+            }
+        }
+        let config = if small_batches {
+            StorageConfig { max_batch_bytes: 128, ..StorageConfig::DEFAULT }
+        } else {
+            StorageConfig::DEFAULT
+        };
+        open_any(&path, &bytes, config)?;
+    }
+}
+
+/// A tail where every fifth byte starts a plausible batch-end record half the tail long:
+/// before `wal::acknowledged_batch_in` had a budget, opening this took time in the square of
+/// the tail (64 KiB: 5 s in a debug build; a 64 MiB tail, which the default batch bound lets
+/// through, days). Now it is refused as damage, at once, and nothing is cut.
+#[test]
+fn a_tail_too_costly_to_search_is_refused_not_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    two_batches(&path);
+    let end = file_len(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let tail_len = 64 * 1024;
+    let record_len = u32::try_from(tail_len / 2).unwrap();
+    while bytes.len() < end as usize + tail_len {
+        bytes.extend_from_slice(&record_len.to_be_bytes());
+        bytes.push(1);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(
+        LogStorage::open(&path, StorageConfig::DEFAULT),
+        Err(StorageError::DamagedLog { offset, .. }) if offset == end
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was cut");
+}

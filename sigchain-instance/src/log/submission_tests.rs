@@ -218,3 +218,95 @@ fn bodies_too_large_for_an_entry_bundle_are_refused() {
         Err(SubmissionError::BodyTooLarge(_))
     ));
 }
+
+// ---- nothing a client submits panics ----
+
+mod never_panic {
+    use super::*;
+    use crate::log::index::{keys_of_body, kind_version, pem_der};
+    use crate::log::mutate::{byte_edits, edit_bytes, mutated_document};
+    use proptest::prelude::*;
+
+    fn check(accepted: &AcceptedEntry) -> Result<(), TestCaseError> {
+        prop_assert_eq!(&accepted.index_keys, &keys_of_body(&accepted.body));
+        prop_assert!(kind_version(&accepted.body).is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn any_request_is_accepted_or_refused() {
+        let key = key();
+        let hr = key.hashed_rekord(b"artifact");
+        let dsse = key.dsse(b"{\"_type\":\"statement\"}");
+        let real = |bytes: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
+        let requests = vec![
+            real(hr.v1_request_json()),
+            real(dsse.v1_request_json()),
+            real(hr.v2_request_json(V2DsseKind::HashedRekord).unwrap()),
+            real(dsse.v2_request_json(V2DsseKind::HashedRekord).unwrap()),
+            real(dsse.v2_request_json(V2DsseKind::Dsse).unwrap()),
+        ];
+        let any_request = proptest::strategy::Union::new(
+            requests.into_iter().map(|r| mutated_document(r).boxed()),
+        );
+        let config = ProptestConfig::with_cases(160);
+        proptest!(config, |(request in any_request)| {
+            if let Ok(accepted) = accept_v1(&request, &Limits::DEFAULT) {
+                check(&accepted)?;
+            }
+            if let Ok(accepted) = accept_v2(&request, &Limits::DEFAULT) {
+                check(&accepted)?;
+            }
+        });
+    }
+
+    #[test]
+    fn any_body_gives_keys_or_none() {
+        let key = key();
+        let bodies: Vec<serde_json::Value> = [
+            key.hashed_rekord(b"a").v1_canonical_body(),
+            key.dsse(b"x").v1_canonical_body(),
+            key.hashed_rekord(b"a")
+                .v2_canonical_body(V2DsseKind::HashedRekord)
+                .unwrap(),
+            key.dsse(b"x").v2_canonical_body(V2DsseKind::Dsse).unwrap(),
+        ]
+        .iter()
+        .map(|b| serde_json::from_slice(b).unwrap())
+        .collect();
+        let any_body =
+            proptest::strategy::Union::new(bodies.into_iter().map(|b| mutated_document(b).boxed()));
+        let config = ProptestConfig::with_cases(160);
+        proptest!(config, |(body in any_body)| {
+            for key in keys_of_body(&body) {
+                prop_assert!(key.starts_with("sha") || key.starts_with("signer:"), "{}", key);
+            }
+            let _ = kind_version(&body);
+        });
+    }
+
+    fn pem_text() -> impl Strategy<Value = String> {
+        let real = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            base64_encode(&key().spki)
+        );
+        prop_oneof![
+            byte_edits().prop_map(move |edits| {
+                String::from_utf8_lossy(&edit_bytes(real.as_bytes(), &edits)).into_owned()
+            }),
+            "(-----(BEGIN|END) [A-Z ]{0,12}-----|[A-Za-z0-9+/=]{0,8}|\\s){0,8}",
+            ".{0,64}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_pem_text_gives_der_or_none(text in pem_text()) {
+            if let Some(der) = pem_der(&text) {
+                prop_assert!(der.len() <= text.len());
+            }
+        }
+    }
+}

@@ -131,32 +131,64 @@ fn decode_body(body: &[u8]) -> Result<Record, Defect> {
     })
 }
 
+/// Bytes [`acknowledged_batch_in`] may hash per byte of the tail it examines.
+///
+/// Every offset of the tail may start a plausible record header, and checking one hashes the
+/// whole record it claims, so an exhaustive search costs up to the square of the tail (which
+/// may be `max_batch_bytes` long: a 64 MiB tail would take days). The budget keeps it linear.
+/// A torn batch of ours rarely spends any of it (its data would have to look like record
+/// headers that fit in the tail), and never more than one record's worth at its first offset.
+const TAIL_HASH_BUDGET_PER_BYTE: usize = 64;
+
 /// Whether `tail`, the bytes after the last complete batch, holds (at any offset) a whole
-/// batch-end record with more bytes after it.
+/// batch-end record with more bytes after it, or is too costly to search for one.
 ///
 /// A torn write can only damage the last batch, since a batch is written only after the one
 /// before it is synced: that batch's own end record may survive (the disk persisted its pages
 /// out of order), but nothing can follow it. A batch end followed by more writes means the
-/// damage is inside batches that were acknowledged, which must not be cut.
+/// damage is inside batches that were acknowledged, which must not be cut. A tail whose
+/// search would hash more than [`TAIL_HASH_BUDGET_PER_BYTE`] bytes per byte is not what a
+/// torn write leaves either, and is refused the same way: not cutting is the safe answer.
 pub(crate) fn acknowledged_batch_in(tail: &[u8]) -> bool {
-    (0..tail.len()).any(|start| {
+    let mut budget = tail.len().saturating_mul(TAIL_HASH_BUDGET_PER_BYTE);
+    for start in 0..tail.len() {
         let Some(candidate) = tail.get(start..) else {
             return false;
         };
         let Some(len) = candidate.first_chunk::<LEN_BYTES>() else {
             return false;
         };
-        let len = u32::from_be_bytes(*len) as usize;
+        let body_len = u32::from_be_bytes(*len) as usize;
         // Cheap filters first: only a plausible batch-end record is worth hashing.
         let fits = (LEN_BYTES + CHECKSUM_BYTES)
-            .checked_add(len)
+            .checked_add(body_len)
             .is_some_and(|total| total < candidate.len());
-        if len < BODY_HEADER || !fits || candidate.get(LEN_BYTES) != Some(&FLAG_BATCH_END) {
-            return false;
+        if body_len < BODY_HEADER || !fits || candidate.get(LEN_BYTES) != Some(&FLAG_BATCH_END) {
+            continue;
         }
-        let mut rest = candidate;
-        matches!(read_record(&mut rest, len), Ok(Some(record)) if record.batch_end)
-    })
+        let hashed = LEN_BYTES + body_len;
+        let Some(left) = budget.checked_sub(hashed) else {
+            return true;
+        };
+        budget = left;
+        if is_whole_record(candidate, body_len) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `bytes` starts with a record of `body_len` body bytes whose checksum matches,
+/// hashed in place (a candidate may be as long as the tail: no copy of it is made).
+fn is_whole_record(bytes: &[u8], body_len: usize) -> bool {
+    let Some((record, rest)) = bytes.split_at_checked(LEN_BYTES + body_len) else {
+        return false;
+    };
+    let Some(checksum) = rest.first_chunk::<CHECKSUM_BYTES>() else {
+        return false;
+    };
+    let computed: [u8; CHECKSUM_BYTES] = Sha256::digest(record).into();
+    &computed == checksum
 }
 
 /// Read until `buf` is full or the input ends; the number of bytes read.
@@ -230,5 +262,36 @@ mod tests {
         assert!(!acknowledged_batch_in(&[0; 100]));
         assert!(!acknowledged_batch_in(&[0xff; 100]));
         assert!(!acknowledged_batch_in(&[]));
+    }
+
+    /// A tail where every fifth byte starts a plausible batch-end record half the tail long:
+    /// checking each candidate's checksum hashes to the end, so the work grows with the square
+    /// of the tail (up to `max_batch_bytes`, 64 MiB by default). None of them is a record.
+    fn many_candidates(tail_len: usize) -> Vec<u8> {
+        let len = u32::try_from(tail_len / 2).unwrap();
+        let mut tail = Vec::with_capacity(tail_len + 5);
+        while tail.len() < tail_len {
+            tail.extend_from_slice(&len.to_be_bytes());
+            tail.push(FLAG_BATCH_END);
+        }
+        tail.truncate(tail_len);
+        tail
+    }
+
+    #[test]
+    fn a_tail_too_costly_to_examine_counts_as_damage() {
+        // Before the budget this took 5 s in a debug build for 64 KiB, and four times as
+        // long for each doubling, to answer "no acknowledged batch".
+        assert!(acknowledged_batch_in(&many_candidates(64 * 1024)));
+        // A few candidates are still examined exactly.
+        let mut tail = many_candidates(64 * 1024);
+        tail.truncate(40);
+        assert!(!acknowledged_batch_in(&tail));
+        let mut batch = Vec::new();
+        encode_record(&mut batch, &[0x5a; 1000], 1, true);
+        batch.push(0);
+        assert!(acknowledged_batch_in(&batch));
+        batch.pop();
+        assert!(!acknowledged_batch_in(&batch));
     }
 }

@@ -333,3 +333,58 @@ proptest! {
     }
 
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn bundles_against_any_tile_never_panic(
+        entries in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..8), 1..=8),
+        bundle_index in any::<u64>(),
+        level in 0u8..=63,
+        tile_index in any::<u64>(),
+        hashes in proptest::collection::vec(any::<[u8; 32]>(), 1..=8),
+    ) {
+        let bundle = EntryBundleId::new(bundle_index, entries.len() as u16).unwrap();
+        let entries: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+        let tile = Tile::from_hashes(level, tile_index, hashes).unwrap();
+        if check_bundle_against_tile(bundle, &entries, &tile).is_ok() {
+            prop_assert_eq!((tile.id().level(), tile.id().index()), (0, bundle_index));
+            for (entry, leaf) in entries.iter().zip(tile.hashes()) {
+                prop_assert_eq!(&hash_leaf(entry), leaf);
+            }
+        }
+        let leaves = entries.iter().map(|e| hash_leaf(e)).collect();
+        let matching = Tile::from_hashes(0, bundle_index, leaves).unwrap();
+        prop_assert_eq!(check_bundle_against_tile(bundle, &entries, &matching), Ok(()));
+    }
+
+    /// Tiles near the edge of any tree size, from bytes of the right length or not, inserted
+    /// over each other: the proofs from them never panic.
+    #[test]
+    fn raw_tiles_at_the_edge_of_any_tree_never_panic(
+        size in any::<u64>(),
+        inserts in proptest::collection::vec(
+            (0u8..8, 0u64..3, 1u16..=256, proptest::collection::vec(any::<[u8; 32]>(), 1..=3), any::<bool>()),
+            0..8,
+        ),
+        index in any::<u64>(),
+        old in any::<u64>(),
+    ) {
+        let mut set = TileSet::new();
+        for (level, back, width, hashes, exact) in inserts {
+            let edge = size.checked_shr(8 * (u32::from(level) + 1)).unwrap_or(0);
+            let id = TileId::new(level, edge.saturating_sub(back), width).unwrap();
+            let mut bytes = hashes.concat();
+            if exact {
+                bytes.resize(id.byte_len(), 0x5a);
+            }
+            let _ = set.insert(id, &bytes);
+        }
+        let index = if size == 0 { index } else { index % size };
+        let old = if size == 0 { old } else { 1 + old % size };
+        let _ = inclusion_from_tiles(index, size, &set);
+        let _ = consistency_from_tiles(old, size, &set);
+        let _ = root_from_tiles(size, &set);
+    }
+}

@@ -401,6 +401,20 @@ fn search_answers_are_uuids_only() {
         .check_search(&response(200, &json!([])))
         .unwrap()
         .is_empty());
+    // 80 bytes, a two-byte char across the tree id's end: refused, not a panic.
+    let straddling = format!("{}\u{e9}{}", "a".repeat(15), "b".repeat(63));
+    assert!(matches!(
+        f.rekor.check_search(&response(200, &json!([straddling]))),
+        Err(RekorError::Malformed("search result UUID"))
+    ));
+    assert!(matches!(
+        f.rekor.check_entry(
+            &EntryQuery::Index(1),
+            &response(200, &entry_map(&straddling, answer(&f.entry))),
+            now()
+        ),
+        Err(RekorError::Malformed("entry UUID"))
+    ));
 }
 
 #[test]
@@ -430,4 +444,154 @@ fn requests_are_shaped_like_rekors() {
     });
     assert_eq!(search.path_and_query, "/api/v1/index/retrieve");
     assert_eq!(search.idempotency, Idempotency::Safe);
+}
+
+// ---- nothing a log answers panics ----
+
+mod never_panic {
+    use super::*;
+    use crate::mutate::mutated_document;
+    use proptest::prelude::*;
+    use sigchain_core::encoding::base64_encode;
+
+    fn status() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            Just(200u16),
+            Just(201),
+            Just(404),
+            Just(409),
+            Just(500),
+            any::<u16>(),
+        ]
+    }
+
+    /// Real answers of each kind a v1 log gives, from the conformance entry.
+    fn answers(f: &Fixture) -> impl Strategy<Value = Vec<u8>> {
+        let proof = f.entry.inclusion_proof.as_ref().unwrap();
+        let note = proof.checkpoint.as_ref().unwrap().envelope.clone();
+        let info = json!({
+            "rootHash": hex_encode(&proof.root_hash),
+            "signedTreeHead": note,
+            "treeSize": proof.tree_size,
+            "treeID": "2605736670972794746",
+        });
+        let consistency = json!({
+            "rootHash": hex_encode(&proof.root_hash),
+            "hashes": proof.hashes.iter().map(|h| hex_encode(h)).collect::<Vec<_>>(),
+        });
+        prop_oneof![
+            3 => mutated_document(entry_map(&f.uuid, answer(&f.entry))),
+            1 => mutated_document(info),
+            1 => mutated_document(consistency),
+            1 => mutated_document(json!([f.uuid, "ab".repeat(32)])),
+        ]
+    }
+
+    #[test]
+    fn every_check_takes_any_answer() {
+        let f = fixture();
+        let proof = f.entry.inclusion_proof.as_ref().unwrap();
+        let log = f.rekor.log().unwrap();
+        let note = &proof.checkpoint.as_ref().unwrap().envelope;
+        let checkpoint = verify_checkpoint(note, log, &Limits::DEFAULT).unwrap();
+        let by_uuid = EntryQuery::Uuid(EntryUuid::parse(&f.uuid).unwrap());
+        let by_index = EntryQuery::Index(f.entry.log_index);
+        let config = ProptestConfig::with_cases(96);
+        proptest!(config, |(
+            status in status(),
+            body in answers(&f),
+            location in proptest::option::of(".{0,40}"),
+        )| {
+            let mut response = HttpResponse::new(status, body);
+            if let Some(location) = location {
+                response.headers.push(("location".to_owned(), location));
+            }
+            if let Ok(entry) = f.rekor.check_created(&f.proposal, &response, now()) {
+                prop_assert_eq!(entry.tlog_entry(), &f.entry);
+            }
+            if let Ok(Some(entry)) = f.rekor.check_proposed_entry(&f.proposal, &response, now()) {
+                prop_assert_eq!(entry.tlog_entry(), &f.entry);
+            }
+            let _ = f.rekor.check_entry(&by_uuid, &response, now());
+            let _ = f.rekor.check_entry(&by_index, &response, now());
+            if let Ok(found) = f.rekor.check_search(&response) {
+                prop_assert!(found.len() <= MAX_SEARCH_RESULTS);
+            }
+            if let Ok(head) = f.rekor.check_log_info(&response) {
+                prop_assert_eq!(&head.checkpoint, &checkpoint);
+            }
+            let _ = f.rekor.check_consistency_proof(&response, &checkpoint, &checkpoint);
+        });
+    }
+
+    fn any_inclusion_proof() -> impl Strategy<Value = wire::InclusionProof> {
+        (
+            ".{0,80}",
+            proptest::collection::vec("[0-9a-fA-F]{0,66}", 0..4),
+            any::<i64>(),
+            "[0-9a-fA-F]{0,66}",
+            any::<i64>(),
+        )
+            .prop_map(|(checkpoint, hashes, log_index, root_hash, tree_size)| {
+                wire::InclusionProof {
+                    checkpoint,
+                    hashes,
+                    log_index,
+                    root_hash,
+                    tree_size,
+                }
+            })
+    }
+
+    fn any_entry() -> impl Strategy<Value = wire::LogEntryAnon> {
+        let body = prop_oneof![
+            ".{0,40}",
+            proptest::collection::vec(any::<u8>(), 0..64).prop_map(|b| base64_encode(&b)),
+            (".{0,12}", ".{0,6}").prop_map(|(kind, version)| base64_encode(
+                json!({"kind": kind, "apiVersion": version})
+                    .to_string()
+                    .as_bytes()
+            )),
+        ];
+        let verification = (
+            proptest::option::of(any_inclusion_proof()),
+            proptest::option::of("[A-Za-z0-9+/=]{0,24}"),
+        )
+            .prop_map(
+                |(inclusion_proof, signed_entry_timestamp)| wire::Verification {
+                    inclusion_proof,
+                    signed_entry_timestamp,
+                },
+            );
+        (
+            body,
+            any::<i64>(),
+            prop_oneof!["[0-9a-fA-F]{0,70}", ".{0,10}"],
+            any::<i64>(),
+            proptest::option::of(verification),
+        )
+            .prop_map(|(body, integrated_time, log_id, log_index, verification)| {
+                wire::LogEntryAnon {
+                    body,
+                    integrated_time,
+                    log_id,
+                    log_index,
+                    attestation: None,
+                    verification,
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_wire_entry_converts_or_is_refused(anon in any_entry()) {
+            if let Ok(entry) = tlog_entry(&anon, &Limits::DEFAULT) {
+                prop_assert_eq!(entry.log_id.0.len(), 32);
+                prop_assert!(anon.integrated_time > 0);
+                prop_assert_eq!(i64::try_from(entry.log_index).ok(), Some(anon.log_index));
+            }
+        }
+    }
 }

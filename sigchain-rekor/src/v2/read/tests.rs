@@ -523,3 +523,186 @@ fn checkpoints_verify_with_the_log_key_only() {
         Err(RekorError::Status { status: 503, .. })
     ));
 }
+
+// ---- nothing a log or tile server answers panics ----
+
+mod never_panic {
+    use super::*;
+    use crate::mutate::{byte_edits, edit_bytes, mutated_document};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// What the input says to answer a request with.
+    #[derive(Debug, Clone)]
+    enum Answer {
+        Honest,
+        Missing,
+        Damaged((Vec<(usize, u8)>, Option<usize>)),
+        /// Any bytes of the length the request allows, or any length.
+        Raw(Vec<u8>, bool),
+    }
+
+    fn answer() -> impl Strategy<Value = Answer> {
+        prop_oneof![
+            3 => Just(Answer::Honest),
+            1 => Just(Answer::Missing),
+            2 => byte_edits().prop_map(Answer::Damaged),
+            2 => (proptest::collection::vec(any::<u8>(), 0..600), any::<bool>())
+                .prop_map(|(bytes, fit)| Answer::Raw(bytes, fit)),
+        ]
+    }
+
+    /// The response `answer` makes to `request`; whether it is the honest one.
+    fn respond(log: &TestLog, request: &HttpRequest, answer: &Answer) -> (HttpResponse, bool) {
+        let honest = log.serve(request);
+        match answer {
+            Answer::Honest => {
+                let ok = honest.status == 200;
+                (honest, ok)
+            }
+            Answer::Missing => (HttpResponse::new(404, Vec::new()), false),
+            Answer::Damaged(edits) => {
+                let edited = HttpResponse::new(honest.status, edit_bytes(&honest.body, edits));
+                let same = edited == honest && honest.status == 200;
+                (edited, same)
+            }
+            Answer::Raw(bytes, fit) => {
+                let mut bytes = bytes.clone();
+                if *fit {
+                    bytes.resize(request.max_response_bytes.min(4096), 0x5a);
+                }
+                (HttpResponse::new(200, bytes), false)
+            }
+        }
+    }
+
+    /// Answer every request of a read as `answers` say (honestly once they run out). At most
+    /// 16 requests: a read of a 300-entry log needs far fewer, even after 404s.
+    fn answer_all(
+        log: &TestLog,
+        answers: &[Answer],
+        mut next: impl FnMut() -> Option<HttpRequest>,
+        mut on_response: impl FnMut(&HttpResponse) -> Result<(), TileReadError>,
+    ) -> Result<bool, TestCaseError> {
+        let mut honest = true;
+        for step in 0..16 {
+            let Some(request) = next() else {
+                return Ok(honest);
+            };
+            let (response, was_honest) =
+                respond(log, &request, answers.get(step).unwrap_or(&Answer::Honest));
+            honest &= was_honest;
+            if on_response(&response).is_err() {
+                return Ok(false);
+            }
+        }
+        Err(TestCaseError::fail(
+            "a read asked for more than 16 resources",
+        ))
+    }
+
+    #[test]
+    fn tile_reads_take_any_answer() {
+        let log = TestLog::new(300);
+        let proposal = proposal(&log.spki);
+        let config = ProptestConfig::with_cases(64);
+        proptest!(config, |(
+            size in 1u64..=300,
+            index in any::<u64>(),
+            old in any::<u64>(),
+            answers in proptest::collection::vec(answer(), 0..6),
+            consistency_answers in proptest::collection::vec(answer(), 0..6),
+        )| {
+            let index = if index % 2 == 0 && size > 7 { 7 } else { index % size };
+            let head = log.head(size);
+            let mut read = log.rekor.read_entry(index, &head).unwrap();
+            let read = std::cell::RefCell::new(&mut read);
+            let honest = answer_all(
+                &log,
+                &answers,
+                || read.borrow().next_request(),
+                |r| read.borrow_mut().on_response(r),
+            )?;
+            let read = read.into_inner().clone();
+            if index == 7 {
+                let result = log.rekor.check_proposed_entry_read(read, &proposal, Timestamp::now());
+                prop_assert!(!honest || result.is_ok(), "{:?}", result);
+            } else {
+                let result = log.rekor.check_entry_read(read, Timestamp::now());
+                prop_assert!(!honest || result.is_ok(), "{:?}", result);
+            }
+
+            let old = log.head(1 + old % size);
+            let mut read = log
+                .rekor
+                .read_consistency(old.checkpoint(), head.checkpoint())
+                .unwrap();
+            let read = std::cell::RefCell::new(&mut read);
+            let honest = answer_all(
+                &log,
+                &consistency_answers,
+                || read.borrow().next_request(),
+                |r| read.borrow_mut().on_response(r),
+            )?;
+            let read = read.into_inner().clone();
+            let result = log.rekor.check_consistency_read(read);
+            prop_assert!(!honest || result.is_ok(), "{:?}", result);
+        });
+    }
+
+    #[test]
+    fn a_response_with_no_request_pending_is_refused() {
+        let log = TestLog::new(20);
+        let mut read = log.rekor.read_entry(3, &log.head(20)).unwrap();
+        while let Some(request) = read.next_request() {
+            read.on_response(&log.serve(&request)).unwrap();
+        }
+        assert!(matches!(
+            read.on_response(&HttpResponse::new(200, Vec::new())),
+            Err(TileReadError::NoRequestPending)
+        ));
+    }
+
+    /// The `TransparencyLogEntry` the log answers a create of entry 7 with.
+    fn created_answer(log: &TestLog, size: u64) -> serde_json::Value {
+        let proof = crate::tiles::inclusion_proof(7, size, &log.levels).unwrap();
+        json!({
+            "logIndex": "7",
+            "logId": {"keyId": base64_encode(&sha256(&log.spki))},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
+            "inclusionProof": {
+                "logIndex": "7",
+                "rootHash": base64_encode(&log.root(size)),
+                "treeSize": size.to_string(),
+                "hashes": proof.iter().map(|h| base64_encode(h)).collect::<Vec<_>>(),
+                "checkpoint": {"envelope": log.note(size, &log.root(size))},
+            },
+            "canonicalizedBody": base64_encode(&log.entries[7]),
+        })
+    }
+
+    #[test]
+    fn create_answers_take_any_body() {
+        let log = TestLog::new(40);
+        let proposal = proposal(&log.spki);
+        let honest = created_answer(&log, 40);
+        let ok = HttpResponse::new(201, serde_json::to_vec(&honest).unwrap());
+        log.rekor
+            .check_created(&proposal, &ok, Timestamp::now())
+            .unwrap();
+        let config = ProptestConfig::with_cases(128);
+        proptest!(config, |(
+            status in prop_oneof![Just(200u16), Just(201), Just(409), any::<u16>()],
+            body in mutated_document(honest.clone()),
+            log_index in proptest::option::of(".{0,24}"),
+        )| {
+            let mut response = HttpResponse::new(status, body);
+            if let Some(value) = log_index {
+                response.headers.push(("x-log-index".to_owned(), value));
+            }
+            if let Ok(entry) = log.rekor.check_created(&proposal, &response, Timestamp::now()) {
+                prop_assert_eq!(entry.verified().log_index(), 7);
+            }
+        });
+    }
+}
