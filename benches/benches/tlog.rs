@@ -176,7 +176,7 @@ impl InclusionCase {
             .sign_checkpoint(TREE_SIZE, &self.root)
             .unwrap_or_else(|e| panic!("signing the checkpoint: {e}"));
         let root_json = TrustedRootBuilder::new()
-            .tlog("http://127.0.0.1", signer.public_key(), 0)
+            .tlog("http://127.0.0.1", &signer, 0)
             .to_json();
         let trusted_root = TrustedRoot::from_json(root_json.as_bytes())
             .unwrap_or_else(|e| panic!("trusted root: {e}"));
