@@ -368,8 +368,9 @@ async fn v1_search(State(log): State<Log>, body: Body) -> Response {
     };
     let mut uuids = Vec::with_capacity(found.len().min(MAX_SEARCH_RESULTS));
     for index in found.into_iter().take(MAX_SEARCH_RESULTS) {
-        match log.v1_entry(index) {
-            Ok((uuid, _)) => uuids.push(uuid.to_string()),
+        // Names only: no entry is read or signed for a search.
+        match log.uuid_at(index) {
+            Ok(uuid) => uuids.push(uuid.to_string()),
             Err(e) => return e.into_response(),
         }
     }

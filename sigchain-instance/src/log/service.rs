@@ -295,6 +295,15 @@ impl Log {
         EntryUuid::new(self.inner.tree_id, leaf_hash)
     }
 
+    /// The UUID of entry `index` of the signed tree.
+    pub fn uuid_at(&self, index: u64) -> Result<EntryUuid, LogError> {
+        let state = self.state();
+        if index >= state.head.tree_size {
+            return Err(LogError::NotFound);
+        }
+        Ok(self.uuid(state.storage.leaf_hash(index)?))
+    }
+
     /// Entry `index` as Rekor v1 answers with it (`{ uuid: entry }`), its proof to the current
     /// signed checkpoint and a signed entry timestamp.
     pub fn v1_entry(&self, index: u64) -> Result<(EntryUuid, wire::LogEntryAnon), LogError> {
