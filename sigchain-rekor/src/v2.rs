@@ -365,11 +365,93 @@ mod tests {
                 ..
             })
         ));
+        // A gRPC gateway's 200 is an answer too; any other success status is not.
+        let gateway = HttpResponse::new(200, f.answer.to_string().into_bytes());
+        assert!(f
+            .rekor
+            .check_created(&f.proposal, &gateway, Timestamp::now())
+            .is_ok());
+        let accepted = HttpResponse::new(202, f.answer.to_string().into_bytes());
+        assert!(matches!(
+            f.rekor
+                .check_created(&f.proposal, &accepted, Timestamp::now()),
+            Err(RekorError::Status { status: 202, .. })
+        ));
         let server_error = HttpResponse::new(503, b"{\"message\":\"pushback\"}".to_vec());
         assert!(matches!(
             f.rekor
                 .check_created(&f.proposal, &server_error, Timestamp::now()),
             Err(RekorError::Status { status: 503, .. })
+        ));
+    }
+
+    /// The checkpoint a real entry's proof reached, served as `GET /api/v2/checkpoint`.
+    fn served_checkpoint(f: &Fixture) -> HttpResponse {
+        let note = f.answer["inclusionProof"]["checkpoint"]["envelope"]
+            .as_str()
+            .unwrap();
+        HttpResponse::new(200, note.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn real_checkpoints_verify_with_the_log_key() {
+        let f = fixture("rekor2-happy-path");
+        let served = served_checkpoint(&f);
+        let head = f.rekor.check_checkpoint(&served).unwrap();
+        assert_eq!(head.note().as_bytes(), served.body);
+        let size = f.answer["inclusionProof"]["treeSize"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        assert_eq!(head.tree_size(), size);
+        assert!(matches!(
+            f.rekor
+                .check_checkpoint(&HttpResponse::new(200, vec![0xff, 0xfe])),
+            Err(RekorError::Malformed(_))
+        ));
+        let mut altered = served.body.clone();
+        altered[0] ^= 1;
+        assert!(matches!(
+            f.rekor.check_checkpoint(&HttpResponse::new(200, altered)),
+            Err(RekorError::Checkpoint(_))
+        ));
+        let mut huge = served.body.clone();
+        huge.resize(MAX_CHECKPOINT_BYTES + 1, b'\n');
+        assert!(matches!(
+            f.rekor.check_checkpoint(&HttpResponse::new(200, huge)),
+            Err(RekorError::TooLarge { .. })
+        ));
+    }
+
+    /// With a witness policy, a create answer and a checkpoint the witnesses did not cosign
+    /// are refused; without one the same answers pass.
+    #[test]
+    fn answers_need_the_cosignatures_the_policy_requires() {
+        let f = fixture("rekor2-happy-path");
+        assert!(f.rekor.witnesses().is_none());
+        let served = served_checkpoint(&f);
+        assert!(f.rekor.check_checkpoint(&served).is_ok());
+        let root = TrustedRoot::from_json(
+            &std::fs::read(format!("{CONFORMANCE}/rekor2-happy-path/trusted_root.json")).unwrap(),
+        )
+        .unwrap();
+        let witnessed = Fixture {
+            rekor: RekorV2::new(
+                Verifier::new(&root, VerifierConfig::default()),
+                f.rekor.log_id().clone(),
+            )
+            .with_witnesses(crate::v1::tests::absent_witness_policy()),
+            proposal: f.proposal.clone(),
+            answer: f.answer.clone(),
+        };
+        assert!(matches!(
+            created(&witnessed, &witnessed.answer),
+            Err(RekorError::Witness(_))
+        ));
+        assert!(matches!(
+            witnessed.rekor.check_checkpoint(&served),
+            Err(RekorError::Witness(_))
         ));
     }
 }

@@ -210,6 +210,177 @@ fn bad_submissions_are_refused_with_a_reason() {
     ));
 }
 
+/// Real Rekor v2 submissions (sigstore-conformance rekor2-happy-path and
+/// rekor2-dsse-happy-path, staging): verified with the submitted certificate, they get the body
+/// rekor-tiles wrote, byte for byte.
+#[test]
+fn real_rekor_v2_submissions_with_certificates_get_the_bodies_rekor_wrote() {
+    for case in ["rekor2-happy-path", "rekor2-dsse-happy-path"] {
+        let (proposal, logged) = conformance_v2(case);
+        let kind = if logged.windows(4).any(|w| w == b"dsse") {
+            V2DsseKind::Dsse
+        } else {
+            V2DsseKind::HashedRekord
+        };
+        let request = proposal.v2_request_json(kind).unwrap();
+        let accepted =
+            accept_v2(&request, &Limits::DEFAULT).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(accepted.body, logged, "{case}");
+    }
+}
+
+/// The proposal a conformance bundle's entry records, and the body the log wrote for it.
+fn conformance_v2(case: &str) -> (Proposal, Vec<u8>) {
+    let dir = format!(
+        "{}/../../shared/conformance/bundle-verify/{case}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{dir}/bundle.sigstore.json")).unwrap())
+            .unwrap();
+    let logged = base64_decode(
+        b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let cert = ProposalSigner::Certificate(
+        base64_decode(
+            b["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    let proposal = if b["dsseEnvelope"].is_object() {
+        Proposal::dsse(
+            b["dsseEnvelope"].to_string().into_bytes(),
+            cert,
+            &Limits::DEFAULT,
+        )
+        .unwrap()
+    } else {
+        let sig = &b["messageSignature"];
+        Proposal::hashed_rekord(
+            HashAlgorithm::Sha256,
+            base64_decode(sig["messageDigest"]["digest"].as_str().unwrap()).unwrap(),
+            base64_decode(sig["signature"].as_str().unwrap()).unwrap(),
+            cert,
+        )
+        .unwrap()
+    };
+    (proposal, logged)
+}
+
+/// A Rekor v2 verifier is a key or a certificate, never both nor neither.
+#[test]
+fn rekor_v2_verifiers_are_one_key_or_one_certificate() {
+    let key = key();
+    let limits = Limits::DEFAULT;
+    let (with_cert, _) = conformance_v2("rekor2-happy-path");
+    let cert_request: serde_json::Value =
+        serde_json::from_slice(&with_cert.v2_request_json(V2DsseKind::HashedRekord).unwrap())
+            .unwrap();
+    let cert_verifier = &cert_request["hashedRekordRequestV002"]["signature"]["verifier"];
+    let hr = key.hashed_rekord(b"a");
+    let request: serde_json::Value =
+        serde_json::from_slice(&hr.v2_request_json(V2DsseKind::HashedRekord).unwrap()).unwrap();
+    assert!(accept_v2(&serde_json::to_vec(&request).unwrap(), &limits).is_ok());
+    let mut both = request.clone();
+    both["hashedRekordRequestV002"]["signature"]["verifier"]["x509Certificate"] =
+        cert_verifier["x509Certificate"].clone();
+    let mut neither = request.clone();
+    neither["hashedRekordRequestV002"]["signature"]["verifier"]
+        .as_object_mut()
+        .unwrap()
+        .remove("publicKey");
+    // The certificate's key did not make this signature.
+    let mut other_signer = request.clone();
+    other_signer["hashedRekordRequestV002"]["signature"]["verifier"] = cert_verifier.clone();
+    for (name, bad, refusal) in [
+        ("both", both, "Verifier"),
+        ("neither", neither, "Verifier"),
+        ("another certificate", other_signer, "BadSignature"),
+    ] {
+        let err = accept_v2(&serde_json::to_vec(&bad).unwrap(), &limits).unwrap_err();
+        assert!(format!("{err:?}").starts_with(refusal), "{name}: {err:?}");
+    }
+}
+
+/// Rekor v2 DSSE entries name exactly one verifier, and every signature is its.
+#[test]
+fn rekor_v2_dsse_needs_one_verifier_that_made_every_signature() {
+    let key = key();
+    let other = self::key();
+    let limits = Limits::DEFAULT;
+    let dsse = key.dsse(b"x");
+    let good: serde_json::Value =
+        serde_json::from_slice(&dsse.v2_request_json(V2DsseKind::Dsse).unwrap()).unwrap();
+    assert!(accept_v2(&serde_json::to_vec(&good).unwrap(), &limits).is_ok());
+    let verifier = good["dsseRequestV002"]["verifiers"][0].clone();
+    let accept = |v: &serde_json::Value| accept_v2(&serde_json::to_vec(v).unwrap(), &limits);
+    for verifiers in [
+        serde_json::json!([]),
+        serde_json::json!([verifier, verifier]),
+    ] {
+        let mut bad = good.clone();
+        bad["dsseRequestV002"]["verifiers"] = verifiers;
+        assert!(matches!(accept(&bad), Err(SubmissionError::Verifier(_))));
+    }
+    // A second signature by another key: the one verifier does not account for it.
+    let mut extra = good.clone();
+    let foreign = serde_json::from_slice::<serde_json::Value>(&other.envelope(b"x")).unwrap();
+    extra["dsseRequestV002"]["envelope"]["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(foreign["signatures"][0].clone());
+    assert!(matches!(accept(&extra), Err(SubmissionError::BadSignature)));
+    let mut unsigned = good.clone();
+    unsigned["dsseRequestV002"]["envelope"]["signatures"] = serde_json::json!([]);
+    assert!(matches!(
+        accept(&unsigned),
+        Err(SubmissionError::Malformed(_))
+    ));
+    // The same for Rekor v1.
+    let mut v1: serde_json::Value = serde_json::from_slice(&dsse.v1_request_json()).unwrap();
+    let mut envelope: serde_json::Value =
+        serde_json::from_str(v1["spec"]["proposedContent"]["envelope"].as_str().unwrap()).unwrap();
+    envelope["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(foreign["signatures"][0].clone());
+    v1["spec"]["proposedContent"]["envelope"] = envelope.to_string().into();
+    assert!(matches!(
+        accept_v1(&serde_json::to_vec(&v1).unwrap(), &limits),
+        Err(SubmissionError::BadSignature)
+    ));
+}
+
+/// The request bound is 32 MiB, for both APIs: a request of exactly that size is read (and
+/// refused as JSON here), one byte more is refused unread.
+#[test]
+fn requests_up_to_32_mib_are_read() {
+    let limits = Limits::DEFAULT;
+    let at_limit = vec![b' '; 32 * 1024 * 1024];
+    assert!(matches!(
+        accept_v1(&at_limit, &limits),
+        Err(SubmissionError::Json(_))
+    ));
+    assert!(matches!(
+        accept_v2(&at_limit, &limits),
+        Err(SubmissionError::Json(_))
+    ));
+    let over = vec![b' '; 32 * 1024 * 1024 + 1];
+    assert!(matches!(
+        accept_v1(&over, &limits),
+        Err(SubmissionError::TooLarge(_))
+    ));
+    assert!(matches!(
+        accept_v2(&over, &limits),
+        Err(SubmissionError::TooLarge(_))
+    ));
+}
+
 #[test]
 fn bodies_too_large_for_an_entry_bundle_are_refused() {
     assert!(AcceptedEntry::new(vec![b'x'; MAX_ENTRY_BODY_BYTES]).is_ok());

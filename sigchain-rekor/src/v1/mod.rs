@@ -501,4 +501,4 @@ fn body_entry_count(body: &[u8]) -> usize {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

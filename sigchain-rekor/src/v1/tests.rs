@@ -282,6 +282,64 @@ fn every_entry_check_refuses_its_forgery() {
     ));
 }
 
+/// A witness no checkpoint of the fixture is cosigned by.
+pub(crate) fn absent_witness_policy() -> WitnessPolicy {
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
+    let pair = Ed25519KeyPair::from_seed_unchecked(&[7u8; 32]).unwrap();
+    let raw: [u8; 32] = pair.public_key().as_ref().try_into().unwrap();
+    let key = sigchain_core::tlog::WitnessKey::from_ed25519("witness.test", &raw).unwrap();
+    WitnessPolicy::new(vec![key], 1).unwrap()
+}
+
+/// With a witness policy, every answer that carries a checkpoint needs its cosignatures:
+/// created, looked-up and read entries, and tree heads. Without one the same answers pass.
+#[test]
+fn answers_need_the_cosignatures_the_policy_requires() {
+    let f = fixture();
+    let witnessed = RekorV1::new(
+        Verifier::new(TrustedRoot::production(), VerifierConfig::default()),
+        f.entry.log_id.clone(),
+    )
+    .with_witnesses(absent_witness_policy());
+    assert!(witnessed.witnesses().is_some());
+    let created = response(201, &entry_map(&f.uuid, answer(&f.entry)));
+    let read = response(200, &entry_map(&f.uuid, answer(&f.entry)));
+    let proof = f.entry.inclusion_proof.as_ref().unwrap();
+    let info = response(
+        200,
+        &json!({
+            "rootHash": hex_encode(&proof.root_hash),
+            "signedTreeHead": proof.checkpoint.as_ref().unwrap().envelope,
+            "treeSize": proof.tree_size,
+            "treeID": "1193050959916656506",
+        }),
+    );
+    let index = EntryQuery::Index(f.entry.log_index);
+    for rekor in [&f.rekor, &witnessed] {
+        let policy = rekor.witnesses().is_some();
+        let results = [
+            rekor
+                .check_created(&f.proposal, &created, now())
+                .map(|_| ()),
+            rekor
+                .check_proposed_entry(&f.proposal, &read, now())
+                .map(|_| ()),
+            rekor.check_entry(&index, &read, now()).map(|_| ()),
+            rekor.check_log_info(&info).map(|_| ()),
+        ];
+        for (i, result) in results.into_iter().enumerate() {
+            if policy {
+                assert!(
+                    matches!(result, Err(RekorError::Witness(_))),
+                    "{i}: {result:?}"
+                );
+            } else {
+                assert!(result.is_ok(), "{i}: {result:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn created_entries_must_come_from_the_log_written_to() {
     let f = fixture();
@@ -401,6 +459,16 @@ fn search_answers_are_uuids_only() {
         .check_search(&response(200, &json!([])))
         .unwrap()
         .is_empty());
+    // At most MAX_SEARCH_RESULTS names: the count is checked before any name is parsed.
+    let names = |n: usize| response(200, &json!(vec![""; n]));
+    assert!(matches!(
+        f.rekor.check_search(&names(MAX_SEARCH_RESULTS)),
+        Err(RekorError::Malformed("search result UUID"))
+    ));
+    assert!(matches!(
+        f.rekor.check_search(&names(MAX_SEARCH_RESULTS + 1)),
+        Err(RekorError::Malformed("search results (too many)"))
+    ));
     // 80 bytes, a two-byte char across the tree id's end: refused, not a panic.
     let straddling = format!("{}\u{e9}{}", "a".repeat(15), "b".repeat(63));
     assert!(matches!(
