@@ -82,6 +82,17 @@ pub(crate) fn verify_answered_entry(
     if !verified.inclusion_proven() {
         return Err(RekorError::Verify(TlogError::MissingInclusionProof));
     }
+    // Without a signed entry timestamp nothing signs the entry's own index (Rekor v2 has none,
+    // and no shards): it must be the index the proof proved, or a caller would be told of an
+    // entry at an index the log never vouched for.
+    if let (None, Some(proof)) = (&entry.inclusion_promise, &entry.inclusion_proof) {
+        if entry.log_index != proof.log_index {
+            return Err(RekorError::WrongEntry {
+                asked: format!("the proven index {}", proof.log_index),
+                got: format!("an entry claiming index {}", entry.log_index),
+            });
+        }
+    }
     if let Some(checkpoint) = entry
         .inclusion_proof
         .as_ref()

@@ -327,6 +327,16 @@ mod tests {
             edit(&mut v);
             created(&f, &v).unwrap_err()
         };
+        // Nothing signs a v2 entry's own index: it must be the proven one.
+        for claimed in [Value::from("0"), Value::Null] {
+            let err = with(&|v| match &claimed {
+                Value::Null => {
+                    v.as_object_mut().unwrap().remove("logIndex");
+                }
+                other => v["logIndex"] = other.clone(),
+            });
+            assert!(matches!(err, RekorError::WrongEntry { .. }), "{err:?}");
+        }
         assert!(matches!(
             with(&|v| {
                 v.as_object_mut().unwrap().remove("inclusionProof");
