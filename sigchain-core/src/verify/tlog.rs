@@ -91,7 +91,11 @@ pub struct VerifiedLogEntry {
 }
 
 impl VerifiedLogEntry {
-    /// The entry's index in its log.
+    /// The entry's index in its log, as the entry states it. A verified inclusion promise
+    /// signs it; without one (Rekor v2) nothing does, and only the inclusion proof's own index
+    /// is proven: a Rekor v1 v0.2+ entry from a sharded log may carry a proof for its shard
+    /// index and omit the promise, so the two are not required to agree here
+    /// (`sigchain-rekor` requires it of Rekor v2 answers, which have no shards).
     pub fn log_index(&self) -> u64 {
         self.log_index
     }
