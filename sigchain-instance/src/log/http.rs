@@ -33,7 +33,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sigchain_core::bundle::TlogEntry;
-use sigchain_core::encoding::{base64_decode, base64_encode};
+use sigchain_core::encoding::base64_decode;
 use sigchain_rekor::entry::EntryUuid;
 use sigchain_rekor::tiles::TileResource;
 use sigchain_rekor::v1::wire;
@@ -449,35 +449,18 @@ async fn v2_create(State(log): State<Log>, body: Body) -> Response {
     }
 }
 
-/// A Rekor v2 create answer: the `TransparencyLogEntry` in protobuf JSON with every field
-/// present, zero or not, as rekor-tiles' gateway writes it (`EmitUnpopulated`), down to
-/// `integratedTime` "0". The bundle form ([`TlogEntry::to_json`]) writes indices, sizes and
-/// hashes even when zero or empty, but leaves an absent integrated time out, as sigstore-go's
-/// bundles do; clients modelled on rekor-tiles' answers (sigstore-python) want it here.
+/// A Rekor v2 create answer: the `TransparencyLogEntry` as rekor-tiles' gateway writes it
+/// (`EmitUnpopulated`). The core's form ([`TlogEntry::to_json`]) already writes indices,
+/// sizes and hashes when zero or empty; rekor-tiles also writes `integratedTime` "0", which
+/// clients modelled on its answers (sigstore-python) require, and a bundle leaves out.
 fn v2_entry_json(entry: &TlogEntry) -> Value {
-    let proof = entry.inclusion_proof.as_ref().map(|p| {
-        json!({
-            "logIndex": p.log_index.to_string(),
-            "rootHash": base64_encode(&p.root_hash),
-            "treeSize": p.tree_size.to_string(),
-            "hashes": p.hashes.iter().map(|h| base64_encode(h)).collect::<Vec<_>>(),
-            "checkpoint": p.checkpoint.as_ref().map(|c| json!({"envelope": c.envelope})),
-        })
-    });
-    json!({
-        "logIndex": entry.log_index.to_string(),
-        "logId": {"keyId": base64_encode(&entry.log_id.0)},
-        "kindVersion": {
-            "kind": entry.kind_version.kind,
-            "version": entry.kind_version.version,
-        },
-        "integratedTime": entry.integrated_time.map_or(0, |t| t.as_secs()).to_string(),
-        "inclusionPromise": entry.inclusion_promise.as_ref().map(|p| {
-            json!({"signedEntryTimestamp": base64_encode(&p.signed_entry_timestamp)})
-        }),
-        "inclusionProof": proof,
-        "canonicalizedBody": base64_encode(&entry.canonicalized_body),
-    })
+    let mut value: Value = serde_json::from_str(&entry.to_json()).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields
+            .entry("integratedTime")
+            .or_insert_with(|| Value::from("0"));
+    }
+    value
 }
 
 async fn v2_checkpoint(State(log): State<Log>) -> Response {

@@ -23,7 +23,10 @@
 //! the full one instead, whose first hashes are the partial one's.
 //!
 //! ```no_run
-//! # fn fetch(_: &sigchain_rekor::http::HttpRequest) -> sigchain_rekor::http::HttpResponse { unimplemented!() }
+//! # // Your HTTP stack goes here.
+//! # fn fetch(_: &sigchain_rekor::http::HttpRequest) -> sigchain_rekor::http::HttpResponse {
+//! #     sigchain_rekor::http::HttpResponse::new(404, Vec::new())
+//! # }
 //! # fn demo(rekor: &sigchain_rekor::v2::RekorV2) -> Result<(), sigchain_rekor::v2::TileReadError> {
 //! use sigchain_rekor::sigchain_core::time::Timestamp;
 //! let head = rekor.check_checkpoint(&fetch(&rekor.checkpoint()))?;
