@@ -25,8 +25,9 @@ pub mod entry;
 pub mod error;
 pub mod http;
 pub mod monitor;
-#[cfg(test)]
-mod mutate;
+#[cfg(any(test, feature = "test-strategies"))]
+#[doc(hidden)]
+pub mod mutate;
 pub mod proposal;
 pub mod tiles;
 pub mod v1;

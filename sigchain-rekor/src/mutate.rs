@@ -1,5 +1,6 @@
-//! Mutations of real answers for the never-panic property tests: random bytes alone rarely
-//! get past a JSON parser, so the tests also change one field of a real answer at a time, or a
+//! Mutations of real documents for never-panic property tests (this crate's, and
+//! `sigchain-instance`'s through the `test-strategies` feature; not a stable API): random bytes
+//! alone rarely get past a JSON parser, so the tests also change one field of a real document at a time, or a
 //! few of its bytes.
 
 use proptest::prelude::*;
@@ -8,13 +9,13 @@ use serde_json::Value;
 /// One edit of a JSON document: the value at the `at`-th node (in document order, modulo the
 /// node count) becomes `with`, or is removed from its parent when `with` is `None`.
 #[derive(Debug, Clone)]
-pub(crate) struct JsonEdit {
+pub struct JsonEdit {
     at: usize,
     with: Option<Value>,
 }
 
 /// Values of every JSON type, including the edge cases parsers trip over.
-pub(crate) fn any_json_value() -> impl Strategy<Value = Value> {
+pub fn any_json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
@@ -40,7 +41,7 @@ pub(crate) fn any_json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-pub(crate) fn json_edit() -> impl Strategy<Value = JsonEdit> {
+pub fn json_edit() -> impl Strategy<Value = JsonEdit> {
     (
         any::<usize>(),
         proptest::option::weighted(0.9, any_json_value()),
@@ -49,7 +50,7 @@ pub(crate) fn json_edit() -> impl Strategy<Value = JsonEdit> {
 }
 
 /// `value` with `edits` applied one after the other.
-pub(crate) fn edit_json(value: &Value, edits: &[JsonEdit]) -> Value {
+pub fn edit_json(value: &Value, edits: &[JsonEdit]) -> Value {
     let mut value = value.clone();
     for edit in edits {
         let count = count_nodes(&value);
@@ -121,17 +122,14 @@ fn apply(value: &mut Value, target: &mut usize, with: Option<&Value>) -> Walk {
 }
 
 /// Byte-level damage: `(position, xor)` flips (positions modulo the length) and a cut.
-pub(crate) fn byte_edits() -> impl Strategy<Value = (Vec<(usize, u8)>, Option<usize>)> {
+pub fn byte_edits() -> impl Strategy<Value = (Vec<(usize, u8)>, Option<usize>)> {
     (
         proptest::collection::vec((any::<usize>(), 1u8..), 0..4),
         proptest::option::of(any::<usize>()),
     )
 }
 
-pub(crate) fn edit_bytes(
-    bytes: &[u8],
-    (flips, cut): &(Vec<(usize, u8)>, Option<usize>),
-) -> Vec<u8> {
+pub fn edit_bytes(bytes: &[u8], (flips, cut): &(Vec<(usize, u8)>, Option<usize>)) -> Vec<u8> {
     let mut out = bytes.to_vec();
     if !out.is_empty() {
         for (at, xor) in flips {
@@ -146,7 +144,7 @@ pub(crate) fn edit_bytes(
 }
 
 /// A document: a real one edited field by field, the same with bytes damaged, or any bytes.
-pub(crate) fn mutated_document(real: Value) -> impl Strategy<Value = Vec<u8>> {
+pub fn mutated_document(real: Value) -> impl Strategy<Value = Vec<u8>> {
     let edited = {
         let real = real.clone();
         proptest::collection::vec(json_edit(), 0..4).prop_map(move |edits| {

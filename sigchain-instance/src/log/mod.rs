@@ -14,8 +14,6 @@
 mod error;
 pub mod http;
 pub mod index;
-#[cfg(test)]
-mod mutate;
 pub mod service;
 pub mod signer;
 pub mod storage;

@@ -395,8 +395,8 @@ fn bodies_too_large_for_an_entry_bundle_are_refused() {
 mod never_panic {
     use super::*;
     use crate::log::index::{keys_of_body, kind_version, pem_der};
-    use crate::log::mutate::{byte_edits, edit_bytes, mutated_document};
     use proptest::prelude::*;
+    use sigchain_rekor::mutate::{byte_edits, edit_bytes, mutated_document};
 
     fn check(accepted: &AcceptedEntry) -> Result<(), TestCaseError> {
         prop_assert_eq!(&accepted.index_keys, &keys_of_body(&accepted.body));
