@@ -40,6 +40,29 @@ fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON
 
+# sigstore-js (@sigstore/verify), the second independent verifier of the bundles sigchain signs
+# (sigchain-cli/tests/js/verify.js): pinned, installed beside the build output; the tests find
+# it through SIGCHAIN_NODE_PATH (and fail, never skip, without it). 4.x is the line that verifies
+# Rekor v2's hashedrekord-over-DSSE entries; it declares Node 22 but runs on Debian's Node 20.
+SIGSTORE_JS_VERSION=4.1.3
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+        echo "node and npm are required for the sigstore-js referee" >&2
+        exit 1
+    fi
+fi
+js_dir="${CARGO_TARGET_DIR:-target}/js"
+if [ "$(node -p 'require(process.argv[1]).version' "$(realpath -m "$js_dir")/node_modules/@sigstore/verify/package.json" 2>/dev/null)" != "$SIGSTORE_JS_VERSION" ]; then
+    mkdir -p "$js_dir"
+    npm install --prefix "$js_dir" --no-audit --no-fund --loglevel=error \
+        "@sigstore/verify@$SIGSTORE_JS_VERSION" @sigstore/bundle@5.0.1 @sigstore/protobuf-specs@0.5.2
+fi
+SIGCHAIN_NODE_PATH="$(cd "$js_dir" && pwd)/node_modules"
+export SIGCHAIN_NODE_PATH
+
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.
 cargo test --workspace --all-features

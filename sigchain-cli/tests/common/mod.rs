@@ -2,6 +2,8 @@
 //! managed signing key.
 #![allow(dead_code)]
 
+pub mod js;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
