@@ -26,7 +26,13 @@ fn status_reports_the_embedded_snapshot_and_an_empty_cache() {
 fn verify_bundle_with_an_empty_tuf_cache_fails_clearly() {
     let cache = tempfile::tempdir().unwrap();
     let out = Command::new(SIGCHAIN)
-        .args(["verify-bundle", "--bundle", "/nonexistent.json", "--key", "/k.pem"])
+        .args([
+            "verify-bundle",
+            "--bundle",
+            "/nonexistent.json",
+            "--key",
+            "/k.pem",
+        ])
         .arg("--tuf-cache")
         .arg(cache.path())
         .arg("sha256:0000000000000000000000000000000000000000000000000000000000000000")
@@ -34,5 +40,8 @@ fn verify_bundle_with_an_empty_tuf_cache_fails_clearly() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("TUF cache") && stderr.contains("empty"), "{stderr}");
+    assert!(
+        stderr.contains("TUF cache") && stderr.contains("empty"),
+        "{stderr}"
+    );
 }
