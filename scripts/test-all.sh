@@ -22,6 +22,8 @@ fi
 # pinned, in a venv beside the build output, made once and reused; the test finds it through
 # SIGCHAIN_PYTHON (and fails, never skips, without it).
 SIGSTORE_PYTHON_VERSION=4.5.1
+# python-tuf builds the attack repositories of sigchain-core/tests/tuf/ (make_repos.py).
+PYTHON_TUF_VERSION=7.0.1
 if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
@@ -32,10 +34,10 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/d
     fi
 fi
 py_venv="${CARGO_TARGET_DIR:-target}/py"
-if ! "$py_venv/bin/python" -c "import sys, sigstore; sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION')" 2>/dev/null; then
+if ! "$py_venv/bin/python" -c "import sys, sigstore, tuf; sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ != '$PYTHON_TUF_VERSION')" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "sigstore==$SIGSTORE_PYTHON_VERSION"
+        "sigstore==$SIGSTORE_PYTHON_VERSION" "tuf==$PYTHON_TUF_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON

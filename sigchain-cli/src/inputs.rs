@@ -8,8 +8,24 @@ use sigchain_core::trust_root::TrustedRoot;
 /// Largest artifact read into memory; bigger ones are hashed as a stream.
 const MAX_IN_MEMORY_ARTIFACT: u64 = 64 * 1024 * 1024;
 
-/// The trusted root chosen by `--trusted-root` / `--staging`, else the built-in production one.
-pub fn trusted_root(path: Option<&Path>, staging: bool) -> Result<TrustedRoot, String> {
+/// The trusted root chosen by `--trusted-root` / `--tuf-cache` / `--staging`, else the
+/// built-in production one.
+pub fn trusted_root(
+    path: Option<&Path>,
+    tuf_cache: Option<&Path>,
+    staging: bool,
+) -> Result<TrustedRoot, String> {
+    if let Some(dir) = tuf_cache {
+        return match sigchain_core::tuf::TufClient::cached(dir) {
+            Ok(Some(material)) => Ok(material.trusted_root),
+            Ok(None) => Err(format!(
+                "TUF cache {}: empty (run `sigchain trust update --cache {}`)",
+                dir.display(),
+                dir.display()
+            )),
+            Err(e) => Err(e.to_string()),
+        };
+    }
     match path {
         Some(path) => {
             let json = read_limited(

@@ -2,12 +2,13 @@
 //!
 //! `verify-bundle` speaks the sigstore-conformance CLI protocol; `verify-many` checks a
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
-//! a local Sigstore instance.
+//! a local Sigstore instance; `trust update` refreshes the trusted root over TUF.
 #![forbid(unsafe_code)]
 
 mod inputs;
 mod instance;
 mod options;
+mod trust;
 mod verify_bundle;
 mod verify_many;
 
@@ -34,6 +35,8 @@ enum Command {
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
     Instance(instance::Args),
+    /// Trust material over TUF: refresh the cached trusted root, or show how old it is.
+    Trust(trust::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +45,6 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
+        Command::Trust(args) => trust::run(args),
     }
 }

@@ -37,6 +37,10 @@ pub struct Args {
     /// Trusted root JSON to use instead of the built-in one.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
+    /// Use the trusted root that `sigchain trust update` cached in this directory (the TUF cache;
+    /// see `sigchain trust status` for its age).
+    #[arg(long, conflicts_with_all = ["trusted_root", "staging"])]
+    tuf_cache: Option<PathBuf>,
     #[command(flatten)]
     verifier: VerifierOptions,
     /// The artifact: a path, or `sha256:<64 hex>`.
@@ -57,7 +61,11 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn verify(args: &Args) -> Result<String, String> {
-    let root = inputs::trusted_root(args.trusted_root.as_deref(), args.staging)?;
+    let root = inputs::trusted_root(
+        args.trusted_root.as_deref(),
+        args.tuf_cache.as_deref(),
+        args.staging,
+    )?;
     let signer = signer_policy(args)?;
     let artifact = inputs::artifact(&args.file_or_digest)?;
     let config = args.verifier.config();

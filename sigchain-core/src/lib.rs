@@ -84,5 +84,7 @@ pub mod time;
 pub mod timestamp;
 pub mod tlog;
 pub mod trust_root;
+#[cfg(feature = "tuf")]
+pub mod tuf;
 pub mod verify;
 pub mod x509;

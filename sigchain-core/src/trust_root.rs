@@ -21,6 +21,12 @@ use crate::time::Timestamp;
 const PRODUCTION_JSON: &str = include_str!("../trust/production_trusted_root.json");
 const STAGING_JSON: &str = include_str!("../trust/staging_trusted_root.json");
 
+/// When the compiled-in roots were taken: the production one is byte-identical to the
+/// `trusted_root.json` target of the public-good TUF repository at 2026-08-21 (root-signing
+/// commit 60cf2ce); both come from sigstore-python 4.5.1. Callers report the embedded snapshot's
+/// age from this, and refresh over TUF (feature `tuf`) when it matters.
+pub const EMBEDDED_SNAPSHOT_DATE: &str = "2026-08-21T00:00:00Z";
+
 /// Largest trusted-root JSON accepted, in bytes.
 pub const MAX_TRUSTED_ROOT_BYTES: usize = 4 * 1024 * 1024;
 

@@ -55,6 +55,10 @@ pub struct Args {
     /// Trusted root JSON to use instead of the built-in one.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
+    /// Use the trusted root that `sigchain trust update` cached in this directory (the TUF cache;
+    /// see `sigchain trust status` for its age).
+    #[arg(long, conflicts_with_all = ["trusted_root", "staging"])]
+    tuf_cache: Option<PathBuf>,
     /// Longest manifest line, in bytes; a longer line fails on its own and the rest go on.
     #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES)]
     max_line_bytes: usize,
@@ -93,7 +97,11 @@ pub fn run(args: Args) -> ExitCode {
 
 fn run_manifest(args: &Args) -> Result<bool, String> {
     let started = Instant::now();
-    let root: TrustedRoot = inputs::trusted_root(args.trusted_root.as_deref(), args.staging)?;
+    let root: TrustedRoot = inputs::trusted_root(
+        args.trusted_root.as_deref(),
+        args.tuf_cache.as_deref(),
+        args.staging,
+    )?;
     let verifier = Verifier::new(&root, args.verifier.config());
     let manifest = std::fs::File::open(&args.manifest)
         .map_err(|e| format!("{}: {e}", args.manifest.display()))?;
