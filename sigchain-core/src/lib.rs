@@ -80,6 +80,7 @@ pub mod identity;
 pub mod intoto;
 pub mod limits;
 pub mod sct;
+pub mod sign;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;
