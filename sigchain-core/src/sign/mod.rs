@@ -11,4 +11,6 @@
 //! - [`certificate`]: the check of the chain a CA issued for our key;
 //! - [`machine`]: the signing state machine that composes them into a v0.3 bundle.
 
+pub mod config;
+pub mod csr;
 pub mod key;
