@@ -11,6 +11,11 @@
 //! - [`certificate`]: the check of the chain a CA issued for our key;
 //! - [`machine`]: the signing state machine that composes them into a v0.3 bundle.
 
+pub mod certificate;
 pub mod config;
 pub mod csr;
 pub mod key;
+pub mod machine;
+#[cfg(any(test, feature = "test-double"))]
+pub mod test_double;
+pub mod timestamp;
