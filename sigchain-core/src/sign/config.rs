@@ -435,7 +435,7 @@ fn versions_descending(supported: &[u32]) -> Result<Vec<u32>, SelectionError> {
 /// order breaks ties.
 fn newest_first(services: &[Service]) -> Vec<&Service> {
     let mut sorted: Vec<&Service> = services.iter().collect();
-    sorted.sort_by(|a, b| b.valid_for.start.cmp(&a.valid_for.start));
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.valid_for.start));
     sorted
 }
 

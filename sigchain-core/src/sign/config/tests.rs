@@ -53,16 +53,19 @@ fn logs() -> Vec<Service> {
     ]
 }
 
+/// Name, configuration, supported versions, time, expected URLs.
+type Case<'a> = (
+    &'a str,
+    ServiceConfiguration,
+    &'a [u32],
+    Timestamp,
+    Result<Vec<&'a str>, SelectionError>,
+);
+
 #[test]
 fn selection_table() {
     let now = t("2026-01-01T00:00:00Z");
-    let cases: &[(
-        &str,
-        ServiceConfiguration,
-        &[u32],
-        Timestamp,
-        Result<Vec<&str>, SelectionError>,
-    )] = &[
+    let cases: &[Case] = &[
         (
             "highest version, newest first",
             ANY,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::identity::IdentityMatcher;
 use crate::sign::test_double::{LeafOptions, SctMode, Services, OIDC_ISSUER};
+use crate::sign::timestamp::TimestampReplyError;
 use crate::verify::VerifiedSigner;
 
 const EMAIL: &str = "user@example.com";
@@ -312,7 +313,8 @@ fn answers_out_of_order_end_the_machine() {
 fn certificate_failures_end_the_machine() {
     let services = Services::new();
     let rogue = Services::at(services.now());
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> Vec<Vec<u8>>>)> = vec![
+    type Issue<'a> = Box<dyn Fn(&str) -> Vec<Vec<u8>> + 'a>;
+    let cases: Vec<(&str, Issue<'_>)> = vec![
         ("unknown CA", Box::new(|pem| rogue.issue(pem, EMAIL))),
         (
             "wrong SAN",
