@@ -1,9 +1,10 @@
-//! Sans-IO Sigstore verification.
+//! Sans-IO Sigstore verification and signing.
 //!
 //! `sigchain-core` decides whether a [Sigstore](https://sigstore.dev) bundle proves that an
-//! artifact was signed by an expected identity. It never opens a file or a socket and never
-//! reads the clock inside a check: bytes, a trusted root and the current time go in, a typed
-//! verdict comes out. Fetching bundles, trusted roots or log entries is the caller's job.
+//! artifact was signed by an expected identity, and makes such bundles. It never opens a file
+//! or a socket and never reads the clock inside a check: bytes, a trusted root and the current
+//! time go in, a typed verdict (or the next request to send) comes out. Fetching bundles,
+//! trusted roots or log entries, and talking to Fulcio, a TSA or Rekor, is the caller's job.
 //!
 //! What it verifies:
 //! - the trusted root (protobuf-specs `TrustedRoot`), with compiled-in snapshots of the
@@ -17,10 +18,23 @@
 //! - DSSE envelopes and in-toto Statements;
 //! - all of it composed by [`verify::Verifier`], with thresholds on log entries and timestamps.
 //!
+//! What it signs, with [`sign::machine::Signing`] (a state machine the caller drives over
+//! the network):
+//! - keyless (an ephemeral P-256 key certified by a Fulcio-compatible CA, its chain, identity
+//!   and embedded SCT checked) or with a managed key from PEM;
+//! - message signatures over an artifact or its SHA-256 digest, or DSSE envelopes of in-toto
+//!   Statements;
+//! - RFC 3161 timestamps (request, and the reply checked against the trusted root), and log
+//!   entries from Rekor v1 or v2, each verified before use;
+//! - a v0.3 bundle, released only after the full verifier accepted it; services chosen from a
+//!   protobuf-specs `SigningConfig` (compiled-in production and staging copies).
+//!
 //! # Modules
 //!
 //! - [`verify`]: the [`Verifier`](verify::Verifier) pipeline, the [`Policy`](verify::Policy)
 //!   it checks against, and the [`VerifiedBundle`](verify::VerifiedBundle) it returns;
+//! - [`sign`]: keys, certificate requests, signing configs, timestamp requests, the check of
+//!   an issued certificate, and the signing state machine;
 //! - [`bundle`]: bundle JSON, parsed into shape-checked, still unverified data;
 //! - [`trust_root`]: trusted roots (CAs, transparency logs, CT logs, timestamp authorities);
 //! - [`identity`]: the certificate identity a policy requires, exact or by regular expression;
@@ -35,14 +49,17 @@
 //!
 //! # Cargo features
 //!
-//! - `aws-lc` (default): signature verification with aws-lc-rs (fast; needs a C toolchain).
-//! - `rustcrypto`: pure-Rust verification with p256, p384 and ed25519-dalek (for wasm32 and
+//! - `aws-lc` (default): signatures with aws-lc-rs (fast; needs a C toolchain).
+//! - `rustcrypto`: pure-Rust signatures with p256, p384 and ed25519-dalek (for wasm32 and
 //!   targets without a C compiler). Build with `default-features = false, features =
 //!   ["rustcrypto"]`. When both backends are enabled, aws-lc-rs is used.
 //! - `rustcrypto-rsa`: adds RSA PKCS#1 v1.5 to the RustCrypto backend (aws-lc-rs always has
 //!   it). The public-good instance uses no RSA keys; some private CAs do.
 //!
-//! At least one of `aws-lc` and `rustcrypto` must be enabled.
+//! - `test-double`: `sign::test_double`, an in-process CA with a CT log, a TSA and Rekor logs
+//!   that answer the signing machine, for tests of code that drives it (never for trust).
+//!
+//! At least one of `aws-lc` and `rustcrypto` must be enabled. Both sign as well as verify.
 //!
 //! # Example
 //!
@@ -80,6 +97,7 @@ pub mod identity;
 pub mod intoto;
 pub mod limits;
 pub mod sct;
+pub mod sign;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;

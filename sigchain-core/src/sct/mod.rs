@@ -22,6 +22,8 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+#[cfg(any(test, feature = "test-double"))]
+pub(crate) use parse::encode_sct_list;
 pub use parse::{parse_sct_list, SignedCertificateTimestamp, MAX_EMBEDDED_SCTS};
 
 use der::asn1::{ObjectIdentifier, OctetStringRef};
@@ -351,7 +353,7 @@ fn header(tag: Tag, len: usize) -> Result<Vec<u8>, SctError> {
 }
 
 /// The bytes the log signed for a precert entry (RFC 6962 §3.2, `digitally-signed struct`).
-fn precert_signed_data(
+pub(crate) fn precert_signed_data(
     sct: &SignedCertificateTimestamp,
     issuer_key_hash: &[u8; 32],
     tbs_der: &[u8],

@@ -160,7 +160,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The inverse of [`parse_sct_list`], for tests that build or alter lists.
-#[cfg(test)]
+#[cfg(any(test, feature = "test-double"))]
 pub(crate) fn encode_sct_list(scts: &[SignedCertificateTimestamp]) -> Option<Vec<u8>> {
     fn push16(out: &mut Vec<u8>, bytes: &[u8]) -> Option<()> {
         out.extend(u16::try_from(bytes.len()).ok()?.to_be_bytes());

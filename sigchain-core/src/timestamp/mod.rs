@@ -14,6 +14,7 @@
 
 mod rfc3161;
 
+pub(crate) use rfc3161::parse_response;
 pub use rfc3161::{TimestampAuthorities, VerifiedTimestamp, MAX_SIGNED_TIMESTAMP_BYTES};
 
 use const_oid::ObjectIdentifier;

@@ -55,10 +55,12 @@ pub struct TimestampAuthorities {
 }
 
 /// The parts of a token the checks need.
-struct Token {
-    gen_time: Timestamp,
-    imprint_hash: HashAlgorithm,
-    imprint: Vec<u8>,
+pub(crate) struct Token {
+    pub(crate) gen_time: Timestamp,
+    pub(crate) imprint_hash: HashAlgorithm,
+    pub(crate) imprint: Vec<u8>,
+    /// The TSTInfo nonce's content octets, which a signer compares with its request's.
+    pub(crate) nonce: Option<Vec<u8>>,
     tst_info_der: Vec<u8>,
     signer: SignerInfo,
     embedded: Vec<Certificate>,
@@ -146,7 +148,12 @@ fn decode_err(part: &'static str) -> impl Fn(der::Error) -> TimestampError {
     move |error| TimestampError::Decode { part, error }
 }
 
-fn parse_response(bytes: &[u8]) -> Result<Token, TimestampError> {
+/// The token of a granted response, parsed but not verified (a signer reads the nonce
+/// before [`TimestampAuthorities::verify`] checks the rest).
+pub(crate) fn parse_response(bytes: &[u8]) -> Result<Token, TimestampError> {
+    if bytes.len() > MAX_SIGNED_TIMESTAMP_BYTES {
+        return Err(TimestampError::TooLarge(bytes.len()));
+    }
     let resp = TimeStampResp::from_der(bytes).map_err(decode_err("TimeStampResp"))?;
     let status = resp.status.status as u8;
     // RFC 3161 2.4.2: 0 granted, 1 grantedWithMods; anything else carries no valid token.
@@ -208,6 +215,7 @@ fn parse_response(bytes: &[u8]) -> Result<Token, TimestampError> {
         gen_time,
         imprint_hash,
         imprint: tst_info.message_imprint.hashed_message.as_bytes().to_vec(),
+        nonce: tst_info.nonce.as_ref().map(|n| n.as_bytes().to_vec()),
         tst_info_der,
         signer,
         embedded,
