@@ -43,11 +43,12 @@ impl Served {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let base_url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        // The first line is the base URL itself.
+        let base_url = line.trim().to_owned();
+        assert!(
+            base_url.starts_with("http://127.0.0.1:"),
+            "unexpected first line {line:?}"
+        );
         Served { child, base_url }
     }
 
