@@ -261,8 +261,10 @@ mod tests {
 
         #[test]
         fn arbitrary_csrs_and_keys_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..512), text in ".{0,200}") {
-            prop_assert!(verified_key(&KeyProof::Csr(bytes.clone()), "x").is_err());
-            prop_assert!(verified_key(&KeyProof::PublicKey { content: text, proof: bytes }, "x").is_err());
+            let csr = KeyProof::Csr(bytes.clone());
+            prop_assert!(verified_key(&csr, "x").is_err());
+            let key = KeyProof::PublicKey { content: text, proof: bytes };
+            prop_assert!(verified_key(&key, "x").is_err());
         }
     }
 }
