@@ -23,11 +23,9 @@ use x509_cert::Certificate;
 use crate::pki::{EcKey, PkiError};
 
 /// OID of the precertificate poison extension (RFC 6962 §3.1), critical, value NULL.
-pub const OID_CT_POISON: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3");
+pub const OID_CT_POISON: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3");
 /// OID of the embedded SCT list extension (RFC 6962 §3.3).
-pub const OID_SCT_LIST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
+pub const OID_SCT_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
 
 /// The poison extension: marks a precertificate as unusable for anything but logging.
 pub fn poison_extension() -> Result<Extension, PkiError> {
@@ -94,7 +92,10 @@ impl CtLog {
             .iter()
             .filter(|e| e.extn_id == OID_CT_POISON)
             .count();
-        if poisoned != 1 || !extensions.iter().any(|e| e.extn_id == OID_CT_POISON && e.critical)
+        if poisoned != 1
+            || !extensions
+                .iter()
+                .any(|e| e.extn_id == OID_CT_POISON && e.critical)
         {
             return Err(CtError::NotPrecertificate);
         }
@@ -143,7 +144,7 @@ fn encode_sct(log_id: &[u8; 32], timestamp_ms: u64, signature: &[u8]) -> Sct {
     out.extend(0u16.to_be_bytes()); // extensions
     out.push(4); // hash: sha256
     out.push(3); // signature: ecdsa
-    // An ASN.1 ECDSA P-256 signature is at most 72 bytes.
+                 // An ASN.1 ECDSA P-256 signature is at most 72 bytes.
     out.extend((signature.len() as u16).to_be_bytes());
     out.extend(signature);
     Sct(out)

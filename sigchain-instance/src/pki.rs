@@ -28,11 +28,9 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 /// `ecdsa-with-SHA256` (RFC 5758).
-pub const ECDSA_WITH_SHA256: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 /// `ecdsa-with-SHA384` (RFC 5758).
-pub const ECDSA_WITH_SHA384: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+pub const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 
 /// Why a key or certificate could not be made, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -270,7 +268,11 @@ pub fn key_id_extensions(
         authority_cert_serial_number: None,
     };
     Ok([
-        extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER, false, &ski)?,
+        extension(
+            const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
+            false,
+            &ski,
+        )?,
         extension(
             const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
             false,

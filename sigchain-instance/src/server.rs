@@ -91,14 +91,23 @@ impl Instance {
     /// Open (or create) the instance's services. Needs a tokio runtime (the logs' sequencers).
     pub fn open(config: InstanceConfig) -> Result<Instance, InstanceError> {
         let bad_proofs = config.misbehavior == Misbehavior::LogBadInclusionProof;
-        let mut v1 = LogConfig::v1(config.dir.join("rekor-v1"), &format!("{}/rekor-v1", config.name));
+        let mut v1 = LogConfig::v1(
+            config.dir.join("rekor-v1"),
+            &format!("{}/rekor-v1", config.name),
+        );
         v1.bad_inclusion_proofs = bad_proofs;
-        let mut v2 = LogConfig::v2(config.dir.join("rekor-v2"), &format!("{}/rekor-v2", config.name));
+        let mut v2 = LogConfig::v2(
+            config.dir.join("rekor-v2"),
+            &format!("{}/rekor-v2", config.name),
+        );
         v2.bad_inclusion_proofs = bad_proofs;
         let rekor_v1 = Log::open(v1)?;
         let rekor_v2 = Log::open(v2)?;
         let now = crate::oidc::http::unix_now();
-        let ct = CtLog::new(EcKey::load_or_create(&config.dir.join("ct/key.p8"), Curve::P256)?);
+        let ct = CtLog::new(EcKey::load_or_create(
+            &config.dir.join("ct/key.p8"),
+            Curve::P256,
+        )?);
         let ca = CertificateAuthority::open(&config.dir.join("ca"), ct, config.misbehavior, now)?;
         let tsa = TimestampAuthority::open(&config.dir.join("tsa"), config.misbehavior, now)?;
         let oidc_key = EcKey::load_or_create(&config.dir.join("oidc/key.p8"), Curve::P256)?;
@@ -114,16 +123,22 @@ impl Instance {
 
     /// The test OIDC issuer as served at `base_url` (its URL is `base_url/oidc`).
     pub fn oidc_issuer(&self, base_url: &str) -> Result<OidcIssuer, InstanceError> {
-        let key = EcKey::from_pkcs8(Curve::P256, &self.oidc_key).ok_or_else(|| PkiError::BadKey {
-            path: self.config.dir.join("oidc/key.p8"),
-            curve: Curve::P256,
-        })?;
-        Ok(OidcIssuer::new(&format!("{}/oidc", base_url.trim_end_matches('/')), key)?)
+        let key =
+            EcKey::from_pkcs8(Curve::P256, &self.oidc_key).ok_or_else(|| PkiError::BadKey {
+                path: self.config.dir.join("oidc/key.p8"),
+                curve: Curve::P256,
+            })?;
+        Ok(OidcIssuer::new(
+            &format!("{}/oidc", base_url.trim_end_matches('/')),
+            key,
+        )?)
     }
 
     /// What the CA accepts tokens from when served at `base_url`: only the instance's issuer.
     pub fn token_verifier(&self, base_url: &str) -> Result<TokenVerifier, InstanceError> {
-        Ok(TokenVerifier::new(vec![self.oidc_issuer(base_url)?.trusted()]))
+        Ok(TokenVerifier::new(vec![self
+            .oidc_issuer(base_url)?
+            .trusted()]))
     }
 
     /// All routes of all services served at `base_url`, matched on cleaned paths as Rekor
@@ -149,7 +164,13 @@ impl Instance {
     fn trusted_root(&self, base_url: &str) -> Result<TrustedRootBuilder, InstanceError> {
         let mut root = TrustedRootBuilder::new();
         for (log, folder) in [(&self.rekor_v1, "rekor-v1"), (&self.rekor_v2, "rekor-v2")] {
-            let since = key_created(&self.config.dir.join(folder).join(crate::log::service::KEY_FILE))?;
+            let since = key_created(
+                &self
+                    .config
+                    .dir
+                    .join(folder)
+                    .join(crate::log::service::KEY_FILE),
+            )?;
             root = root.tlog(base_url, log.signer(), since);
         }
         let ct_since = key_created(&self.config.dir.join("ct/key.p8"))?;

@@ -30,11 +30,16 @@ pub struct Served {
 
 impl Served {
     pub fn start(dir: &Path, trusted_root: &Path) -> Served {
+        let out = trusted_root.to_str().unwrap();
+        Served::start_with(dir, &["--listen", "127.0.0.1:0", "--trusted-root-out", out])
+    }
+
+    /// `sigchain instance serve --dir DIR ARGS...`.
+    pub fn start_with(dir: &Path, args: &[&str]) -> Served {
         let mut child = Command::new(SIGCHAIN)
-            .args(["instance", "serve", "--listen", "127.0.0.1:0", "--dir"])
+            .args(["instance", "serve", "--dir"])
             .arg(dir)
-            .arg("--trusted-root-out")
-            .arg(trusted_root)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

@@ -61,6 +61,10 @@ pub fn error_response(error: &CaError) -> Response {
 }
 
 async fn trust_bundle(State((ca, _)): State<CaState>) -> Response {
-    let chain: Vec<String> = ca.trust_bundle().iter().map(|d| crate::pki::pem(d)).collect();
+    let chain: Vec<String> = ca
+        .trust_bundle()
+        .iter()
+        .map(|d| crate::pki::pem(d))
+        .collect();
     Json(json!({"chains": [{"certificates": chain}]})).into_response()
 }

@@ -111,7 +111,9 @@ pub fn parse_request(body: &[u8], bearer: Option<&str>) -> Result<SigningCertReq
         .or_else(|| bearer.map(str::to_owned))
         .ok_or(CaError::MissingToken)?;
     let proof = match (
-        request.certificate_signing_request.filter(|c| !c.is_empty()),
+        request
+            .certificate_signing_request
+            .filter(|c| !c.is_empty()),
         request.public_key_request,
     ) {
         (Some(csr), _) => KeyProof::Csr(decode_base64(&csr).ok_or(CaError::InvalidCsr)?),
@@ -174,8 +176,8 @@ pub fn verified_key(proof: &KeyProof, principal: &str) -> Result<PublicKey, CaEr
 
 fn parse_public_key(content: &str) -> Result<PublicKey, CaError> {
     if content.trim_start().starts_with("-----BEGIN") {
-        let (label, der) =
-            pem_rfc7468::decode_vec(content.trim().as_bytes()).map_err(|_| CaError::InvalidPublicKey)?;
+        let (label, der) = pem_rfc7468::decode_vec(content.trim().as_bytes())
+            .map_err(|_| CaError::InvalidPublicKey)?;
         if label != "PUBLIC KEY" {
             return Err(CaError::InvalidPublicKey);
         }

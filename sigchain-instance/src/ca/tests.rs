@@ -28,12 +28,21 @@ struct Fixture {
 fn fixture(misbehavior: Misbehavior) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let ct = CtLog::new(EcKey::generate(Curve::P256).unwrap());
-    let ca = CertificateAuthority::open(&dir.path().join("ca"), ct, misbehavior, NOW - 100).unwrap();
-    let issuer =
-        OidcIssuer::new("http://127.0.0.1:1/oidc", EcKey::generate(Curve::P256).unwrap()).unwrap();
+    let ca =
+        CertificateAuthority::open(&dir.path().join("ca"), ct, misbehavior, NOW - 100).unwrap();
+    let issuer = OidcIssuer::new(
+        "http://127.0.0.1:1/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
     let tokens = TokenVerifier::new(vec![issuer.trusted()]);
     let json = TrustedRootBuilder::new()
-        .certificate_authority("http://127.0.0.1:1", "ca", &ca.trust_bundle(), ca.valid_from())
+        .certificate_authority(
+            "http://127.0.0.1:1",
+            "ca",
+            &ca.trust_bundle(),
+            ca.valid_from(),
+        )
         .ctlog("http://127.0.0.1:1", ca.ct_log().spki_der(), NOW - 100)
         .to_json();
     let root = TrustedRoot::from_json(json.as_bytes()).unwrap();
@@ -137,15 +146,17 @@ fn token(f: &Fixture) -> String {
 fn a_proof_of_possession_request_gets_a_certificate_the_core_accepts() {
     let f = fixture(Misbehavior::None);
     let pair = p256();
-    let chain = f
-        .ca
-        .issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
-        .unwrap();
+    let chain =
+        f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
+            .unwrap();
     assert_eq!(chain.0.len(), 3);
     let leaf = verify_with_core(&f, &chain).unwrap();
     assert_eq!(subject_identity(&leaf).unwrap().as_str(), EMAIL);
     assert_eq!(
-        FulcioClaims::from_certificate(&leaf).unwrap().issuer.as_deref(),
+        FulcioClaims::from_certificate(&leaf)
+            .unwrap()
+            .issuer
+            .as_deref(),
         Some("http://127.0.0.1:1/oidc")
     );
     assert_eq!(leaf.not_after().0 - leaf.not_before().0, LEAF_LIFETIME);
@@ -156,13 +167,19 @@ fn a_proof_of_possession_request_gets_a_certificate_the_core_accepts() {
 fn a_csr_request_gets_a_certificate_the_core_accepts() {
     let f = fixture(Misbehavior::None);
     let pair = p256();
-    let chain = f
-        .ca
-        .issue(&csr_request(token(&f), &csr_pem(&pair, false)), &f.tokens, NOW)
+    let chain =
+        f.ca.issue(
+            &csr_request(token(&f), &csr_pem(&pair, false)),
+            &f.tokens,
+            NOW,
+        )
         .unwrap();
     let leaf = verify_with_core(&f, &chain).unwrap();
     use aws_lc_rs::encoding::AsDer;
-    assert_eq!(leaf.spki_der(), pair.public_key().as_der().unwrap().as_ref());
+    assert_eq!(
+        leaf.spki_der(),
+        pair.public_key().as_der().unwrap().as_ref()
+    );
 }
 
 #[test]
@@ -175,8 +192,12 @@ fn ed25519_keys_are_certified() {
     let request = SigningCertRequest {
         token: token(&f),
         proof: KeyProof::PublicKey {
-            content: pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, spki.as_ref())
-                .unwrap(),
+            content: pem_rfc7468::encode_string(
+                "PUBLIC KEY",
+                pem_rfc7468::LineEnding::LF,
+                spki.as_ref(),
+            )
+            .unwrap(),
             proof: pair.sign(EMAIL.as_bytes()).as_ref().to_vec(),
         },
     };
@@ -202,7 +223,10 @@ fn refusals_say_what_fulcio_says() {
     let e = refuse(csr_request(token(&f), &csr_pem(&pair, true)));
     assert!(matches!(e, CaError::InvalidSignature), "{e}");
     // Garbage instead of a CSR, or a public key.
-    let e = refuse(csr_request(token(&f), "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"));
+    let e = refuse(csr_request(
+        token(&f),
+        "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+    ));
     assert!(matches!(e, CaError::InvalidCsr), "{e}");
     let e = refuse(SigningCertRequest {
         token: token(&f),
@@ -214,41 +238,82 @@ fn refusals_say_what_fulcio_says() {
     assert!(matches!(e, CaError::InvalidPublicKey), "{e}");
 
     // Tokens: unknown issuer, expired, another audience, unverified email, bad signature.
-    let stranger =
-        OidcIssuer::new("https://elsewhere.example/oidc", EcKey::generate(Curve::P256).unwrap())
-            .unwrap();
+    let stranger = OidcIssuer::new(
+        "https://elsewhere.example/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
     let foreign = stranger.mint(&TokenRequest::for_email(EMAIL), NOW).unwrap();
     let e = refuse(pop_request(foreign, &pair, EMAIL));
-    assert!(matches!(e, CaError::Token(TokenError::UnknownIssuer(_))), "{e}");
-    assert_eq!(e.client_message(), "There was an error processing the identity token");
+    assert!(
+        matches!(e, CaError::Token(TokenError::UnknownIssuer(_))),
+        "{e}"
+    );
+    assert_eq!(
+        e.client_message(),
+        "There was an error processing the identity token"
+    );
 
     let expired = f
         .issuer
-        .mint(&TokenRequest { expired: true, ..TokenRequest::for_email(EMAIL) }, NOW)
+        .mint(
+            &TokenRequest {
+                expired: true,
+                ..TokenRequest::for_email(EMAIL)
+            },
+            NOW,
+        )
         .unwrap();
     let e = refuse(pop_request(expired, &pair, EMAIL));
-    assert!(matches!(e, CaError::Token(TokenError::Expired { .. })), "{e}");
+    assert!(
+        matches!(e, CaError::Token(TokenError::Expired { .. })),
+        "{e}"
+    );
 
     let other_aud = f
         .issuer
-        .mint(&TokenRequest { audience: "other".into(), ..TokenRequest::for_email(EMAIL) }, NOW)
+        .mint(
+            &TokenRequest {
+                audience: "other".into(),
+                ..TokenRequest::for_email(EMAIL)
+            },
+            NOW,
+        )
         .unwrap();
     let e = refuse(pop_request(other_aud, &pair, EMAIL));
-    assert!(matches!(e, CaError::Token(TokenError::WrongAudience(_))), "{e}");
+    assert!(
+        matches!(e, CaError::Token(TokenError::WrongAudience(_))),
+        "{e}"
+    );
 
     let unverified = f
         .issuer
-        .mint(&TokenRequest { email_verified: false, ..TokenRequest::for_email(EMAIL) }, NOW)
+        .mint(
+            &TokenRequest {
+                email_verified: false,
+                ..TokenRequest::for_email(EMAIL)
+            },
+            NOW,
+        )
         .unwrap();
     let e = refuse(pop_request(unverified, &pair, EMAIL));
-    assert!(matches!(e, CaError::Token(TokenError::UnverifiedEmail)), "{e}");
+    assert!(
+        matches!(e, CaError::Token(TokenError::UnverifiedEmail)),
+        "{e}"
+    );
 
     // Same issuer URL, another key: the signature check is what refuses it.
-    let impostor =
-        OidcIssuer::new("http://127.0.0.1:1/oidc", EcKey::generate(Curve::P256).unwrap()).unwrap();
+    let impostor = OidcIssuer::new(
+        "http://127.0.0.1:1/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
     let forged = impostor.mint(&TokenRequest::for_email(EMAIL), NOW).unwrap();
     let e = refuse(pop_request(forged, &pair, EMAIL));
-    assert!(matches!(e, CaError::Token(TokenError::BadSignature(_))), "{e}");
+    assert!(
+        matches!(e, CaError::Token(TokenError::BadSignature(_))),
+        "{e}"
+    );
 }
 
 #[test]
@@ -259,12 +324,16 @@ fn misbehaving_cas_are_caught_by_the_core() {
         (Misbehavior::CaBadSct, "sct"),
     ] {
         let f = fixture(mode);
-        let chain = f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW).unwrap();
+        let chain =
+            f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
+                .unwrap();
         let error = verify_with_core(&f, &chain).unwrap_err();
         assert!(error.starts_with(expect), "{mode:?}: {error}");
     }
     let f = fixture(Misbehavior::CaWrongSan);
-    let chain = f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW).unwrap();
+    let chain =
+        f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
+            .unwrap();
     let leaf = verify_with_core(&f, &chain).unwrap();
     assert_ne!(subject_identity(&leaf).unwrap().as_str(), EMAIL);
 }

@@ -208,7 +208,7 @@ impl Log {
             api: config.api,
             tree_id: config.tree_id,
             limits: config.limits,
-                bad_inclusion_proofs: config.bad_inclusion_proofs,
+            bad_inclusion_proofs: config.bad_inclusion_proofs,
             signer,
             state: RwLock::new(State {
                 storage,

@@ -4,14 +4,22 @@ use proptest::prelude::*;
 const NOW: i64 = 1_760_000_000;
 
 fn issuer() -> OidcIssuer {
-    OidcIssuer::new("http://127.0.0.1:1/oidc", EcKey::generate(Curve::P256).unwrap()).unwrap()
+    OidcIssuer::new(
+        "http://127.0.0.1:1/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
 fn minted_tokens_verify_and_carry_the_claims() {
     let issuer = issuer();
-    let token = issuer.mint(&TokenRequest::for_email("bob@example.com"), NOW).unwrap();
-    let claims = TokenVerifier::new(vec![issuer.trusted()]).verify(&token, NOW + 599).unwrap();
+    let token = issuer
+        .mint(&TokenRequest::for_email("bob@example.com"), NOW)
+        .unwrap();
+    let claims = TokenVerifier::new(vec![issuer.trusted()])
+        .verify(&token, NOW + 599)
+        .unwrap();
     assert_eq!(claims.issuer, "http://127.0.0.1:1/oidc");
     assert_eq!(claims.subject, "bob@example.com");
     assert_eq!(claims.principal(), "bob@example.com");
@@ -24,7 +32,9 @@ fn minted_tokens_verify_and_carry_the_claims() {
         jwk["y"].as_str().unwrap(),
     )
     .unwrap();
-    assert!(TokenVerifier::new(vec![from_jwk]).verify(&token, NOW).is_ok());
+    assert!(TokenVerifier::new(vec![from_jwk])
+        .verify(&token, NOW)
+        .is_ok());
     assert_eq!(issuer.discovery()["issuer"], "http://127.0.0.1:1/oidc");
 }
 
@@ -32,7 +42,9 @@ fn minted_tokens_verify_and_carry_the_claims() {
 fn each_check_refuses() {
     let issuer = issuer();
     let verifier = TokenVerifier::new(vec![issuer.trusted()]);
-    let token = issuer.mint(&TokenRequest::for_email("bob@example.com"), NOW).unwrap();
+    let token = issuer
+        .mint(&TokenRequest::for_email("bob@example.com"), NOW)
+        .unwrap();
     assert!(matches!(
         verifier.verify(&token, NOW + TOKEN_LIFETIME),
         Err(TokenError::Expired { .. })

@@ -45,5 +45,9 @@ async fn timestamp(State(tsa): State<Arc<TimestampAuthority>>, body: Bytes) -> R
 
 async fn certchain(State(tsa): State<Arc<TimestampAuthority>>) -> Response {
     let pem: String = tsa.chain_der().iter().map(|d| crate::pki::pem(d)).collect();
-    ([(header::CONTENT_TYPE, "application/pem-certificate-chain")], pem).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        pem,
+    )
+        .into_response()
 }

@@ -28,7 +28,12 @@ fn request(signature: &[u8], nonce: Option<&[u8]>, cert_req: bool) -> Vec<u8> {
 
 fn authorities(tsa: &TimestampAuthority) -> TimestampAuthorities {
     let json = TrustedRootBuilder::new()
-        .timestamp_authority("http://127.0.0.1:1/api/v1/timestamp", "tsa", &tsa.chain_der(), tsa.valid_from())
+        .timestamp_authority(
+            "http://127.0.0.1:1/api/v1/timestamp",
+            "tsa",
+            &tsa.chain_der(),
+            tsa.valid_from(),
+        )
         .to_json();
     let root = TrustedRoot::from_json(json.as_bytes()).unwrap();
     TimestampAuthorities::new(&root.timestamp_authorities)
@@ -41,7 +46,11 @@ fn the_core_verifies_the_answer() {
     let authorities = authorities(&tsa);
     for cert_req in [true, false] {
         let reply = tsa
-            .respond(&request(b"signature", Some(&[0x12, 0x34]), cert_req), NOW, &[0x42])
+            .respond(
+                &request(b"signature", Some(&[0x12, 0x34]), cert_req),
+                NOW,
+                &[0x42],
+            )
             .unwrap();
         let verified = authorities.verify(&reply, b"signature").unwrap();
         assert_eq!(verified.time().0, NOW);
@@ -51,10 +60,18 @@ fn the_core_verifies_the_answer() {
         let signed: SignedData = resp.time_stamp_token.unwrap().content.decode_as().unwrap();
         assert_eq!(signed.certificates.is_some(), cert_req);
         let econtent = signed.encap_content_info.econtent.unwrap();
-        let tst = TstInfo::from_der(econtent.decode_as::<OctetString>().unwrap().as_bytes()).unwrap();
+        let tst =
+            TstInfo::from_der(econtent.decode_as::<OctetString>().unwrap().as_bytes()).unwrap();
         assert_eq!(tst.nonce.unwrap().as_bytes(), &[0x12, 0x34]);
         assert_eq!(tst.policy, POLICY);
-        let attrs = signed.signer_infos.0.get(0).unwrap().signed_attrs.clone().unwrap();
+        let attrs = signed
+            .signer_infos
+            .0
+            .get(0)
+            .unwrap()
+            .signed_attrs
+            .clone()
+            .unwrap();
         assert!(attrs.iter().any(|a| a.oid == ID_SIGNING_CERTIFICATE_V2));
     }
     // A restarted TSA signs with the same chain.
@@ -66,7 +83,9 @@ fn the_core_verifies_the_answer() {
 fn a_wrong_hash_tsa_is_caught_by_the_core() {
     let dir = tempfile::tempdir().unwrap();
     let tsa = TimestampAuthority::open(dir.path(), Misbehavior::TsaWrongHash, NOW - 100).unwrap();
-    let reply = tsa.respond(&request(b"signature", None, true), NOW, &[1]).unwrap();
+    let reply = tsa
+        .respond(&request(b"signature", None, true), NOW, &[1])
+        .unwrap();
     assert!(matches!(
         authorities(&tsa).verify(&reply, b"signature"),
         Err(sigchain_core::timestamp::TimestampError::MessageImprintMismatch { .. })
@@ -75,7 +94,10 @@ fn a_wrong_hash_tsa_is_caught_by_the_core() {
 
 #[test]
 fn bad_requests_are_refused() {
-    assert!(matches!(parse_request(b"junk"), Err(TsaError::Malformed(_))));
+    assert!(matches!(
+        parse_request(b"junk"),
+        Err(TsaError::Malformed(_))
+    ));
     assert!(matches!(
         parse_request(&vec![0; MAX_REQUEST_BYTES + 1]),
         Err(TsaError::TooLarge(_))
