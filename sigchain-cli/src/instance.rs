@@ -29,7 +29,8 @@ struct ServeArgs {
     /// Data folder (created if absent): keys, logs and the trust files.
     #[arg(long)]
     dir: PathBuf,
-    /// Address to listen on; port 0 picks a free one.
+    /// Address to listen on; port 0 picks a free one. Anyone who can reach it can mint
+    /// identity tokens from the test issuer: keep it on loopback outside labs.
     #[arg(long, alias = "listen", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
     /// Where to write the trusted root naming this instance's logs.
@@ -74,6 +75,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let instance = Instance::open(InstanceConfig {
         dir: args.dir,
         name: args.name,
+        extra_issuers: Vec::new(),
         misbehavior: args.misbehave,
     })
     .map_err(|e| e.to_string())?;

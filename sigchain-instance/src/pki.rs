@@ -443,6 +443,16 @@ impl StoredChain {
                 not_before: i64::try_from(not_before).unwrap_or(0),
             });
         }
+        let chain = StoredChain::generate(template)?;
+        write_public(&root_path, pem(&chain.root_der).as_bytes())?;
+        write_public(&leaf_path, pem(&chain.leaf_der).as_bytes())?;
+        // The key last: its presence says the hierarchy is complete.
+        write_private(&key_path, chain.leaf_key.pkcs8())?;
+        Ok(chain)
+    }
+
+    /// A new hierarchy made from `template`, in memory only.
+    pub fn generate(template: ChainTemplate<'_>) -> Result<StoredChain, PkiError> {
         let root_key = EcKey::generate(Curve::P384)?;
         let leaf_key = EcKey::generate(template.leaf_curve)?;
         // A minute's margin before now: clocks of the clients that check these disagree.
@@ -471,10 +481,6 @@ impl StoredChain {
             extensions: leaf_extensions,
         };
         let leaf_der = sign_certificate(leaf_spec.to_tbs(&root_key)?, &root_key)?;
-        write_public(&root_path, pem(&root_der).as_bytes())?;
-        write_public(&leaf_path, pem(&leaf_der).as_bytes())?;
-        // The key last: its presence says the hierarchy is complete.
-        write_private(&key_path, leaf_key.pkcs8())?;
         Ok(StoredChain {
             root_der,
             leaf_der,

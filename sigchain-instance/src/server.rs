@@ -30,7 +30,7 @@ use crate::ct::CtLog;
 use crate::log::http::{v1_router, v2_router, with_clean_paths};
 use crate::log::service::{Log, LogConfig, LogError};
 use crate::misbehavior::Misbehavior;
-use crate::oidc::{OidcIssuer, TokenVerifier};
+use crate::oidc::{OidcIssuer, TokenVerifier, TrustedIssuer};
 use crate::pki::{Curve, EcKey, PkiError};
 use crate::signing_config::{client_trust_config, signing_config};
 use crate::trust::TrustedRootBuilder;
@@ -43,6 +43,8 @@ pub struct InstanceConfig {
     pub dir: PathBuf,
     /// The name the logs' checkpoints are signed under (`<name>/rekor-v1`, `<name>/rekor-v2`).
     pub name: String,
+    /// Issuers the CA accepts tokens from besides the instance's own (`BASE/oidc`).
+    pub extra_issuers: Vec<TrustedIssuer>,
     /// **Test-only**: how the services misbehave ([`Misbehavior::None`] outside tests).
     pub misbehavior: Misbehavior,
 }
@@ -53,6 +55,7 @@ impl InstanceConfig {
         InstanceConfig {
             dir: dir.into(),
             name: "sigchain-instance.local".to_owned(),
+            extra_issuers: Vec::new(),
             misbehavior: Misbehavior::None,
         }
     }
@@ -134,11 +137,12 @@ impl Instance {
         )?)
     }
 
-    /// What the CA accepts tokens from when served at `base_url`: only the instance's issuer.
+    /// What the CA accepts tokens from when served at `base_url`: the instance's issuer and
+    /// the configured [`InstanceConfig::extra_issuers`].
     pub fn token_verifier(&self, base_url: &str) -> Result<TokenVerifier, InstanceError> {
-        Ok(TokenVerifier::new(vec![self
-            .oidc_issuer(base_url)?
-            .trusted()]))
+        let mut issuers = vec![self.oidc_issuer(base_url)?.trusted()];
+        issuers.extend(self.config.extra_issuers.iter().cloned());
+        Ok(TokenVerifier::new(issuers))
     }
 
     /// All routes of all services served at `base_url`, matched on cleaned paths as Rekor

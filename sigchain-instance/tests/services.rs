@@ -271,3 +271,46 @@ async fn a_restart_serves_the_same_roots_and_writes_every_file() {
         (2, 1, 1, 1)
     );
 }
+
+#[tokio::test]
+async fn extra_issuers_are_accepted_and_others_are_not() {
+    use sigchain_instance::oidc::{OidcIssuer, TokenRequest};
+    use sigchain_instance::pki::{Curve, EcKey};
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let partner = OidcIssuer::new(
+        "https://partner.example/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
+    let stranger = OidcIssuer::new(
+        "https://stranger.example/oidc",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = InstanceConfig::new(dir.path());
+    config.extra_issuers.push(partner.trusted());
+    let instance = Instance::open(config).unwrap();
+    let ask = |token: String| {
+        post(
+            "/api/v2/signingCert",
+            "application/json",
+            pop_body(&token, "erin@example.com"),
+        )
+    };
+    let from_partner = partner
+        .mint(&TokenRequest::for_email("erin@example.com"), now)
+        .unwrap();
+    let (status, body) = call(&instance, ask(from_partner)).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let from_stranger = stranger
+        .mint(&TokenRequest::for_email("erin@example.com"), now)
+        .unwrap();
+    assert_eq!(call(&instance, ask(from_stranger)).await.0, 400);
+}

@@ -157,18 +157,7 @@ impl CertificateAuthority {
         };
         let chain = StoredChain::load_or_create(dir, "intermediate", template()?)?;
         let rogue = match misbehavior {
-            Misbehavior::CaUnknownRoot => {
-                let dir = std::env::temp_dir().join(format!(
-                    "sigchain-rogue-ca-{}-{}",
-                    std::process::id(),
-                    sigchain_core::encoding::hex_encode(
-                        &crate::pki::random_serial()?.as_bytes()[..4]
-                    )
-                ));
-                let rogue = StoredChain::load_or_create(&dir, "intermediate", template()?);
-                let _ = std::fs::remove_dir_all(&dir);
-                Some(rogue?)
-            }
+            Misbehavior::CaUnknownRoot => Some(StoredChain::generate(template()?)?),
             _ => None,
         };
         Ok(CertificateAuthority {

@@ -2,8 +2,8 @@
 //! key possession it accepts, checked as Fulcio checks them:
 //!
 //! - `publicKeyRequest`: a PEM public key and `proofOfPossession`, a signature over the
-//!   token's principal (the email, for email issuers) — ECDSA over SHA-256 whatever the
-//!   curve, Ed25519 over the bytes themselves;
+//!   token's principal (the email, for email issuers) — ECDSA over SHA-256 (or, for P-384,
+//!   SHA-384, as newer Fulcio releases verify it), Ed25519 over the bytes themselves;
 //! - `certificateSigningRequest`: base64 of a PEM (or DER) PKCS#10 request whose own signature
 //!   is the proof.
 //!
@@ -150,9 +150,16 @@ pub fn verified_key(proof: &KeyProof, principal: &str) -> Result<PublicKey, CaEr
         KeyProof::PublicKey { content, proof } => {
             let key = parse_public_key(content)?;
             check_key(&key)?;
-            // Fulcio's challenge: SHA-256 for every ECDSA curve; Ed25519 signs the bytes.
-            key.verify(principal.as_bytes(), proof, HashAlgorithm::Sha256)
-                .map_err(|_| CaError::InvalidSignature)?;
+            // Fulcio's challenge is the principal. Fulcio through 1.4 verified it with SHA-256
+            // whatever the curve; later releases with the key's default hash (SHA-384 for
+            // P-384). Either is a proof of possession, so both are accepted. Ed25519 signs the
+            // bytes themselves (the hash is ignored).
+            let verifies = |hash| key.verify(principal.as_bytes(), proof, hash).is_ok();
+            let ok = verifies(HashAlgorithm::Sha256)
+                || (key.kind() == KeyKind::EcdsaP384 && verifies(HashAlgorithm::Sha384));
+            if !ok {
+                return Err(CaError::InvalidSignature);
+            }
             Ok(key)
         }
         KeyProof::Csr(bytes) => {

@@ -206,6 +206,37 @@ fn ed25519_keys_are_certified() {
 }
 
 #[test]
+fn p384_proofs_over_sha384_are_accepted() {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING;
+    let f = fixture(Misbehavior::None);
+    // (P-384 over SHA-256, what older Fulcio clients send, takes the SHA-256 path the P-256
+    // tests cover; aws-lc-rs cannot sign it.)
+    let alg = &ECDSA_P384_SHA384_ASN1_SIGNING;
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &SystemRandom::new()).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap();
+    let spki = pair.public_key().as_der().unwrap();
+    let request = SigningCertRequest {
+        token: token(&f),
+        proof: KeyProof::PublicKey {
+            content: pem_rfc7468::encode_string(
+                "PUBLIC KEY",
+                pem_rfc7468::LineEnding::LF,
+                spki.as_ref(),
+            )
+            .unwrap(),
+            proof: pair
+                .sign(&SystemRandom::new(), EMAIL.as_bytes())
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+        },
+    };
+    let chain = f.ca.issue(&request, &f.tokens, NOW).unwrap();
+    verify_with_core(&f, &chain).unwrap();
+}
+
+#[test]
 fn refusals_say_what_fulcio_says() {
     let f = fixture(Misbehavior::None);
     let pair = p256();
