@@ -15,7 +15,7 @@
 //! let now = 1_700_000_000;
 //! let token = issuer.mint(&TokenRequest::for_email("alice@example.com"), now)?;
 //! let claims = TokenVerifier::new(vec![issuer.trusted()]).verify(&token, now)?;
-//! assert_eq!(claims.email.as_deref(), Some("alice@example.com"));
+//! assert_eq!(claims.email(), Some("alice@example.com"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -149,20 +149,36 @@ impl TokenRequest {
     }
 }
 
-/// The claims read from a token; [`TokenVerifier::verify`] makes them after every check.
+/// The claims read from a token; only [`TokenVerifier::verify`] makes them, after every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedClaims {
-    /// `iss`.
-    pub issuer: String,
-    /// How the issuer's tokens map to a certificate subject.
-    pub kind: IssuerKind,
-    /// `sub`.
-    pub subject: String,
-    /// `email`, present and verified for email issuers.
-    pub email: Option<String>,
+    pub(crate) issuer: String,
+    pub(crate) kind: IssuerKind,
+    pub(crate) subject: String,
+    pub(crate) email: Option<String>,
 }
 
 impl VerifiedClaims {
+    /// `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// How the issuer's tokens map to a certificate subject.
+    pub fn kind(&self) -> IssuerKind {
+        self.kind
+    }
+
+    /// `sub`.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// `email`: present (and verified) for email issuers.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
     /// The identity a certificate is issued for, and the proof-of-possession challenge
     /// (Fulcio's `principal.Name`): the email for email issuers, else the subject.
     pub fn principal(&self) -> &str {
