@@ -182,3 +182,102 @@ async fn kill_9_during_appends_loses_no_acknowledged_entry() {
     }
     drop(served);
 }
+
+/// A GET over a plain TCP connection (the test needs no HTTP client for this).
+fn http_get(base_url: &str, path: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let address = base_url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_prints_the_url_first_and_writes_the_trust_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let served = Served::start_with(&data, &["--addr", "127.0.0.1:0"]);
+    for file in [
+        "trusted_root.json",
+        "signing_config.json",
+        "signing_config.rekor-v2.json",
+        "client_trust_config.json",
+    ] {
+        assert!(data.join(file).is_file(), "{file} missing");
+    }
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("signing_config.json")).unwrap()).unwrap();
+    assert_eq!(config["caUrls"][0]["url"], served.base_url.as_str());
+    let root = std::fs::read_to_string(data.join("trusted_root.json")).unwrap();
+    sigchain_core::trust_root::TrustedRoot::from_json(root.as_bytes()).unwrap();
+
+    let (status, discovery) = http_get(&served.base_url, "/oidc/.well-known/openid-configuration");
+    assert_eq!(status, 200);
+    assert!(discovery.contains(&format!("{}/oidc", served.base_url)));
+    let (status, token) = http_get(&served.base_url, "/oidc/token?sub=dave@example.com");
+    assert_eq!(status, 200);
+    assert_eq!(token.matches('.').count(), 2, "{token}");
+    drop(served);
+
+    // A restart serves the same roots.
+    let served = Served::start_with(&data, &["--addr", "127.0.0.1:0"]);
+    let again = std::fs::read_to_string(data.join("trusted_root.json")).unwrap();
+    let strip_urls = |s: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
+        for list in ["tlogs", "ctlogs"] {
+            for log in v[list].as_array_mut().unwrap() {
+                log["baseUrl"] = serde_json::Value::Null;
+            }
+        }
+        for list in ["certificateAuthorities", "timestampAuthorities"] {
+            for ca in v[list].as_array_mut().unwrap() {
+                ca["uri"] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    assert_eq!(strip_urls(&root), strip_urls(&again));
+    drop(served);
+}
+
+#[tokio::test]
+async fn the_bad_inclusion_proof_mode_is_caught_by_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let served = Served::start_with(
+        &data,
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--misbehave",
+            "log-bad-inclusion-proof",
+        ],
+    );
+    let rekor = rekor(&data.join("trusted_root.json"));
+    let transport = Transport::new(&served.base_url, TransportConfig::default()).unwrap();
+    let key = Key::new();
+    let proposal = key.proposal(b"artifact");
+    let answer = transport
+        .execute(&rekor.create_entry(&proposal))
+        .await
+        .unwrap();
+    assert!(rekor
+        .check_created(&proposal, &answer, Timestamp::now())
+        .is_err());
+    drop(served);
+}

@@ -24,6 +24,9 @@ use crate::log::signer::LogSigner;
 #[derive(Debug, Clone, Default)]
 pub struct TrustedRootBuilder {
     tlogs: Vec<Value>,
+    certificate_authorities: Vec<Value>,
+    ctlogs: Vec<Value>,
+    timestamp_authorities: Vec<Value>,
 }
 
 impl TrustedRootBuilder {
@@ -44,17 +47,65 @@ impl TrustedRootBuilder {
         self
     }
 
-    /// The JSON document.
-    pub fn to_json(&self) -> String {
-        let root = json!({
+    /// Trust the certificate authority at `uri` whose chain (DER, issuing certificate first,
+    /// root last) is `chain`, from `valid_from` on.
+    pub fn certificate_authority(
+        mut self,
+        uri: &str,
+        common_name: &str,
+        chain: &[Vec<u8>],
+        valid_from: i64,
+    ) -> TrustedRootBuilder {
+        self.certificate_authorities
+            .push(authority_json(uri, common_name, chain, valid_from));
+        self
+    }
+
+    /// Trust the timestamp authority at `uri` whose chain (DER, signing certificate first,
+    /// root last) is `chain`, from `valid_from` on.
+    pub fn timestamp_authority(
+        mut self,
+        uri: &str,
+        common_name: &str,
+        chain: &[Vec<u8>],
+        valid_from: i64,
+    ) -> TrustedRootBuilder {
+        self.timestamp_authorities
+            .push(authority_json(uri, common_name, chain, valid_from));
+        self
+    }
+
+    /// Trust the CT log at `base_url` with the ECDSA P-256 key `spki_der` from `valid_from`
+    /// on; its log id is SHA-256 of the key.
+    pub fn ctlog(mut self, base_url: &str, spki_der: &[u8], valid_from: i64) -> TrustedRootBuilder {
+        self.ctlogs.push(json!({
+            "baseUrl": base_url,
+            "hashAlgorithm": "SHA2_256",
+            "publicKey": {
+                "rawBytes": base64_encode(spki_der),
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                "validFor": {"start": rfc3339(valid_from)},
+            },
+            "logId": {"keyId": base64_encode(&sigchain_core::crypto::sha256(spki_der))},
+        }));
+        self
+    }
+
+    /// The document as a JSON value.
+    pub fn to_value(&self) -> Value {
+        json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
             "tlogs": self.tlogs,
-            "certificateAuthorities": [],
-            "ctlogs": [],
-            "timestampAuthorities": [],
-        });
+            "certificateAuthorities": self.certificate_authorities,
+            "ctlogs": self.ctlogs,
+            "timestampAuthorities": self.timestamp_authorities,
+        })
+    }
+
+    /// The JSON document.
+    pub fn to_json(&self) -> String {
         // Serializing a Value cannot fail.
-        serde_json::to_string_pretty(&root).unwrap_or_default()
+        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
     }
 }
 
@@ -75,6 +126,19 @@ fn log_json(base_url: &str, signer: &LogSigner, valid_from: i64) -> Value {
             "validFor": {"start": rfc3339(valid_from)},
         },
         "logId": {"keyId": base64_encode(&signer.log_id().0)},
+    })
+}
+
+fn authority_json(uri: &str, common_name: &str, chain: &[Vec<u8>], valid_from: i64) -> Value {
+    let certificates: Vec<Value> = chain
+        .iter()
+        .map(|der| json!({"rawBytes": base64_encode(der)}))
+        .collect();
+    json!({
+        "subject": {"organization": "sigchain", "commonName": common_name},
+        "uri": uri,
+        "certChain": {"certificates": certificates},
+        "validFor": {"start": rfc3339(valid_from)},
     })
 }
 

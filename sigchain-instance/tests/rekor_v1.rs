@@ -270,7 +270,13 @@ async fn call(
         .header("content-type", "application/json")
         .body(axum::body::Body::from(body))
         .unwrap();
-    let response = server.instance.router().oneshot(request).await.unwrap();
+    let response = server
+        .instance
+        .router(&server.base_url)
+        .unwrap()
+        .oneshot(request)
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)

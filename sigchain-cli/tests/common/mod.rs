@@ -32,11 +32,16 @@ pub struct Served {
 
 impl Served {
     pub fn start(dir: &Path, trusted_root: &Path) -> Served {
+        let out = trusted_root.to_str().unwrap();
+        Served::start_with(dir, &["--listen", "127.0.0.1:0", "--trusted-root-out", out])
+    }
+
+    /// `sigchain instance serve --dir DIR ARGS...`.
+    pub fn start_with(dir: &Path, args: &[&str]) -> Served {
         let mut child = Command::new(SIGCHAIN)
-            .args(["instance", "serve", "--listen", "127.0.0.1:0", "--dir"])
+            .args(["instance", "serve", "--dir"])
             .arg(dir)
-            .arg("--trusted-root-out")
-            .arg(trusted_root)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -45,11 +50,12 @@ impl Served {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let base_url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        // The first line is the base URL itself.
+        let base_url = line.trim().to_owned();
+        assert!(
+            base_url.starts_with("http://127.0.0.1:"),
+            "unexpected first line {line:?}"
+        );
         Served { child, base_url }
     }
 

@@ -51,6 +51,9 @@ pub struct LogConfig {
     pub max_batch: usize,
     /// Bounds on submissions.
     pub limits: Limits,
+    /// Test-only misbehaviour: every inclusion proof served is corrupted, so that clients'
+    /// failure paths can be exercised. Never set outside tests.
+    pub bad_inclusion_proofs: bool,
 }
 
 impl LogConfig {
@@ -63,6 +66,7 @@ impl LogConfig {
             tree_id: Some(1),
             max_batch: 256,
             limits: Limits::DEFAULT,
+            bad_inclusion_proofs: false,
         }
     }
 
@@ -75,6 +79,7 @@ impl LogConfig {
             tree_id: None,
             max_batch: 256,
             limits: Limits::DEFAULT,
+            bad_inclusion_proofs: false,
         }
     }
 }
@@ -150,6 +155,7 @@ struct Inner {
     api: LogApi,
     tree_id: Option<u64>,
     limits: Limits,
+    bad_inclusion_proofs: bool,
     signer: LogSigner,
     state: RwLock<State>,
     sequencer: mpsc::Sender<Pending>,
@@ -202,6 +208,7 @@ impl Log {
             api: config.api,
             tree_id: config.tree_id,
             limits: config.limits,
+            bad_inclusion_proofs: config.bad_inclusion_proofs,
             signer,
             state: RwLock::new(State {
                 storage,
@@ -345,7 +352,14 @@ impl Log {
             return Err(LogError::NotFound);
         }
         let leaf = state.storage.leaf(index)?;
-        let hashes = state.storage.inclusion_proof(index, state.head.tree_size)?;
+        let mut hashes = state.storage.inclusion_proof(index, state.head.tree_size)?;
+        if self.inner.bad_inclusion_proofs {
+            // Test-only: a proof that cannot lead to the signed root.
+            match hashes.first_mut() {
+                Some(first) => first[0] ^= 1,
+                None => hashes.push([0; 32]),
+            }
+        }
         let kind_version = super::index::kind_version(&leaf.data).unwrap_or(KindVersion {
             kind: String::new(),
             version: String::new(),

@@ -100,7 +100,7 @@ impl Server {
         let base_url = format!("http://{address}");
         let trusted_root_json = instance.trusted_root_json(&base_url).unwrap();
         let trusted_root = TrustedRoot::from_json(trusted_root_json.as_bytes()).unwrap();
-        let mut router = instance.router();
+        let mut router = instance.router(&base_url).unwrap();
         match tamper {
             Tamper::None => {}
             Tamper::CorruptProofHash => {
