@@ -140,7 +140,7 @@ impl TestLog {
         )
         .expect("fixed Ed25519 key");
         let root_json = TrustedRootBuilder::new()
-            .tlog("http://127.0.0.1", signer.public_key(), 1_600_000_000)
+            .tlog("http://127.0.0.1", &signer, 1_600_000_000)
             .to_json();
         let root = TrustedRoot::from_json(root_json.as_bytes()).expect("built root");
         let proposal = Proposal::hashed_rekord(
