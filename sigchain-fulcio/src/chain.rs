@@ -66,7 +66,7 @@ pub enum PemChainError {
 /// # let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(format!("{dir}/bundle.sigstore.json"))?)?;
 /// # let leaf_der = sigchain_fulcio::sigchain_core::encoding::base64_decode(
 /// #     bundle["verificationMaterial"]["certificate"]["rawBytes"].as_str().unwrap()).unwrap();
-/// # let pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf_der)?;
+/// # let pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf_der).unwrap();
 /// // `pem`: a PEM certificate as a CA sends it.
 /// let chain = UnverifiedCertificateChain::from_pem_list(&[pem], &FulcioLimits::DEFAULT)?;
 /// assert_eq!(chain.len(), 1);
@@ -260,7 +260,8 @@ mod tests {
     fn refuses_what_is_not_one_pem_certificate() {
         let limits = FulcioLimits::DEFAULT;
         let leaf = testdata::leaf_pem();
-        let cases: Vec<(String, fn(&PemChainError) -> bool)> = vec![
+        type Expect = fn(&PemChainError) -> bool;
+        let cases: Vec<(String, Expect)> = vec![
             ("not pem".to_owned(), |e| {
                 matches!(e, PemChainError::NotPem { index: 1 })
             }),

@@ -32,7 +32,7 @@
 //! # let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(format!("{dir}/bundle.sigstore.json"))?)?;
 //! # let leaf_der = sigchain_fulcio::sigchain_core::encoding::base64_decode(
 //! #     bundle["verificationMaterial"]["certificate"]["rawBytes"].as_str().unwrap()).unwrap();
-//! # let pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf_der)?;
+//! # let pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf_der).unwrap();
 //! # let answer_json = serde_json::to_vec(&serde_json::json!(
 //! #     {"signedCertificateEmbeddedSct": {"chain": {"certificates": [pem]}}}))?;
 //! let token = IdentityToken::parse(&jwt)?;

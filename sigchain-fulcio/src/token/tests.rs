@@ -244,7 +244,8 @@ fn refuses_malformed_tokens() {
     let good = unsigned_jwt(&github_claims());
     let (header, rest) = good.split_once('.').unwrap();
     let (payload, signature) = rest.split_once('.').unwrap();
-    let cases: Vec<(String, fn(&TokenError) -> bool)> = vec![
+    type Expect = fn(&TokenError) -> bool;
+    let cases: Vec<(String, Expect)> = vec![
         (String::new(), |e| matches!(e, TokenError::Empty)),
         (" \n".to_owned(), |e| matches!(e, TokenError::Empty)),
         ("a".repeat(MAX_TOKEN_BYTES + 1), |e| {
