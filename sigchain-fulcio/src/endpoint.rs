@@ -138,4 +138,28 @@ mod tests {
         assert_eq!(query_value("sigstore"), "sigstore");
         assert_eq!(query_value("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn split_never_panics_and_rejoins(url in ".{0,80}") {
+            if let Ok((base, path)) = split_url(&url) {
+                proptest::prop_assert!(path.starts_with('/'));
+                proptest::prop_assert!(!base[base.find("://").unwrap() + 3..].contains(['/', '?', '#', '@']));
+                let rejoined = format!("{base}{path}");
+                let trimmed = url.trim();
+                proptest::prop_assert!(
+                    rejoined == trimmed || rejoined == format!("{}/{}", base, &trimmed[base.len()..]),
+                    "{} + {} from {:?}", base, path, url
+                );
+            }
+        }
+
+        #[test]
+        fn query_values_are_unreserved_ascii(text in ".{0,40}") {
+            let encoded = query_value(&text);
+            proptest::prop_assert!(encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+        }
+    }
 }

@@ -130,3 +130,71 @@ pub fn timestamp_answer(response: &HttpResponse) -> Result<Vec<u8>, TsaError> {
     }
     Ok(response.body.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn requests_and_answers() {
+        assert!(matches!(
+            timestamp_request("https://tsa.example/t", &[]),
+            Err(TsaError::EmptyRequest)
+        ));
+        assert!(matches!(
+            timestamp_request("tsa.example/t", &[1]),
+            Err(TsaError::Url(_))
+        ));
+        let to = timestamp_request("http://127.0.0.1:3000/api/v1/timestamp", &[1, 2]).unwrap();
+        assert_eq!(to.request.method, Method::Post);
+        assert_eq!(to.request.body.as_deref(), Some(&[1u8, 2][..]));
+        assert_eq!(to.request.idempotency, Idempotency::Safe);
+
+        let mut answer = HttpResponse::new(200, vec![0x30, 0x00]);
+        assert_eq!(timestamp_answer(&answer).unwrap(), [0x30, 0x00]);
+        answer.headers.push((
+            "content-type".to_owned(),
+            "Application/Timestamp-Reply; charset=binary".to_owned(),
+        ));
+        assert!(timestamp_answer(&answer).is_ok());
+        assert!(matches!(
+            timestamp_answer(&HttpResponse::new(200, Vec::new())),
+            Err(TsaError::Empty)
+        ));
+        assert!(matches!(
+            timestamp_answer(&HttpResponse::new(
+                200,
+                vec![0; MAX_TIMESTAMP_ANSWER_BYTES + 1]
+            )),
+            Err(TsaError::TooLarge { .. })
+        ));
+        let refused = timestamp_answer(&HttpResponse::new(
+            400,
+            br#"{"code":400,"message":"error parsing timestamp request"}"#.to_vec(),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the timestamp authority answered 400: error parsing timestamp request"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn answers_never_panic(
+            status in 100u16..600,
+            content_type in proptest::option::of(".{0,40}"),
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let mut response = HttpResponse::new(status, body.clone());
+            if let Some(content_type) = content_type {
+                response.headers.push(("content-type".to_owned(), content_type));
+            }
+            if let Ok(der) = timestamp_answer(&response) {
+                prop_assert_eq!(status, 200);
+                prop_assert_eq!(der, body);
+            }
+        }
+    }
+}

@@ -623,4 +623,17 @@ proptest! {
         prop_assert_eq!(&signer.challenge, &email);
         prop_assert_eq!(token.check_usable(Timestamp(exp)).is_err(), true);
     }
+
+    #[test]
+    fn github_answers_never_panic(
+        status in prop_oneof![Just(200u16), 100u16..600],
+        body in prop::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let _ = check_github_actions_token(&HttpResponse::new(status, body));
+    }
+
+    #[test]
+    fn token_files_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = token_from_file(Path::new("t"), &bytes);
+    }
 }
