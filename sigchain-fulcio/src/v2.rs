@@ -270,7 +270,8 @@ impl FulcioV2 {
         &self,
         response: &HttpResponse,
     ) -> Result<CaTrustBundle, FulcioError> {
-        expect_success(response, self.limits.max_answer_bytes)?;
+        // A read: 201 Created (tolerated for the signing certificate) has no meaning here.
+        expect_status(response, 200, self.limits.max_answer_bytes)?;
         let answer: wire::TrustBundle = serde_json::from_slice(&response.body)?;
         if answer.chains.is_empty() {
             return Err(FulcioError::EmptyTrustBundle);

@@ -229,6 +229,11 @@ fn trust_bundles() {
         fulcio.check_trust_bundle(&HttpResponse::new(500, Vec::new())),
         Err(FulcioError::Status { status: 500, .. })
     ));
+    let created = HttpResponse::new(201, serde_json::to_vec(&body).unwrap());
+    assert!(matches!(
+        fulcio.check_trust_bundle(&created),
+        Err(FulcioError::Status { status: 201, .. })
+    ));
 }
 
 /// A JSON value of bounded depth and size.
