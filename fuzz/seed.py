@@ -303,6 +303,46 @@ def seed_rekor(corpus, name, bundle, root_next_to_it):
         corpus.add("log_file", b"\x02" + two + one, name + "-small-batches")
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(claims):
+    """An unsigned compact JWT (the identity_token target only decodes claims)."""
+    header = b64url(b'{"alg":"RS256","typ":"JWT"}')
+    return f"{header}.{b64url(json.dumps(claims).encode())}.c2ln"
+
+
+def seed_fulcio(corpus, name, chain_pems, ca_pems):
+    """fulcio_answer: selector byte (bit 0 trust bundle, bits 1-3 status index), then the body."""
+    ok = STATUSES.index(200) << 1
+    embedded = {"signedCertificateEmbeddedSct": {"chain": {"certificates": chain_pems}}}
+    corpus.add("fulcio_answer", bytes([ok]) + json.dumps(embedded).encode(), name)
+    detached = {"signedCertificateDetachedSct": {"chain": {"certificates": chain_pems},
+                                                 "signedCertificateTimestamp": "e30="}}
+    corpus.add("fulcio_answer", bytes([ok]) + json.dumps(detached).encode(), name + "-detached")
+    if ca_pems:
+        bundle = {"chains": [{"certificates": ca_pems}]}
+        corpus.add("fulcio_answer", bytes([ok | 1]) + json.dumps(bundle).encode(), name + "-bundle")
+
+
+def seed_tokens(corpus):
+    now = (1_700_000_000).to_bytes(8, "big", signed=True)
+    github = {"iss": "https://token.actions.githubusercontent.com", "sub": "repo:acme/app:ref:refs/heads/main",
+              "aud": "sigstore", "iat": 1_699_999_990, "nbf": 1_699_999_990, "exp": 1_700_000_290,
+              "job_workflow_ref": "acme/app/.github/workflows/release.yml@refs/heads/main",
+              "repository": "acme/app", "ref": "refs/heads/main", "sha": "0123abcd", "run_id": "42"}
+    email = {"iss": "https://accounts.google.com", "sub": "1077", "aud": ["sigstore"], "iat": 1_699_999_900,
+             "exp": 1_700_000_500, "email": "dev@example.com", "email_verified": True}
+    federated = dict(email, iss="https://oauth2.sigstore.dev/auth", email_verified="true",
+                     federated_claims={"connector_id": "https://github.com/login/oauth", "user_id": "1"})
+    subject = {"iss": "https://k8s.example", "sub": "system:serviceaccount:ns:sa", "aud": "sigstore",
+               "exp": 1_700_000_100.5}
+    for label, claims in [("github", github), ("email", email), ("federated", federated), ("subject", subject)]:
+        corpus.add("identity_token", now + jwt(claims).encode(), label)
+    corpus.add("identity_token", now + (jwt(email) + "\n").encode(), "trailing-newline")
+
+
 def seed_fixed(corpus):
     """Seeds that need no shared data: tile paths and reads of the fuzz targets' own log."""
     for i, path in enumerate(["tile/0/000.p/3", "tile/1/000", "tile/entries/001.p/44", "checkpoint",
@@ -365,6 +405,25 @@ def main():
         for authority in root.get("certificateAuthorities", []) + root.get("timestampAuthorities", []):
             for cert in authority.get("certChain", {}).get("certificates", []):
                 corpus.add("certificate", b64(cert["rawBytes"]), name + "-root")
+    prod = os.path.join(shared, "trust", "production", "trusted_root.json")
+    ca_pems = []
+    if os.path.exists(prod):
+        with open(prod, "rb") as f:
+            authorities = json.loads(f.read()).get("certificateAuthorities", [])
+        if authorities:
+            ca_pems = [pem("CERTIFICATE", b64(c["rawBytes"]))
+                       for c in authorities[-1].get("certChain", {}).get("certificates", [])]
+    for path in bundles:
+        name = os.path.basename(os.path.dirname(path))
+        try:
+            with open(path, "rb") as f:
+                material = json.loads(f.read()).get("verificationMaterial", {})
+            leafs = [pem("CERTIFICATE", der) for der in certificates(material)]
+        except (ValueError, AttributeError, KeyError, TypeError):
+            continue
+        if leafs:
+            seed_fulcio(corpus, name, leafs[:1] + ca_pems, ca_pems)
+    seed_tokens(corpus)
     seed_fixed(corpus)
     counts = {}
     for target, _ in corpus.seen:

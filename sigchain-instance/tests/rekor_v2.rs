@@ -16,6 +16,7 @@ fn get(path: String) -> HttpRequest {
     HttpRequest {
         method: Method::Get,
         path_and_query: path,
+        headers: Vec::new(),
         body: None,
         idempotency: Idempotency::Safe,
         max_response_bytes: 1 << 20,

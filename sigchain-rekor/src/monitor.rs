@@ -253,6 +253,7 @@ impl ConsistencyRequest {
         HttpRequest {
             method: Method::Get,
             path_and_query,
+            headers: Vec::new(),
             body: None,
             idempotency: Idempotency::Safe,
             // 64 hex hashes plus a checkpoint, with room for JSON around them.

@@ -147,6 +147,7 @@ impl RekorV2 {
         Ok(HttpRequest {
             method: Method::Post,
             path_and_query: "/api/v2/log/entries".to_owned(),
+            headers: Vec::new(),
             body: Some(proposal.v2_request_json(self.dsse_kind)?),
             idempotency: Idempotency::Create,
             max_response_bytes: self.entry_answer_bytes(),
@@ -158,6 +159,7 @@ impl RekorV2 {
         HttpRequest {
             method: Method::Get,
             path_and_query: "/api/v2/checkpoint".to_owned(),
+            headers: Vec::new(),
             body: None,
             idempotency: Idempotency::Safe,
             max_response_bytes: MAX_CHECKPOINT_BYTES,

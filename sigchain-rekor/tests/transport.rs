@@ -210,6 +210,7 @@ fn get(path: &str) -> HttpRequest {
     HttpRequest {
         method: Method::Get,
         path_and_query: path.to_owned(),
+        headers: Vec::new(),
         body: None,
         idempotency: Idempotency::Safe,
         max_response_bytes: 1024,
@@ -220,6 +221,7 @@ fn create(path: &str) -> HttpRequest {
     HttpRequest {
         method: Method::Post,
         path_and_query: path.to_owned(),
+        headers: Vec::new(),
         body: Some(br#"{"kind":"hashedrekord"}"#.to_vec()),
         idempotency: Idempotency::Create,
         max_response_bytes: 1024,

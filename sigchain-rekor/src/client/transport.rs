@@ -105,6 +105,7 @@ impl Default for TransportConfig {
 /// let request = HttpRequest {
 ///     method: Method::Get,
 ///     path_and_query: "/api/v1/log".to_owned(),
+///     headers: Vec::new(),
 ///     body: None,
 ///     idempotency: Idempotency::Safe,
 ///     max_response_bytes: 64 * 1024,
@@ -257,10 +258,14 @@ impl Transport {
             Method::Post => reqwest::Method::POST,
         };
         let mut builder = self.client.request(method, url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
         if let Some(body) = &request.body {
-            builder = builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            if request.header("content-type").is_none() {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+            }
+            builder = builder.body(body.clone());
         }
         let mut response = builder
             .send()

@@ -139,6 +139,7 @@ impl RekorV1 {
         HttpRequest {
             method: Method::Post,
             path_and_query: "/api/v1/log/entries".to_owned(),
+            headers: Vec::new(),
             body: Some(proposal.v1_request_json()),
             idempotency: Idempotency::Create,
             max_response_bytes: self.entry_answer_bytes(),
@@ -172,6 +173,7 @@ impl RekorV1 {
         HttpRequest {
             method: Method::Post,
             path_and_query: "/api/v1/index/retrieve".to_owned(),
+            headers: Vec::new(),
             body: Some(serde_json::to_vec(query).unwrap_or_default()),
             idempotency: Idempotency::Safe,
             max_response_bytes: MAX_SMALL_ANSWER_BYTES,
@@ -195,6 +197,7 @@ impl RekorV1 {
         HttpRequest {
             method: Method::Get,
             path_and_query,
+            headers: Vec::new(),
             body: None,
             idempotency: Idempotency::Safe,
             max_response_bytes,

@@ -178,6 +178,7 @@ impl Fetch {
         Some(HttpRequest {
             method: Method::Get,
             path_and_query: format!("{TILES_PREFIX}{}", resource.path()),
+            headers: Vec::new(),
             body: None,
             idempotency: Idempotency::Safe,
             max_response_bytes: self.max_response_bytes(resource),
