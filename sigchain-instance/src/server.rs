@@ -150,9 +150,24 @@ impl Instance {
     pub fn router(&self, base_url: &str) -> Result<Router, InstanceError> {
         let issuer = Arc::new(self.oidc_issuer(base_url)?);
         let tokens = Arc::new(self.token_verifier(base_url)?);
+        // Each log also answers under its own path, `BASE/<its checkpoint key name>`, the URL
+        // the trust files name: sigstore-js accepts a checkpoint only when its signature's key
+        // name is part of the log's base URL (as `rekor.sigstore.dev` is part of
+        // `https://rekor.sigstore.dev`), and a port-independent name must be a path here.
+        let v1 = v1_router(self.rekor_v1.clone());
+        let v2 = v2_router(self.rekor_v2.clone());
         Ok(with_clean_paths(
-            v1_router(self.rekor_v1.clone())
-                .merge(v2_router(self.rekor_v2.clone()))
+            Router::new()
+                .nest(
+                    &format!("/{}", self.rekor_v1.signer().key_name()),
+                    v1.clone(),
+                )
+                .nest(
+                    &format!("/{}", self.rekor_v2.signer().key_name()),
+                    v2.clone(),
+                )
+                .merge(v1)
+                .merge(v2)
                 .merge(crate::ca::http::router(self.ca.clone(), tokens))
                 .merge(crate::tsa::http::router(self.tsa.clone()))
                 .merge(crate::oidc::http::router(issuer)),
@@ -175,7 +190,7 @@ impl Instance {
                     .join(folder)
                     .join(crate::log::service::KEY_FILE),
             )?;
-            root = root.tlog(base_url, log.signer(), since);
+            root = root.tlog(&log_url(base_url, log), log.signer(), since);
         }
         let ct_since = key_created(&self.config.dir.join("ct/key.p8"))?;
         Ok(root
@@ -200,8 +215,8 @@ impl Instance {
         let dir = &self.config.dir;
         let root = self.trusted_root(base_url)?.to_value();
         let since = self.ca.valid_from();
-        let v1 = signing_config(base_url, 1, since);
-        let v2 = signing_config(base_url, 2, since);
+        let v1 = signing_config(base_url, &log_url(base_url, &self.rekor_v1), 1, since);
+        let v2 = signing_config(base_url, &log_url(base_url, &self.rekor_v2), 2, since);
         let client = client_trust_config(root.clone(), v1.clone());
         for (file, value) in [
             ("trusted_root.json", &root),
@@ -227,6 +242,15 @@ impl Instance {
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+/// Where `log` is served and what the trust files call it: `base_url/<key name>`.
+pub fn log_url(base_url: &str, log: &Log) -> String {
+    format!(
+        "{}/{}",
+        base_url.trim_end_matches('/'),
+        log.signer().key_name()
+    )
 }
 
 /// When a key file was written: the start of the key's validity.

@@ -5,8 +5,10 @@
 //!
 //! ```
 //! use sigchain_instance::signing_config::signing_config;
-//! let config = signing_config("http://127.0.0.1:3000", 1, 1_700_000_000);
+//! let base = "http://127.0.0.1:3000";
+//! let config = signing_config(base, &format!("{base}/local/rekor-v1"), 1, 1_700_000_000);
 //! assert_eq!(config["caUrls"][0]["url"], "http://127.0.0.1:3000");
+//! assert_eq!(config["rekorTlogUrls"][0]["majorApiVersion"], 1);
 //! ```
 
 use serde_json::{json, Value};
@@ -29,14 +31,14 @@ fn service(url: String, major: u32, valid_from: i64) -> Value {
 }
 
 /// The signing config for the instance at `base_url`, listing its Rekor log of API version
-/// `rekor_major` (1: the v1 log at `base_url`; 2: the v2 log, same base), services valid from
-/// `valid_from` (seconds since the epoch).
-pub fn signing_config(base_url: &str, rekor_major: u32, valid_from: i64) -> Value {
+/// `rekor_major` served at `tlog_url`, services valid from `valid_from` (seconds since the
+/// epoch).
+pub fn signing_config(base_url: &str, tlog_url: &str, rekor_major: u32, valid_from: i64) -> Value {
     json!({
         "mediaType": SIGNING_CONFIG_MEDIA_TYPE,
         "caUrls": [service(base_url.to_owned(), 1, valid_from)],
         "oidcUrls": [service(format!("{base_url}/oidc"), 1, valid_from)],
-        "rekorTlogUrls": [service(base_url.to_owned(), rekor_major, valid_from)],
+        "rekorTlogUrls": [service(tlog_url.to_owned(), rekor_major, valid_from)],
         "tsaUrls": [service(format!("{base_url}/api/v1/timestamp"), 1, valid_from)],
         "rekorTlogConfig": {"selector": "ANY"},
         "tsaConfig": {"selector": "ANY"},

@@ -163,11 +163,24 @@ impl TimestampAuthority {
     }
 
     fn sign(&self, tst_info_der: &[u8], include_certificate: bool) -> Result<Vec<u8>, PkiError> {
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: ID_SHA256,
+        // The SignerInfo's digest algorithm is the hash of its signature algorithm: OpenSSL's
+        // PKCS#7 verifier (under rfc3161-client, so sigstore-python) hashes the signed
+        // attributes with the digest algorithm, and refuses an ecdsa-with-SHA384 signature
+        // made over a SHA-384 hash when the SignerInfo says SHA-256.
+        let (digest_oid, digest) = match self.chain.leaf_key.curve() {
+            Curve::P256 => (
+                ID_SHA256,
+                sigchain_core::crypto::sha256(tst_info_der).to_vec(),
+            ),
+            Curve::P384 => (
+                ID_SHA384,
+                sigchain_core::crypto::sha384(tst_info_der).to_vec(),
+            ),
+        };
+        let digest_algorithm = AlgorithmIdentifierOwned {
+            oid: digest_oid,
             parameters: None,
         };
-        let digest = sigchain_core::crypto::sha256(tst_info_der);
         let cert_hash = sigchain_core::crypto::sha256(&self.chain.leaf_der);
         // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } with one
         // ESSCertIDv2 ::= SEQUENCE { certHash OCTET STRING } (hashAlgorithm DEFAULT sha256).
@@ -183,7 +196,7 @@ impl TimestampAuthority {
             attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_CT_TST_INFO)?)?,
             attribute(
                 ID_MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(digest.to_vec())?)?,
+                Any::encode_from(&OctetString::new(digest)?)?,
             )?,
             attribute(
                 ID_SIGNING_CERTIFICATE_V2,
@@ -198,7 +211,7 @@ impl TimestampAuthority {
                 issuer: tbs.issuer.clone(),
                 serial_number: tbs.serial_number.clone(),
             }),
-            digest_alg: sha256.clone(),
+            digest_alg: digest_algorithm.clone(),
             signed_attrs: Some(signed_attrs),
             signature_algorithm: self.chain.leaf_key.signature_algorithm(),
             signature: OctetString::new(signature)?,
@@ -214,7 +227,7 @@ impl TimestampAuthority {
         let signed_data = SignedData {
             // RFC 5652 5.1: v3 because the content type is not id-data.
             version: CmsVersion::V3,
-            digest_algorithms: SetOfVec::try_from(vec![sha256])?,
+            digest_algorithms: SetOfVec::try_from(vec![digest_algorithm])?,
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: ID_CT_TST_INFO,
                 econtent: Some(Any::encode_from(&OctetString::new(tst_info_der.to_vec())?)?),
