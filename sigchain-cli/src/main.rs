@@ -1,6 +1,6 @@
-//! `sigchain`: verify Sigstore bundles from the command line.
+//! `sigchain`: sign and verify Sigstore bundles from the command line.
 //!
-//! `verify-bundle` speaks the sigstore-conformance CLI protocol; `verify-many` checks a
+//! `sign-bundle` and `verify-bundle` speak the sigstore-conformance CLI protocol; `verify-many` checks a
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
 //! a local Sigstore instance; `trust update` refreshes the trusted root over TUF.
 #![forbid(unsafe_code)]
@@ -8,6 +8,7 @@
 mod inputs;
 mod instance;
 mod options;
+mod sign_bundle;
 mod trust;
 mod verify_bundle;
 mod verify_many;
@@ -29,6 +30,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sign a file or an in-toto statement into a Sigstore bundle (sigstore-conformance CLI
+    /// protocol), keyless or with a managed key.
+    SignBundle(sign_bundle::Args),
     /// Verify one bundle against an artifact (sigstore-conformance CLI protocol).
     VerifyBundle(verify_bundle::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
@@ -42,6 +46,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::SignBundle(args) => sign_bundle::run(args),
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),

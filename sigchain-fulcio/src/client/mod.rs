@@ -14,6 +14,7 @@ mod error;
 mod fulcio;
 mod github;
 mod resolve;
+mod signer;
 mod tsa;
 
 pub use error::FulcioClientError;
@@ -21,4 +22,8 @@ pub use fulcio::FulcioClient;
 pub use github::GithubActionsTokenClient;
 pub use resolve::{read_token_file, resolve_token};
 pub use sigchain_rekor::client::{Clock, Transport, TransportConfig, TransportError};
+pub use signer::{
+    BundleSigner, KeyProof, SignError, SUPPORTED_CA_VERSIONS, SUPPORTED_REKOR_VERSIONS,
+    SUPPORTED_TSA_VERSIONS,
+};
 pub use tsa::TsaClient;
