@@ -314,3 +314,41 @@ async fn extra_issuers_are_accepted_and_others_are_not() {
         .unwrap();
     assert_eq!(call(&instance, ask(from_stranger)).await.0, 400);
 }
+
+/// Each log is named in the trust files at `BASE/<its checkpoint key name>` and answers there:
+/// sigstore-js accepts a checkpoint only when its signature's key name is part of the log's
+/// base URL.
+#[tokio::test]
+async fn each_log_answers_at_the_url_that_contains_its_key_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = Instance::open(InstanceConfig::new(dir.path())).unwrap();
+    instance.write_trust_files(BASE).unwrap();
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap()
+    };
+    let root = read("trusted_root.json");
+    for (log, config, probe) in [
+        (&instance.rekor_v1, "signing_config.json", "/api/v1/log"),
+        (
+            &instance.rekor_v2,
+            "signing_config.rekor-v2.json",
+            "/api/v2/checkpoint",
+        ),
+    ] {
+        let name = log.signer().key_name();
+        let url = format!("{BASE}/{name}");
+        assert_eq!(read(config)["rekorTlogUrls"][0]["url"], url.as_str());
+        let named: Vec<_> = root["tlogs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["baseUrl"] == url.as_str())
+            .collect();
+        assert_eq!(named.len(), 1, "{url} in {root}");
+        let (status, _) = get(&instance, &format!("/{name}{probe}")).await;
+        assert_eq!(status, 200, "{name}{probe}");
+        // And at the root, as before.
+        let (status, _) = get(&instance, probe).await;
+        assert_eq!(status, 200, "{probe}");
+    }
+}

@@ -140,3 +140,50 @@ proptest! {
         prop_assert_eq!(echoed.as_bytes(), nonce.as_slice());
     }
 }
+
+/// OpenSSL's PKCS#7 verifier (under rfc3161-client, so sigstore-python) hashes the signed
+/// attributes with the SignerInfo's digest algorithm: it must be the signature's hash, and the
+/// message-digest attribute a digest of the TSTInfo under it.
+#[test]
+fn the_signer_info_digest_is_the_signature_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsa = TimestampAuthority::open(dir.path(), Misbehavior::None, NOW - 100).unwrap();
+    let reply = tsa
+        .respond(&request(b"signature", None, true), NOW, &[0x42])
+        .unwrap();
+    let resp = x509_tsp::TimeStampResp::from_der(&reply).unwrap();
+    let signed: SignedData = resp.time_stamp_token.unwrap().content.decode_as().unwrap();
+    let signer = signed.signer_infos.0.get(0).unwrap();
+    // The TSA key is P-384: ecdsa-with-SHA384.
+    assert_eq!(
+        signer.signature_algorithm.oid,
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3")
+    );
+    assert_eq!(signer.digest_alg.oid, ID_SHA384);
+    assert_eq!(
+        signed.digest_algorithms.get(0).map(|a| a.oid),
+        Some(ID_SHA384)
+    );
+    let tst_info = signed
+        .encap_content_info
+        .econtent
+        .unwrap()
+        .decode_as::<OctetString>()
+        .unwrap();
+    let message_digest = signer
+        .signed_attrs
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|a| a.oid == ID_MESSAGE_DIGEST)
+        .unwrap()
+        .values
+        .get(0)
+        .unwrap()
+        .decode_as::<OctetString>()
+        .unwrap();
+    assert_eq!(
+        message_digest.as_bytes(),
+        sigchain_core::crypto::sha384(tst_info.as_bytes())
+    );
+}
