@@ -345,3 +345,68 @@ fn a_bundle_with_protobuf_json_defaults_omitted_still_verifies() {
         );
     }
 }
+
+/// The instance's signing config for `log` without its TSA.
+fn config_without_tsa(instance: &Instance, log: LogVersion) -> std::path::PathBuf {
+    let mut config = read_json(&instance.signing_config(log));
+    let object = config.as_object_mut().unwrap();
+    object.remove("tsaUrls");
+    object.remove("tsaConfig");
+    instance.file(
+        &format!("no-tsa.{log:?}.json"),
+        &serde_json::to_vec(&config).unwrap(),
+    )
+}
+
+/// Without a TSA, a Rekor v1 bundle has no timestamp (its entry's integrated time is the
+/// signing time) and still verifies everywhere; Rekor v2 needs a timestamp, so signing is
+/// refused up front and nothing is written.
+#[test]
+fn without_a_tsa_rekor_v1_bundles_have_no_timestamp_and_rekor_v2_refuses() {
+    let instance = Instance::start();
+    let artifact = instance.file("artifact.txt", b"no timestamp authority");
+    let bundle = instance.work.join("bundle.sigstore.json");
+    let token = instance.token(EMAIL, "");
+    let sign = |log| {
+        let mut command = common::sign::sigchain();
+        command
+            .arg("sign-bundle")
+            .arg("--trusted-root")
+            .arg(instance.trusted_root())
+            .arg("--signing-config")
+            .arg(config_without_tsa(&instance, log))
+            .args(["--identity-token", &token, "--bundle"])
+            .arg(&bundle)
+            .arg(&artifact);
+        command.output().unwrap()
+    };
+    let said = assert_failure(
+        "sign-bundle on Rekor v2 without a TSA",
+        &sign(LogVersion::V2),
+    );
+    assert!(said.contains("Rekor v2 needs a signed timestamp"), "{said}");
+    assert!(!bundle.exists());
+
+    assert_success(
+        "sign-bundle on Rekor v1 without a TSA",
+        &sign(LogVersion::V1),
+    );
+    let json = read_json(&bundle);
+    assert_bundle_shape(&json, 0);
+    assert_success(
+        "verify-bundle",
+        &instance.verify_identity(&bundle, &artifact),
+    );
+    let issuer = instance.issuer();
+    assert_success(
+        "sigstore-python verify identity",
+        &sigstore_python_verify(
+            &instance.client_trust_config(LogVersion::V1),
+            &bundle,
+            &artifact,
+            EMAIL,
+            &issuer,
+        ),
+    );
+    assert_js_verifies_identity(&instance, &bundle, &artifact);
+}
