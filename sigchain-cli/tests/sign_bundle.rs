@@ -338,6 +338,18 @@ fn a_bundle_with_protobuf_json_defaults_omitted_still_verifies() {
         );
         // The referee that writes such bundles reads them too.
         assert_js_verifies_identity(&instance, &stripped, &artifact);
+        // Read and written again by sigchain, the defaults are back.
+        let parsed = sigchain_core::bundle::Bundle::from_json(
+            &std::fs::read(&stripped).unwrap(),
+            &sigchain_core::limits::Limits::DEFAULT,
+        )
+        .unwrap();
+        let rewritten: serde_json::Value = serde_json::from_str(&parsed.to_json()).unwrap();
+        assert_bundle_shape(&rewritten, 1);
+        let entry = &rewritten["verificationMaterial"]["tlogEntries"][0];
+        assert_eq!(entry["logIndex"], "0");
+        assert_eq!(entry["inclusionProof"]["logIndex"], "0");
+        assert_eq!(entry["inclusionProof"]["hashes"], serde_json::json!([]));
         let other = instance.file("other.txt", b"not what was signed");
         assert_failure(
             "verify-bundle of another artifact",
@@ -409,4 +421,35 @@ fn without_a_tsa_rekor_v1_bundles_have_no_timestamp_and_rekor_v2_refuses() {
         ),
     );
     assert_js_verifies_identity(&instance, &bundle, &artifact);
+}
+
+/// The key shown to the CA with a proof of possession (a signature over the token's subject,
+/// as cosign) instead of a CSR: the instance's CA accepts it, and the bundle verifies.
+#[test]
+fn proof_of_possession_instead_of_a_csr() {
+    let instance = Instance::start();
+    let artifact = instance.file("artifact.txt", b"proof of possession");
+    for log in LogVersion::ALL {
+        let bundle = instance.work.join(format!("pop.{log:?}.json"));
+        let token = instance.token(EMAIL, "");
+        let output = instance
+            .sign_bundle(log)
+            .args([
+                "--proof-of-possession",
+                "--identity-token",
+                &token,
+                "--bundle",
+            ])
+            .arg(&bundle)
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert_success("sign-bundle --proof-of-possession", &output);
+        assert_bundle_shape(&read_json(&bundle), 1);
+        assert_success(
+            "verify-bundle",
+            &instance.verify_identity(&bundle, &artifact),
+        );
+        assert_js_verifies_identity(&instance, &bundle, &artifact);
+    }
 }
