@@ -4,15 +4,11 @@
 //! made here (`tests/python/rekor_referee.py` says what exactly). The entries it created then
 //! verify with sigchain's client too.
 //!
-//! The Python is `$SIGCHAIN_PYTHON` (scripts/test-all.sh points it at the venv it makes, with
-//! the pinned PyPI `sigstore`), else that venv at `<target>/py` if present, else `python3`.
-//! Without sigstore-python the test fails and says how to get it; it never skips.
+//! Which Python, and what happens without sigstore-python: see `common::python`.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
+use common::python::{command, python, require_sigstore_python};
 use common::{managed_key_bundle, rekor, Key, Served};
 use sigchain_core::time::Timestamp;
 use sigchain_rekor::client::{Transport, TransportConfig};
@@ -20,59 +16,6 @@ use sigchain_rekor::entry::EntryUuid;
 use sigchain_rekor::v1::EntryQuery;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/rekor_referee.py");
-
-fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("SIGCHAIN_PYTHON") {
-        return python.into();
-    }
-    // CARGO_TARGET_TMPDIR is `<target>/tmp`; scripts/test-all.sh makes its venv at `<target>/py`.
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../py/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    "python3".into()
-}
-
-/// `python` with the environment the referee runs in: no proxy for the loopback server.
-fn command(python: &Path) -> Command {
-    let mut command = Command::new(python);
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env("NO_PROXY", "127.0.0.1,localhost,::1")
-        .env("no_proxy", "127.0.0.1,localhost,::1")
-        .stdin(Stdio::null());
-    command
-}
-
-fn require_sigstore_python(python: &Path) {
-    let probe = command(python)
-        .args(["-c", "import sigstore; print(sigstore.__version__)"])
-        .output();
-    match probe {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "sigstore-python is not importable by {}: run scripts/test-all.sh (it installs the \
-             pinned PyPI `sigstore` into a venv at <target>/py), or set SIGCHAIN_PYTHON to a \
-             Python that has it.\n{}",
-            python.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => panic!(
-            "cannot run {}: {e}; run scripts/test-all.sh (it makes a venv with sigstore-python \
-             at <target>/py) or set SIGCHAIN_PYTHON",
-            python.display()
-        ),
-    }
-}
 
 #[tokio::test]
 async fn sigstore_python_accepts_the_local_logs() {

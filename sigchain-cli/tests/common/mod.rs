@@ -2,7 +2,10 @@
 //! managed signing key.
 #![allow(dead_code)]
 
+pub mod github;
 pub mod js;
+pub mod python;
+pub mod sign;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -76,6 +79,7 @@ impl Drop for Served {
 /// An ECDSA P-256 key managed by the test (no certificate).
 pub struct Key {
     pair: EcdsaKeyPair,
+    pkcs8: Vec<u8>,
     spki: Vec<u8>,
 }
 
@@ -87,7 +91,11 @@ impl Key {
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
         let spki = pair.public_key().as_der().unwrap().as_ref().to_vec();
-        Key { pair, spki }
+        Key {
+            pair,
+            pkcs8: pkcs8.as_ref().to_vec(),
+            spki,
+        }
     }
 
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
@@ -105,6 +113,19 @@ impl Key {
         .unwrap()
     }
 
+    /// The private key as PEM PKCS#8 (`-----BEGIN PRIVATE KEY-----`).
+    pub fn private_pem(&self) -> String {
+        let base64 = sigchain_core::encoding::base64_encode(&self.pkcs8);
+        let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+        for line in base64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap());
+            pem.push('\n');
+        }
+        pem.push_str("-----END PRIVATE KEY-----\n");
+        pem
+    }
+
+    /// The public key as PEM SPKI.
     pub fn pem(&self) -> String {
         sigchain_core::tlog::canonical::signer_pem(&sigchain_core::tlog::SignerMaterial::PublicKey(
             &self.spki,

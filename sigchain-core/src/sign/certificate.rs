@@ -128,7 +128,9 @@ impl IssuedCertificate {
 }
 
 /// Check the DER chain a CA answered (leaf first) for `our_key` and the `expected` identity
-/// at `now`, against `trusted_root`'s CAs and CT logs.
+/// at `now`, against `trusted_root`'s CAs and CT logs. A leaf that starts at most
+/// `max_clock_skew_secs` after `now` is accepted (checked at its notBefore): the CA's clock may
+/// run ahead of ours, or cross into the next second while we wait.
 ///
 /// ```
 /// use sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
@@ -141,7 +143,7 @@ impl IssuedCertificate {
 ///     IdentityMatcher::exact("user@example.com"),
 ///     IdentityMatcher::exact("https://issuer.example"),
 /// );
-/// let result = check_issued_chain(&[], TrustedRoot::production(), key.public_key(), &expected, Timestamp::now());
+/// let result = check_issued_chain(&[], TrustedRoot::production(), key.public_key(), &expected, Timestamp::now(), 60);
 /// assert_eq!(result.unwrap_err(), IssuedCertificateError::EmptyChain);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -151,6 +153,7 @@ pub fn check_issued_chain(
     our_key: &PublicKey,
     expected: &CertificateIdentity,
     now: Timestamp,
+    max_clock_skew_secs: i64,
 ) -> Result<IssuedCertificate, IssuedCertificateError> {
     let leaf_der = chain_der
         .first()
@@ -174,8 +177,16 @@ pub fn check_issued_chain(
         return Err(IssuedCertificateError::KeyMismatch);
     }
     // 2. Valid now: a certificate that is not yet or no longer valid fails verification at
-    //    the log's integrated time.
-    if !leaf.is_valid_at(now) {
+    //    the log's integrated time. A notBefore a little ahead of our clock is the CA's clock
+    //    (or the second that passed during the request), not a wrong certificate; the final
+    //    verification still holds the log's and TSA's times to the validity period.
+    let ahead = leaf.not_before().as_secs().saturating_sub(now.as_secs());
+    let at = if ahead > 0 && ahead <= max_clock_skew_secs {
+        leaf.not_before()
+    } else {
+        now
+    };
+    if !leaf.is_valid_at(at) {
         return Err(IssuedCertificateError::NotValidNow {
             not_before: leaf.not_before(),
             not_after: leaf.not_after(),
@@ -185,7 +196,7 @@ pub fn check_issued_chain(
     // 3. Chains to a CA of the trusted root, under the Fulcio leaf policy.
     let anchors = TrustAnchors::new(&trusted_root.certificate_authorities);
     let chain = anchors
-        .verify_leaf(&leaf, &[], &[now])
+        .verify_leaf(&leaf, &[], &[at])
         .map_err(|e| match e {
             ChainError::UntrustedIssuer { .. } | ChainError::LeafSignature { .. } => {
                 IssuedCertificateError::UnknownIssuer(e)

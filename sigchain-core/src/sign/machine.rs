@@ -308,6 +308,7 @@ impl Signing {
                     this.key.public_key(),
                     identity,
                     this.now,
+                    this.options.max_clock_skew_secs,
                 )?;
                 this.leaf_der = Some(issued.leaf().der().to_vec());
                 this.after_certificate()

@@ -6,6 +6,7 @@ use crate::sign::key::SigningKey;
 use crate::sign::test_double::{LeafOptions, SctMode, Services, OIDC_ISSUER};
 
 const EMAIL: &str = "user@example.com";
+const SKEW: i64 = 60;
 
 struct Setup {
     services: Services,
@@ -37,6 +38,7 @@ impl Setup {
             self.key.public_key(),
             &self.expected,
             self.services.now(),
+            SKEW,
         )
     }
 
@@ -162,7 +164,7 @@ fn bad_or_unknown_sct_is_refused() {
 fn certificate_not_valid_now_is_refused() {
     let s = setup();
     let now = s.services.now().as_secs();
-    for (nb, na) in [(now + 10, now + 600), (now - 600, now - 10)] {
+    for (nb, na) in [(now + SKEW + 1, now + 600), (now - 600, now - 10)] {
         assert!(matches!(
             s.check_with(|o| {
                 o.not_before = Timestamp(nb);
@@ -170,6 +172,21 @@ fn certificate_not_valid_now_is_refused() {
             }),
             Err(IssuedCertificateError::NotValidNow { .. })
         ));
+    }
+}
+
+/// The CA's clock a little ahead of ours (or a second passing during the request): a leaf
+/// that starts within the clock skew is fine.
+#[test]
+fn certificate_starting_within_the_clock_skew_passes() {
+    let s = setup();
+    let now = s.services.now().as_secs();
+    for nb in [now + 1, now + SKEW] {
+        s.check_with(|o| {
+            o.not_before = Timestamp(nb);
+            o.not_after = Timestamp(now + 600);
+        })
+        .unwrap();
     }
 }
 
