@@ -27,7 +27,7 @@
 //!     IdentityMatcher::exact("user@example.com"),
 //!     IdentityMatcher::exact("https://issuer.example"),
 //! );
-//! let options = SigningOptions { rekor_version: RekorVersion::V2, timestamp: true, ..SigningOptions::default() };
+//! let options = SigningOptions { rekor_version: RekorVersion::V2, timestamps: 1, ..SigningOptions::default() };
 //! let mut signing = Signing::keyless(
 //!     &trusted_root,
 //!     SigningKey::generate_p256()?,
@@ -240,14 +240,17 @@ impl Signing {
         if options.log_entries == 0 || options.log_entries > options.limits.max_tlog_entries {
             return Err(SigningError::LogEntryCount(options.log_entries));
         }
-        if options.rekor_version == RekorVersion::V2 && !options.timestamp {
+        if options.rekor_version == RekorVersion::V2 && options.timestamps == 0 {
             return Err(SigningError::TimestampRequiredForRekorV2);
+        }
+        if options.timestamps > options.limits.max_timestamps {
+            return Err(SigningError::TimestampCount(options.timestamps));
         }
         let signed = sign_content(&key, content, &options.limits)?;
         let config = VerifierConfig {
             tlog_entries: options.log_entries,
             scts: usize::from(identity.is_some()),
-            signed_timestamps: usize::from(options.timestamp),
+            signed_timestamps: options.timestamps,
             observer_timestamps: 1,
             require_inclusion_proof: true,
             max_clock_skew_secs: options.max_clock_skew_secs,
@@ -328,7 +331,7 @@ impl Signing {
                     this.options.max_clock_skew_secs,
                 )?;
                 this.timestamps.push(checked.into_response_der());
-                Ok(this.log_step(0))
+                this.next_timestamp_or_log()
             }
             other => Err(out_of_order(other, "a timestamp")),
         })
@@ -410,7 +413,12 @@ impl Signing {
     }
 
     fn after_certificate(&self) -> Result<State, SigningError> {
-        if self.options.timestamp {
+        self.next_timestamp_or_log()
+    }
+
+    /// A fresh request (its own nonce) while timestamps are missing, then the first log entry.
+    fn next_timestamp_or_log(&self) -> Result<State, SigningError> {
+        if self.timestamps.len() < self.options.timestamps {
             Ok(State::Timestamp(TimestampRequest::new(
                 self.signed.signature(),
             )?))

@@ -155,7 +155,7 @@ struct ChosenLog {
 pub struct BundleSigner {
     trusted_root: TrustedRoot,
     ca: Option<(String, FulcioClient)>,
-    tsa: Option<(String, TsaClient)>,
+    tsas: Vec<(String, TsaClient)>,
     logs: Vec<ChosenLog>,
     rekor_version: RekorVersion,
     clock: Clock,
@@ -167,7 +167,10 @@ impl std::fmt::Debug for BundleSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BundleSigner")
             .field("ca", &self.ca.as_ref().map(|(url, _)| url))
-            .field("tsa", &self.tsa.as_ref().map(|(url, _)| url))
+            .field(
+                "tsas",
+                &self.tsas.iter().map(|(url, _)| url).collect::<Vec<_>>(),
+            )
             .field(
                 "logs",
                 &self.logs.iter().map(|l| l.url.as_str()).collect::<Vec<_>>(),
@@ -180,8 +183,9 @@ impl std::fmt::Debug for BundleSigner {
 
 impl BundleSigner {
     /// The services `config` selects at `now`: a CA (if it names one), the logs per its
-    /// `rekorTlogConfig` (all of one API version, each a log of `trusted_root`), and the first
-    /// TSA per its `tsaConfig` (if any; Rekor v2 needs one).
+    /// `rekorTlogConfig` (all of one API version, each a log of `trusted_root`), and the TSAs
+    /// per its `tsaConfig` (none if it names none; Rekor v2 needs one), each giving the bundle
+    /// one timestamp.
     pub fn from_signing_config(
         trusted_root: TrustedRoot,
         config: &SigningConfig,
@@ -197,18 +201,18 @@ impl BundleSigner {
             Err(_) if config.ca_urls.is_empty() => None,
             Err(e) => return Err(e.into()),
         };
-        let tsa = match config.select_tsas(SUPPORTED_TSA_VERSIONS, now)?.first() {
-            Some(service) => Some((
-                service.url.clone(),
-                TsaClient::new(&service.url, transport.clone()).map_err(|source| {
-                    SignError::Tsa {
+        let tsas = config
+            .select_tsas(SUPPORTED_TSA_VERSIONS, now)?
+            .into_iter()
+            .map(|service| {
+                TsaClient::new(&service.url, transport.clone())
+                    .map(|client| (service.url.clone(), client))
+                    .map_err(|source| SignError::Tsa {
                         url: service.url.clone(),
                         source: Box::new(source),
-                    }
-                })?,
-            )),
-            None => None,
-        };
+                    })
+            })
+            .collect::<Result<Vec<_>, SignError>>()?;
         let services = config.select_rekor_tlogs(SUPPORTED_REKOR_VERSIONS, now)?;
         let mut versions: Vec<u32> = services.iter().map(|s| s.major_api_version).collect();
         versions.dedup();
@@ -262,7 +266,7 @@ impl BundleSigner {
         Ok(BundleSigner {
             trusted_root,
             ca,
-            tsa,
+            tsas,
             logs,
             rekor_version,
             clock: Clock::system(),
@@ -291,11 +295,11 @@ impl BundleSigner {
         &self.trusted_root
     }
 
-    /// The URLs chosen: CA, TSA, logs.
-    pub fn service_urls(&self) -> (Option<&str>, Option<&str>, Vec<&str>) {
+    /// The URLs chosen: CA, TSAs, logs.
+    pub fn service_urls(&self) -> (Option<&str>, Vec<&str>, Vec<&str>) {
         (
             self.ca.as_ref().map(|(url, _)| url.as_str()),
-            self.tsa.as_ref().map(|(url, _)| url.as_str()),
+            self.tsas.iter().map(|(url, _)| url.as_str()).collect(),
             self.logs.iter().map(|l| l.url.as_str()).collect(),
         )
     }
@@ -304,7 +308,7 @@ impl BundleSigner {
         SigningOptions {
             log_entries: self.logs.len(),
             rekor_version: self.rekor_version,
-            timestamp: self.tsa.is_some(),
+            timestamps: self.tsas.len(),
             limits: self.limits,
             ..SigningOptions::default()
         }
@@ -354,6 +358,8 @@ impl BundleSigner {
         mut signing: Signing,
         ca: Option<(&String, &FulcioClient, &IdentityToken)>,
     ) -> Result<SignedBundle, SignError> {
+        // The machine asks for one timestamp per TSA chosen, one after the other.
+        let mut timestamps_asked = 0;
         loop {
             // What the machine asks for, copied out so the machine can take the answer.
             let action = match signing.step() {
@@ -392,10 +398,10 @@ impl BundleSigner {
                     signing.provide_certificate_chain(chain)?;
                 }
                 Action::Timestamp(der) => {
-                    let (url, client) = self
-                        .tsa
-                        .as_ref()
-                        .ok_or(SignError::from(SigningError::TimestampRequiredForRekorV2))?;
+                    let (url, client) = self.tsas.get(timestamps_asked).ok_or(SignError::from(
+                        SigningError::TimestampCount(timestamps_asked + 1),
+                    ))?;
+                    timestamps_asked += 1;
                     let reply = client
                         .timestamp(&der)
                         .await

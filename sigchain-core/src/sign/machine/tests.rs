@@ -19,7 +19,7 @@ fn options(rekor_version: RekorVersion, timestamp: bool, log_entries: usize) -> 
     SigningOptions {
         log_entries,
         rekor_version,
-        timestamp,
+        timestamps: usize::from(timestamp),
         ..SigningOptions::default()
     }
 }
@@ -83,6 +83,10 @@ fn keyless_signing_end_to_end_in_every_configuration() {
         options(RekorVersion::V2, true, 1),
         options(RekorVersion::V1, false, 2),
         options(RekorVersion::V2, true, 2),
+        SigningOptions {
+            timestamps: 2,
+            ..options(RekorVersion::V2, true, 1)
+        },
     ];
     for content in &contents {
         for config in &configs {
@@ -96,7 +100,7 @@ fn keyless_signing_end_to_end_in_every_configuration() {
                 VerificationMaterial::Certificate(_)
             ));
             assert_eq!(bundle.tlog_entries().len(), config.log_entries);
-            assert_eq!(bundle.timestamps().len(), usize::from(config.timestamp));
+            assert_eq!(bundle.timestamps().len(), config.timestamps);
             assert!(matches!(
                 signed.verified().signer(),
                 VerifiedSigner::Certificate(_)
@@ -522,4 +526,59 @@ fn proof_of_possession_is_by_the_machines_key() {
     );
     assert!(needed.csr_pem().contains("CERTIFICATE REQUEST"));
     assert!(!needed.csr_der().is_empty());
+}
+
+/// Each timestamp asked for is its own request (its own nonce), and each reply is checked: a
+/// bad second reply ends the signing as a bad first one does.
+#[test]
+fn several_timestamps_are_asked_for_one_by_one_and_each_is_checked() {
+    let services = Services::new();
+    let rogue = Services::new();
+    let mut signing = keyless(
+        &services,
+        Content::Artifact(b"hello".to_vec()),
+        SigningOptions {
+            timestamps: 2,
+            ..options(RekorVersion::V1, true, 1)
+        },
+    );
+    let Step::Certificate(needed) = signing.step() else {
+        panic!("certificate first")
+    };
+    let chain = services.issue(needed.public_key_pem(), EMAIL);
+    signing.provide_certificate_chain(chain).unwrap();
+    let Step::Timestamp(first) = signing.step() else {
+        panic!("a timestamp next")
+    };
+    let first_nonce = first.nonce().to_vec();
+    let reply = services.timestamp(first.der());
+    signing.provide_timestamp(&reply).unwrap();
+    let Step::Timestamp(second) = signing.step() else {
+        panic!("a second timestamp")
+    };
+    assert_ne!(second.nonce(), first_nonce.as_slice());
+    let reply = rogue.timestamp(second.der());
+    assert!(matches!(
+        signing.provide_timestamp(&reply),
+        Err(SigningError::Timestamp(_))
+    ));
+    assert!(matches!(signing.step(), Step::Failed { .. }));
+}
+
+#[test]
+fn more_timestamps_than_the_limits_allow_are_refused_up_front() {
+    let services = Services::new();
+    let too_many = SigningOptions {
+        timestamps: Limits::DEFAULT.max_timestamps + 1,
+        ..options(RekorVersion::V1, true, 1)
+    };
+    let result = Signing::keyless(
+        &services.trusted_root(),
+        SigningKey::generate_p256().unwrap(),
+        Content::Artifact(b"hello".to_vec()),
+        identity(),
+        too_many,
+        services.now(),
+    );
+    assert!(matches!(result, Err(SigningError::TimestampCount(_))));
 }

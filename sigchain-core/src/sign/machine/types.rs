@@ -58,8 +58,9 @@ pub struct SigningOptions {
     pub log_entries: usize,
     /// Which Rekor the entries come from.
     pub rekor_version: RekorVersion,
-    /// Whether to get an RFC 3161 timestamp (required with Rekor v2).
-    pub timestamp: bool,
+    /// How many RFC 3161 timestamps to get, each from its own authority (at least one with
+    /// Rekor v2). The bundle's verification then requires that many.
+    pub timestamps: usize,
     /// How far a TSA's or log's time may be from `now`, in seconds.
     pub max_clock_skew_secs: i64,
     /// Bounds on what is parsed.
@@ -71,7 +72,7 @@ impl Default for SigningOptions {
         SigningOptions {
             log_entries: 1,
             rekor_version: RekorVersion::V1,
-            timestamp: false,
+            timestamps: 0,
             max_clock_skew_secs: VerifierConfig::PUBLIC_GOOD.max_clock_skew_secs,
             limits: Limits::DEFAULT,
         }
@@ -84,8 +85,13 @@ pub enum SigningError {
     /// No log entry asked for, or more than the limits allow.
     #[error("{0} log entries requested; between 1 and the bundle limit are allowed")]
     LogEntryCount(usize),
+    /// More timestamps asked for than the bundle limits allow.
+    #[error("{0} timestamps requested; at most the bundle limit is allowed")]
+    TimestampCount(usize),
     /// Rekor v2 entries carry no time, so the bundle needs a signed timestamp.
-    #[error("Rekor v2 needs a signed timestamp: enable timestamping")]
+    #[error(
+        "Rekor v2 needs a signed timestamp: name a timestamp authority (TSA) in the signing config"
+    )]
     TimestampRequiredForRekorV2,
     /// Message signatures are over SHA-256 digests; this key signs with another hash.
     #[error("a message signature needs a P-256 key (SHA-256), not {0:?}")]
