@@ -453,3 +453,90 @@ fn proof_of_possession_instead_of_a_csr() {
         assert_js_verifies_identity(&instance, &bundle, &artifact);
     }
 }
+
+/// A signing config whose `tsaConfig` selects ALL of two TSAs (two instances' TSAs, both in the
+/// trusted root) gives the bundle one timestamp from each, and the bundle verifies everywhere.
+#[test]
+fn every_tsa_the_signing_config_selects_gives_a_timestamp() {
+    let instance = Instance::start();
+    let other = Instance::start();
+    let artifact = instance.file("artifact.txt", b"two timestamp authorities");
+    let bundle = instance.work.join("bundle.sigstore.json");
+    let token = instance.token(EMAIL, "");
+    // The trusted root names both TSAs; the client trust config for sigstore-python too.
+    let mut root = read_json(&instance.trusted_root());
+    let other_tsa = read_json(&other.trusted_root())["timestampAuthorities"][0].clone();
+    root["timestampAuthorities"]
+        .as_array_mut()
+        .unwrap()
+        .push(other_tsa);
+    let root_path = instance.file("two-tsas.root.json", &serde_json::to_vec(&root).unwrap());
+    for log in LogVersion::ALL {
+        let mut config = read_json(&instance.signing_config(log));
+        let mut second = read_json(&other.signing_config(log))["tsaUrls"][0].clone();
+        second["operator"] = "second-operator.example".into();
+        config["tsaUrls"].as_array_mut().unwrap().push(second);
+        config["tsaConfig"] = serde_json::json!({"selector": "ALL"});
+        let config_path = instance.file(
+            &format!("two-tsas.{log:?}.json"),
+            &serde_json::to_vec(&config).unwrap(),
+        );
+        let output = common::sign::sigchain()
+            .arg("sign-bundle")
+            .arg("--trusted-root")
+            .arg(&root_path)
+            .arg("--signing-config")
+            .arg(&config_path)
+            .args(["--identity-token", &token, "--bundle"])
+            .arg(&bundle)
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert_success(&format!("sign-bundle with two TSAs on {log:?}"), &output);
+        assert_bundle_shape(&read_json(&bundle), 2);
+
+        let issuer = instance.issuer();
+        let identity = [
+            "--certificate-identity",
+            EMAIL,
+            "--certificate-oidc-issuer",
+            &issuer,
+        ];
+        let verified = common::sign::sigchain()
+            .arg("verify-bundle")
+            .arg("--trusted-root")
+            .arg(&root_path)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(identity)
+            .arg(&artifact)
+            .output()
+            .unwrap();
+        assert_success("verify-bundle", &verified);
+        let client_trust_config = instance.file(
+            &format!("two-tsas.{log:?}.client.json"),
+            &serde_json::to_vec(&serde_json::json!({
+                "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+                "trustedRoot": root,
+                "signingConfig": config,
+            }))
+            .unwrap(),
+        );
+        assert_success(
+            "sigstore-python verify identity",
+            &sigstore_python_verify(&client_trust_config, &bundle, &artifact, EMAIL, &issuer),
+        );
+        match sigstore_js_verify(
+            &root_path,
+            &bundle,
+            &artifact,
+            JsPolicy::Identity {
+                san: EMAIL,
+                issuer: &issuer,
+            },
+        ) {
+            JsVerdict::Verified { .. } => {}
+            JsVerdict::Refused(e) => panic!("sigstore-js refused two TSAs' timestamps: {e}"),
+        }
+    }
+}
