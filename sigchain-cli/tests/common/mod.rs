@@ -2,6 +2,7 @@
 //! managed signing key.
 #![allow(dead_code)]
 
+pub mod files;
 pub mod github;
 pub mod js;
 pub mod python;
