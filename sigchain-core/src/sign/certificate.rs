@@ -152,6 +152,23 @@ pub fn check_issued_chain(
     expected: &CertificateIdentity,
     now: Timestamp,
 ) -> Result<IssuedCertificate, IssuedCertificateError> {
+    check_issued_chain_with_skew(chain_der, trusted_root, our_key, expected, now, 0)
+}
+
+/// [`check_issued_chain`], accepting a leaf whose notBefore is up to `max_clock_skew_secs`
+/// after `now`. A CA stamps notBefore with its own clock when it answers, which is after the
+/// signer took `now` (and across a second boundary, a second later even with equal clocks);
+/// the signing machine allows its TSA and log times the same skew. The chain is then checked
+/// at that notBefore. An expired leaf gets no such allowance: the log's time would be later
+/// still.
+pub fn check_issued_chain_with_skew(
+    chain_der: &[Vec<u8>],
+    trusted_root: &TrustedRoot,
+    our_key: &PublicKey,
+    expected: &CertificateIdentity,
+    now: Timestamp,
+    max_clock_skew_secs: i64,
+) -> Result<IssuedCertificate, IssuedCertificateError> {
     let leaf_der = chain_der
         .first()
         .ok_or(IssuedCertificateError::EmptyChain)?;
@@ -175,7 +192,13 @@ pub fn check_issued_chain(
     }
     // 2. Valid now: a certificate that is not yet or no longer valid fails verification at
     //    the log's integrated time.
-    if !leaf.is_valid_at(now) {
+    let not_before = leaf.not_before();
+    let at = if now < not_before && not_before.as_secs() - now.as_secs() <= max_clock_skew_secs {
+        not_before
+    } else {
+        now
+    };
+    if !leaf.is_valid_at(at) {
         return Err(IssuedCertificateError::NotValidNow {
             not_before: leaf.not_before(),
             not_after: leaf.not_after(),
@@ -185,7 +208,7 @@ pub fn check_issued_chain(
     // 3. Chains to a CA of the trusted root, under the Fulcio leaf policy.
     let anchors = TrustAnchors::new(&trusted_root.certificate_authorities);
     let chain = anchors
-        .verify_leaf(&leaf, &[], &[now])
+        .verify_leaf(&leaf, &[], &[at])
         .map_err(|e| match e {
             ChainError::UntrustedIssuer { .. } | ChainError::LeafSignature { .. } => {
                 IssuedCertificateError::UnknownIssuer(e)

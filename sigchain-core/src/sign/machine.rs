@@ -74,7 +74,7 @@ use crate::tlog::{SignedContent, SignerMaterial};
 use crate::trust_root::TrustedRoot;
 use crate::verify::{Artifact, Policy, TlogError, Verifier, VerifierConfig};
 
-use super::certificate::check_issued_chain;
+use super::certificate::check_issued_chain_with_skew;
 use super::csr::CertificateRequest;
 use super::key::SigningKey;
 use super::timestamp::TimestampRequest;
@@ -302,12 +302,13 @@ impl Signing {
                     expected: "nothing",
                     got: "a certificate chain",
                 })?;
-                let issued = check_issued_chain(
+                let issued = check_issued_chain_with_skew(
                     &chain,
                     this.verifier.trusted_root(),
                     this.key.public_key(),
                     identity,
                     this.now,
+                    this.options.max_clock_skew_secs,
                 )?;
                 this.leaf_der = Some(issued.leaf().der().to_vec());
                 this.after_certificate()

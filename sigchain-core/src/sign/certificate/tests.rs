@@ -173,6 +173,38 @@ fn certificate_not_valid_now_is_refused() {
     }
 }
 
+/// The CA stamps notBefore when it answers, after the signer took its time: a leaf valid from
+/// a second later (a second boundary crossed in between) is accepted within the skew, one
+/// valid from beyond the skew is not, and no skew means none.
+#[test]
+fn a_leaf_valid_from_just_after_now_is_accepted_within_the_skew() {
+    let s = setup();
+    let now = s.services.now();
+    let check = |starts_in: i64, skew: i64| {
+        let mut options = s.options();
+        options.not_before = Timestamp(now.as_secs() + starts_in);
+        options.not_after = Timestamp(now.as_secs() + starts_in + 600);
+        check_issued_chain_with_skew(
+            &s.services.issue_with(&options),
+            &s.services.trusted_root(),
+            s.key.public_key(),
+            &s.expected,
+            now,
+            skew,
+        )
+    };
+    assert!(check(1, 60).is_ok());
+    assert!(check(60, 60).is_ok());
+    assert!(matches!(
+        check(61, 60),
+        Err(IssuedCertificateError::NotValidNow { .. })
+    ));
+    assert!(matches!(
+        check(1, 0),
+        Err(IssuedCertificateError::NotValidNow { .. })
+    ));
+}
+
 #[test]
 fn leaf_policy_is_the_verifiers() {
     let s = setup();
