@@ -27,14 +27,16 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     EcdsaKeyPair, KeyPair as _, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1,
-    ECDSA_P256_SHA256_ASN1_SIGNING,
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1, ECDSA_P384_SHA384_ASN1_SIGNING,
 };
 use sigchain_core::crypto::{sha256, HashAlgorithm, Sha256Digest};
 use sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
 use sigchain_core::sign::config::SigningConfig;
 use sigchain_core::sign::csr;
 use sigchain_core::sign::key::SigningKey;
-use sigchain_core::sign::machine::{Content, RekorVersion, Signing, SigningOptions, Step};
+use sigchain_core::sign::machine::{
+    Content, LogContent, LogSigner, RekorVersion, Signing, SigningOptions, Step,
+};
 use sigchain_core::sign::test_double::{Services, OIDC_ISSUER};
 use sigchain_core::sign::timestamp::TimestampRequest;
 use sigchain_core::time::Timestamp;
@@ -127,6 +129,10 @@ impl Series {
 
     fn median(&self) -> f64 {
         self.quantile(0.5)
+    }
+
+    fn mean(&self) -> f64 {
+        self.0.iter().sum::<f64>() / self.0.len().max(1) as f64
     }
 
     fn line(&self, name: &str) -> String {
@@ -283,6 +289,101 @@ async fn time_rekor(parts: &Parts, round: usize) -> Result<Duration, BoxError> {
     Ok(started.elapsed())
 }
 
+/// Where the time of one real signing goes: the driver loop of `BundleSigner` (CSR form, Rekor
+/// v1, TSA), with the same clients against the same instance, each service call timed; the
+/// rest (key, CSR, signing, the machine's checks, the final verification) is local.
+#[derive(Debug, Clone, Copy, Default)]
+struct Phases {
+    total: Duration,
+    ca: Duration,
+    tsa: Duration,
+    rekor: Duration,
+    /// `Signing::keyless`: key generation, CSR, the verifier over the trusted root.
+    start: Duration,
+    /// The machine's check of the CA's chain (path to the trusted CA, SCT, identity).
+    check_chain: Duration,
+    /// The machine's check of the TSA's reply.
+    check_timestamp: Duration,
+    /// The machine's check of the log entry, then (it was the last) assembling the bundle and
+    /// verifying it in full.
+    check_entry_and_verify: Duration,
+}
+
+async fn time_phases(
+    parts: &Parts,
+    root: &TrustedRoot,
+    token: &IdentityToken,
+    round: usize,
+) -> Result<Phases, BoxError> {
+    let options = SigningOptions {
+        rekor_version: RekorVersion::V1,
+        timestamp: true,
+        ..SigningOptions::default()
+    };
+    let mut phases = Phases::default();
+    let started = Instant::now();
+    let mut signing = Signing::keyless(
+        root,
+        SigningKey::generate_p256()?,
+        Content::Artifact(format!("sign bench phases artifact {round}").into_bytes()),
+        token.expected_identity()?,
+        options,
+        Timestamp::now(),
+    )?;
+    phases.start = started.elapsed();
+    loop {
+        match signing.step() {
+            Step::Certificate(needed) => {
+                let request = CertificateRequest::csr_der(needed.csr_der())?;
+                let t = Instant::now();
+                let chain = parts.ca.signing_certificate(token, &request).await?;
+                phases.ca += t.elapsed();
+                let chain = chain.der_list().into_iter().map(<[u8]>::to_vec).collect();
+                let t = Instant::now();
+                signing.provide_certificate_chain(chain)?;
+                phases.check_chain += t.elapsed();
+            }
+            Step::Timestamp(request) => {
+                let der = request.der().to_vec();
+                let t = Instant::now();
+                let reply = parts.tsa.timestamp(&der).await?;
+                phases.tsa += t.elapsed();
+                let t = Instant::now();
+                signing.provide_timestamp(&reply)?;
+                phases.check_timestamp += t.elapsed();
+            }
+            Step::LogEntry(needed) => {
+                let proposal = match (&needed.content, &needed.signer) {
+                    (
+                        LogContent::MessageSignature {
+                            digest_algorithm,
+                            digest,
+                            signature,
+                        },
+                        LogSigner::Certificate(der),
+                    ) => Proposal::hashed_rekord(
+                        *digest_algorithm,
+                        digest.clone(),
+                        signature.clone(),
+                        Signer::Certificate(der.clone()),
+                    )?,
+                    _ => return Err("unexpected log request".into()),
+                };
+                let t = Instant::now();
+                let logged = parts.rekor.create_entry(&proposal).await?;
+                phases.rekor += t.elapsed();
+                let t = Instant::now();
+                signing.provide_log_entry(logged.tlog_entry().clone())?;
+                phases.check_entry_and_verify += t.elapsed();
+            }
+            Step::Done(_) | Step::Failed { .. } => break,
+        }
+    }
+    signing.into_bundle()?;
+    phases.total = started.elapsed();
+    Ok(phases)
+}
+
 /// The local work of one signing: key generation, CSR, signing, the machine's checks of the
 /// chain, timestamp and log entry, and the final verification; driven against the in-process
 /// doubles, whose own time (issuing, timestamping, logging) is measured and taken out.
@@ -346,6 +447,27 @@ fn time_floor(pair: &EcdsaKeyPair, rng: &SystemRandom) -> Result<Duration, BoxEr
         public.verify(&message, signature.as_ref())?;
     }
     Ok(started.elapsed() / FLOOR_BATCH)
+}
+
+/// One P-384 verify (aws-lc-rs): the instance's CA and TSA sign with P-384 keys, as the
+/// public-good ones do.
+fn time_p384_verify(pair: &EcdsaKeyPair, rng: &SystemRandom) -> Result<Duration, BoxError> {
+    let public = UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, pair.public_key().as_ref());
+    let signature = pair.sign(rng, b"p384")?;
+    let started = Instant::now();
+    for _ in 0..FLOOR_BATCH {
+        public.verify(b"p384", signature.as_ref())?;
+    }
+    Ok(started.elapsed() / FLOOR_BATCH)
+}
+
+/// `Verifier::new` over the instance's trusted root, which every signing machine builds.
+fn time_verifier(root: &TrustedRoot) -> Duration {
+    let started = Instant::now();
+    for _ in 0..FLOOR_BATCH {
+        std::hint::black_box(Verifier::new(root, VerifierConfig::default()));
+    }
+    started.elapsed() / FLOOR_BATCH
 }
 
 /// Key generation alone (aws-lc-rs), per key.
@@ -438,8 +560,19 @@ struct Latencies {
     tsa: Series,
     rekor: Series,
     local: Series,
+    phases_total: Series,
+    phases_ca: Series,
+    phases_tsa: Series,
+    phases_rekor: Series,
+    phases_local: Series,
+    phases_start: Series,
+    phases_chain: Series,
+    phases_timestamp: Series,
+    phases_entry: Series,
     floor: Series,
     keygen: Series,
+    p384_verify: Series,
+    verifier: Series,
 }
 
 async fn measure(settings: &Settings, dir: &Path) -> Result<(), BoxError> {
@@ -459,6 +592,11 @@ async fn measure(settings: &Settings, dir: &Path) -> Result<(), BoxError> {
     let floor_pair = EcdsaKeyPair::from_pkcs8(
         &ECDSA_P256_SHA256_ASN1_SIGNING,
         EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)?.as_ref(),
+    )?;
+
+    let p384_pair = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P384_SHA384_ASN1_SIGNING,
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_ASN1_SIGNING, &rng)?.as_ref(),
     )?;
 
     // Open the connections and fill the caches before any clock starts.
@@ -488,8 +626,21 @@ async fn measure(settings: &Settings, dir: &Path) -> Result<(), BoxError> {
         l.tsa.push(time_tsa(&parts, round).await?);
         l.rekor.push(time_rekor(&parts, round).await?);
         l.local.push(time_local(&services, &double_root, round)?);
+        let p = time_phases(&parts, &served.trusted_root, &token, round).await?;
+        l.phases_total.push(p.total);
+        l.phases_ca.push(p.ca);
+        l.phases_tsa.push(p.tsa);
+        l.phases_rekor.push(p.rekor);
+        l.phases_local
+            .push(p.total.saturating_sub(p.ca + p.tsa + p.rekor));
+        l.phases_start.push(p.start);
+        l.phases_chain.push(p.check_chain);
+        l.phases_timestamp.push(p.check_timestamp);
+        l.phases_entry.push(p.check_entry_and_verify);
         l.floor.push(time_floor(&floor_pair, &rng)?);
         l.keygen.push(time_keygen(&rng)?);
+        l.p384_verify.push(time_p384_verify(&p384_pair, &rng)?);
+        l.verifier.push(time_verifier(&served.trusted_root));
     }
 
     let rate = throughput(&served, settings.signatures).await?;
@@ -520,21 +671,41 @@ async fn measure(settings: &Settings, dir: &Path) -> Result<(), BoxError> {
     );
     println!("{}", l.floor.line("crypto floor: P-256 sign + verify"));
     println!("{}", l.keygen.line("P-256 key generation"));
-    let e2e = l.end_to_end.median();
-    let parts_sum = l.ca.median() + l.tsa.median() + l.rekor.median() + l.local.median();
-    println!("shares of the end-to-end median:");
-    for (name, series) in [
-        ("CA", &l.ca),
-        ("TSA", &l.tsa),
-        ("Rekor v1", &l.rekor),
-        ("local work", &l.local),
-    ] {
-        println!("  {name:<12} {:>5.1} %", 100.0 * series.median() / e2e);
-    }
     println!(
-        "  sum of parts {:>5.1} % (the rest: the driver, the machine's own checks against the real services, scheduling)",
-        100.0 * parts_sum / e2e
+        "{}",
+        l.p384_verify
+            .line("P-384 verify (the CA's and TSA's curve)")
     );
+    println!(
+        "{}",
+        l.verifier.line("Verifier::new over the instance's root")
+    );
+    let e2e = l.end_to_end.median();
+    println!("where one signing's time goes (the driver loop instrumented, same clients, same instance):");
+    println!("{}", l.phases_total.line("  instrumented signing, total"));
+    // Shares of the mean: means add up (medians of skewed parts do not).
+    let total = l.phases_total.mean();
+    for (name, series) in [
+        ("CA request", &l.phases_ca),
+        ("TSA request", &l.phases_tsa),
+        ("Rekor v1 create (client checks included)", &l.phases_rekor),
+        ("local work (the rest), of which:", &l.phases_local),
+        ("  start: key, CSR, verifier over the root", &l.phases_start),
+        (
+            "  check of the chain (path, SCT, identity)",
+            &l.phases_chain,
+        ),
+        ("  check of the timestamp", &l.phases_timestamp),
+        ("  check of the entry + full verification", &l.phases_entry),
+    ] {
+        println!(
+            "{}  mean {:.3} ms = {:>4.1} %",
+            series.line(&format!("    {name}")),
+            series.mean(),
+            100.0 * series.mean() / total
+        );
+    }
+    println!("  (shares of the mean total, {total:.3} ms)");
     println!(
         "end-to-end ÷ crypto floor (P-256 sign + verify): {:.0}×",
         e2e / l.floor.median()
