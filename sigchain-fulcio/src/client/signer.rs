@@ -53,7 +53,9 @@ pub enum SignError {
     /// The signing config offers no usable service of a kind.
     #[error("signing config: {0}")]
     Selection(#[from] SelectionError),
-    /// The signing config's logs differ in API version (one signing writes one kind of entry).
+    /// The selected logs differ in API version (one signing writes one kind of entry). The
+    /// core's selection picks one version, so this is a guard against a selection that would
+    /// not, failing closed rather than sending a log a body of the other version.
     #[error("the signing config selects logs of different API versions ({0:?}); choose one")]
     MixedLogVersions(Vec<u32>),
     /// A log the signing config names is not in the trusted root, so nothing it returns
