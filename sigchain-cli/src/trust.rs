@@ -41,8 +41,8 @@ struct RepoArgs {
     /// That repository's trusted root.json, obtained out of band.
     #[arg(long, requires = "tuf_url")]
     tuf_root: Option<PathBuf>,
-    /// Cache directory (default: $XDG_CACHE_HOME/sigchain/tuf/<repository>, else
-    /// ~/.cache/sigchain/tuf/<repository>).
+    /// Cache directory (default: `$XDG_CACHE_HOME/sigchain/tuf/<repository>`, else
+    /// `~/.cache/sigchain/tuf/<repository>`).
     #[arg(long)]
     cache: Option<PathBuf>,
 }

@@ -165,7 +165,7 @@ pub enum SigningError {
 }
 
 /// What the CA step needs: a CSR, or the public key and a proof of possession (from
-/// [`Signing::proof_of_possession`]).
+/// [`Signing::proof_of_possession`](super::Signing::proof_of_possession)).
 #[derive(Debug, Clone)]
 pub struct CertificateNeeded {
     pub(super) csr: CertificateRequest,
@@ -266,14 +266,14 @@ impl SignedBundle {
 /// What the machine needs next.
 #[derive(Debug)]
 pub enum Step<'a> {
-    /// A certificate for the key: call [`Signing::provide_certificate_chain`].
+    /// A certificate for the key: call [`Signing::provide_certificate_chain`](super::Signing::provide_certificate_chain).
     Certificate(&'a CertificateNeeded),
     /// A timestamp: POST [`TimestampRequest::der`] to a TSA, then
-    /// [`Signing::provide_timestamp`].
+    /// [`Signing::provide_timestamp`](super::Signing::provide_timestamp).
     Timestamp(&'a TimestampRequest),
-    /// A log entry: submit, then [`Signing::provide_log_entry`].
+    /// A log entry: submit, then [`Signing::provide_log_entry`](super::Signing::provide_log_entry).
     LogEntry(&'a LogEntryNeeded),
-    /// Finished: take the bundle with [`Signing::into_bundle`].
+    /// Finished: take the bundle with [`Signing::into_bundle`](super::Signing::into_bundle).
     Done(&'a SignedBundle),
     /// Failed; the machine takes no more input.
     Failed {
