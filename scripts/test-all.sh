@@ -65,6 +65,20 @@ fi
 SIGCHAIN_NODE_PATH="$(cd "$js_dir" && pwd)/node_modules"
 export SIGCHAIN_NODE_PATH
 
+# Debian's docker-registry (distribution 2.8), the real registry the OCI tests start on
+# 127.0.0.1 (sigchain-oci/tests/common/registry.rs); found on the PATH or through
+# SIGCHAIN_DOCKER_REGISTRY.
+if [ -z "${SIGCHAIN_DOCKER_REGISTRY:-}" ] && ! command -v docker-registry >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        # The package enables a system service; the tests start their own registries instead.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
+    else
+        echo "Debian's docker-registry is required for the OCI registry tests" >&2
+        exit 1
+    fi
+fi
+
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.
 cargo test --workspace --all-features

@@ -1,0 +1,4 @@
+//! What the OCI integration tests share.
+#![allow(dead_code)]
+
+pub mod registry;

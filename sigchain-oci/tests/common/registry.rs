@@ -1,0 +1,124 @@
+//! A real OCI registry for the tests: Debian's `docker-registry` (distribution 2.8), started on
+//! 127.0.0.1 with a free port and storage in a temporary folder, killed when dropped.
+//! `scripts/test-all.sh` installs it; a missing binary fails the test, never skips it.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the binary is: `$SIGCHAIN_DOCKER_REGISTRY`, else `docker-registry` on the PATH.
+fn binary() -> PathBuf {
+    std::env::var_os("SIGCHAIN_DOCKER_REGISTRY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("docker-registry"))
+}
+
+/// A running registry.
+pub struct Registry {
+    /// `127.0.0.1:PORT`, as image references name it.
+    pub host: String,
+    child: Child,
+    _storage: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Start a registry with no authentication and deletes enabled.
+    pub fn start() -> Registry {
+        Registry::start_with("")
+    }
+
+    /// Start a registry with `extra` appended to its configuration (YAML, top level), e.g. an
+    /// `auth:` section.
+    pub fn start_with(extra: &str) -> Registry {
+        // A port that was free a moment ago; a lost race shows up as a failed start, retried.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port on 127.0.0.1");
+            if let Some(registry) = Registry::try_start(port, extra) {
+                return registry;
+            }
+        }
+        panic!("docker-registry did not start on 127.0.0.1 after 5 attempts");
+    }
+
+    fn try_start(port: u16, extra: &str) -> Option<Registry> {
+        let storage = tempfile::tempdir().unwrap();
+        let config = storage.path().join("config.yml");
+        let data = storage.path().join("data");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\n\
+                 log:\n  level: warn\n  accesslog:\n    disabled: true\n\
+                 storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
+                 http:\n  addr: 127.0.0.1:{port}\n\
+                 {extra}\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} ({e}): install Debian's docker-registry \
+                     (scripts/test-all.sh does) or set SIGCHAIN_DOCKER_REGISTRY",
+                    binary().display()
+                )
+            });
+        let host = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return None;
+            }
+            if http_status(&host, "/v2/").is_some() {
+                return Some(Registry {
+                    host,
+                    child,
+                    _storage: storage,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.host)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The status of a plain `GET path` (HTTP/1.1, connection closed), or `None` when nothing
+/// answers: enough to see the registry is up without an HTTP client in the harness.
+pub fn http_status(host: &str, path: &str) -> Option<u16> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(host).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
