@@ -71,8 +71,12 @@ export SIGCHAIN_NODE_PATH
 if [ -z "${SIGCHAIN_DOCKER_REGISTRY:-}" ] && ! command -v docker-registry >/dev/null; then
     if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
-        # The package enables a system service; the tests start their own registries instead.
+        # The package enables a system service listening on all interfaces; the tests start
+        # their own registries on 127.0.0.1, so the service is stopped and disabled.
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
+        if command -v systemctl >/dev/null; then
+            systemctl disable --now docker-registry >/dev/null 2>&1 || true
+        fi
     else
         echo "Debian's docker-registry is required for the OCI registry tests" >&2
         exit 1
