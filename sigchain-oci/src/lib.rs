@@ -34,3 +34,5 @@
 #![warn(missing_docs)]
 
 pub use sigchain_core;
+
+pub mod layout;
