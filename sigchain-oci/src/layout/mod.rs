@@ -43,6 +43,9 @@ use std::path::{Path, PathBuf};
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageIndexBuilder, MediaType, ANNOTATION_REF_NAME};
 
+/// The crate whose image types (descriptors, manifests, indexes, media types) this API uses.
+pub use oci_spec;
+
 use digest::BlobDigest;
 pub use error::LayoutError;
 pub use parse::{

@@ -485,3 +485,58 @@ proptest! {
         prop_assert_eq!(again, index);
     }
 }
+
+#[test]
+fn parse_index_refuses_bytes_over_the_limit() {
+    let limits = LayoutLimits {
+        max_index_bytes: 10,
+        ..LayoutLimits::default()
+    };
+    assert!(matches!(
+        parse_index(br#"{"schemaVersion":2,"manifests":[]}"#, &limits),
+        Err(LayoutError::TooLarge {
+            what: "index.json",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn parse_manifest_refuses_an_image_manifest_with_manifests() {
+    let hex = "d".repeat(64);
+    let typed = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"sha256:{hex}"}},"layers":[],"manifests":[]}}"#
+    );
+    assert!(matches!(
+        parse_manifest(typed.as_bytes(), None, &LayoutLimits::default()),
+        Err(LayoutError::AmbiguousManifest)
+    ));
+}
+
+#[test]
+fn put_manifest_refuses_to_grow_the_index_past_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = LayoutLimits {
+        max_index_entries: 1,
+        ..LayoutLimits::default()
+    };
+    let layout = OciLayout::create_with_limits(dir.path(), limits).unwrap();
+    layout
+        .put_manifest(&image_manifest(&layout, b"a"), named("a"))
+        .unwrap();
+    assert!(matches!(
+        layout.put_manifest(&image_manifest(&layout, b"b"), named("b")),
+        Err(LayoutError::TooManyEntries { .. })
+    ));
+    assert_eq!(layout.manifests().unwrap().len(), 1);
+}
+
+#[test]
+fn resolve_refuses_a_malformed_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::create(dir.path()).unwrap();
+    assert!(matches!(
+        layout.resolve("sha256:../../x"),
+        Err(LayoutError::InvalidDigest { .. })
+    ));
+}
