@@ -83,6 +83,18 @@ if [ -z "${SIGCHAIN_DOCKER_REGISTRY:-}" ] && ! command -v docker-registry >/dev/
     fi
 fi
 
+# skopeo, the referee of OCI image layouts (sigchain-oci/tests/layout_skopeo.rs): it copies
+# and inspects layouts offline; the tests fail, never skip, without it.
+if ! command -v skopeo >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo >/dev/null
+    else
+        echo "skopeo (Debian: skopeo) is required for the OCI layout referee tests" >&2
+        exit 1
+    fi
+fi
+
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.
 cargo test --workspace --all-features

@@ -36,3 +36,4 @@
 pub use sigchain_core;
 
 pub mod auth;
+pub mod layout;

@@ -1,4 +1,5 @@
 //! What the OCI integration tests share.
 #![allow(dead_code)]
 
+pub mod image;
 pub mod registry;
