@@ -1,14 +1,19 @@
-//! OCI for sigchain: **not implemented yet**.
+//! OCI for sigchain: **in progress** (issue 8).
 //!
-//! This crate will hold OCI image references (parsing and normalising
-//! `registry/repository:tag@sha256:...`), a registry client (the OCI distribution API), storage
-//! of signatures and attestations in the layout cosign uses (so cosign can read what sigchain
-//! writes and the other way round), and OCI image layouts on disk. It will move bytes only;
-//! whether a signature is trusted is decided by [`sigchain_core`].
+//! The crate moves bytes; whether a signature is trusted is decided by [`sigchain_core`].
+//! What works today:
+//! - [`layout`]: OCI image layouts on disk (`oci-layout`, `index.json`, `blobs/sha256/`), read
+//!   and written with every blob's size and digest checked, and the manifest kinds of OCI and
+//!   Docker schema 2 recognised;
+//! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
+//!   credentials the Docker CLI's `config.json` names.
 //!
-//! Today the crate contains nothing but a re-export of [`sigchain_core`], which already
-//! verifies a Sigstore bundle against an artifact known only by its SHA-256 digest, the way an
-//! image manifest is named:
+//! To come: image references, the registry client (the OCI distribution API), and storage of
+//! signatures and attestations where cosign keeps them (tag scheme, OCI 1.1 referrers, bundles
+//! as referrers).
+//!
+//! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
+//! against an artifact known only by that digest:
 //!
 //! ```
 //! use sigchain_oci::sigchain_core::crypto::Sha256Digest;
