@@ -33,4 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cosign_tags;
+pub mod reference;
+
 pub use sigchain_core;
