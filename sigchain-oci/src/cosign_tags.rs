@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use sigchain_oci::cosign_tags;
-//! use sigchain_oci::reference::{Digest, Reference};
+//! use sigchain_oci::reference::Reference;
 //!
 //! let image = Reference::parse("user/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")?;
 //! let digest = image.digest().ok_or("not pinned")?;

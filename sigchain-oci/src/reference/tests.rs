@@ -207,8 +207,8 @@ fn valid_references_normalise() {
             None,
         ),
         (
-            "b.gcr.io/test.example.com/my-app:test.example.com".into(),
-            "b.gcr.io",
+            "b.example.org/test.example.com/my-app:test.example.com".into(),
+            "b.example.org",
             "test.example.com/my-app".into(),
             Some("test.example.com"),
             None,
