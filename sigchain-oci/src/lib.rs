@@ -2,13 +2,17 @@
 //!
 //! The crate moves bytes; whether a signature is trusted is decided by [`sigchain_core`].
 //! What works today:
+//! - [`reference`]: image references parsed and normalised as the Docker/OCI tooling does
+//!   (`docker.io` and `library/` defaults, `latest`, ports, tag and digest together), and
+//!   digests; [`cosign_tags`]: the tags cosign stores signatures, attestations and SBOMs
+//!   under, and the OCI 1.1 referrers fallback tag;
 //! - [`layout`]: OCI image layouts on disk (`oci-layout`, `index.json`, `blobs/sha256/`), read
 //!   and written with every blob's size and digest checked, and the manifest kinds of OCI and
 //!   Docker schema 2 recognised;
 //! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
 //!   credentials the Docker CLI's `config.json` names.
 //!
-//! To come: image references, the registry client (the OCI distribution API), and storage of
+//! To come: the registry client (the OCI distribution API), and storage of
 //! signatures and attestations where cosign keeps them (tag scheme, OCI 1.1 referrers, bundles
 //! as referrers).
 //!
@@ -37,6 +41,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod cosign_tags;
+pub mod reference;
 
 pub use sigchain_core;
 
