@@ -2,7 +2,7 @@
 //!
 //! The crate moves bytes; whether a signature is trusted is decided by [`sigchain_core`].
 //! What works today:
-//! - [`reference`]: image references parsed and normalised as the Docker/OCI tooling does
+//! - [`reference`](mod@reference): image references parsed and normalised as the Docker/OCI tooling does
 //!   (`docker.io` and `library/` defaults, `latest`, ports, tag and digest together), and
 //!   digests; [`cosign_tags`]: the tags cosign stores signatures, attestations and SBOMs
 //!   under, and the OCI 1.1 referrers fallback tag;
