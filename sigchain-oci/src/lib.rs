@@ -5,7 +5,8 @@
 //! - [`reference`](mod@reference): image references parsed and normalised as the Docker/OCI tooling does
 //!   (`docker.io` and `library/` defaults, `latest`, ports, tag and digest together), and
 //!   digests; [`cosign_tags`]: the tags cosign stores signatures, attestations and SBOMs
-//!   under, and the OCI 1.1 referrers fallback tag;
+//!   under, and the OCI 1.1 referrers fallback tag; [`simple_signing`]: the payload cosign
+//!   signs for an image (the manifest digest it binds to);
 //! - [`layout`]: OCI image layouts on disk (`oci-layout`, `index.json`, `blobs/sha256/`), read
 //!   and written with every blob's size and digest checked, and the manifest kinds of OCI and
 //!   Docker schema 2 recognised;
@@ -44,6 +45,7 @@
 
 pub mod cosign_tags;
 pub mod reference;
+pub mod simple_signing;
 
 pub use sigchain_core;
 
