@@ -155,6 +155,29 @@ pub fn check_issued_chain(
     now: Timestamp,
     max_clock_skew_secs: i64,
 ) -> Result<IssuedCertificate, IssuedCertificateError> {
+    let anchors = TrustAnchors::new(&trusted_root.certificate_authorities);
+    check_issued_chain_with(
+        chain_der,
+        &anchors,
+        trusted_root,
+        our_key,
+        expected,
+        now,
+        max_clock_skew_secs,
+    )
+}
+
+/// [`check_issued_chain`] with the trusted root's CAs already parsed (the signing machine's
+/// verifier holds them), so a signing does not parse and check them a second time.
+pub(crate) fn check_issued_chain_with(
+    chain_der: &[Vec<u8>],
+    anchors: &TrustAnchors,
+    trusted_root: &TrustedRoot,
+    our_key: &PublicKey,
+    expected: &CertificateIdentity,
+    now: Timestamp,
+    max_clock_skew_secs: i64,
+) -> Result<IssuedCertificate, IssuedCertificateError> {
     let leaf_der = chain_der
         .first()
         .ok_or(IssuedCertificateError::EmptyChain)?;
@@ -194,7 +217,6 @@ pub fn check_issued_chain(
         });
     }
     // 3. Chains to a CA of the trusted root, under the Fulcio leaf policy.
-    let anchors = TrustAnchors::new(&trusted_root.certificate_authorities);
     let chain = anchors
         .verify_leaf(&leaf, &[], &[at])
         .map_err(|e| match e {

@@ -69,12 +69,11 @@ use crate::identity::CertificateIdentity;
 use crate::intoto::{Statement, PAYLOAD_TYPE};
 use crate::limits::Limits;
 use crate::time::Timestamp;
-use crate::timestamp::TimestampAuthorities;
 use crate::tlog::{SignedContent, SignerMaterial};
 use crate::trust_root::TrustedRoot;
 use crate::verify::{Artifact, Policy, TlogError, Verifier, VerifierConfig};
 
-use super::certificate::check_issued_chain;
+use super::certificate::check_issued_chain_with;
 use super::csr::CertificateRequest;
 use super::key::SigningKey;
 use super::timestamp::TimestampRequest;
@@ -187,7 +186,6 @@ pub struct Signing {
     options: SigningOptions,
     now: Timestamp,
     verifier: Verifier,
-    timestamp_authorities: TimestampAuthorities,
     signed: Signed,
     leaf_der: Option<Vec<u8>>,
     timestamps: Vec<Vec<u8>>,
@@ -258,7 +256,6 @@ impl Signing {
         };
         Ok(Signing {
             verifier: Verifier::new(trusted_root, config),
-            timestamp_authorities: TimestampAuthorities::new(&trusted_root.timestamp_authorities),
             key,
             identity,
             options,
@@ -305,8 +302,9 @@ impl Signing {
                     expected: "nothing",
                     got: "a certificate chain",
                 })?;
-                let issued = check_issued_chain(
+                let issued = check_issued_chain_with(
                     &chain,
+                    this.verifier.anchors(),
                     this.verifier.trusted_root(),
                     this.key.public_key(),
                     identity,
@@ -326,7 +324,7 @@ impl Signing {
             State::Timestamp(request) => {
                 let checked = request.check_reply(
                     response_der,
-                    &this.timestamp_authorities,
+                    this.verifier.timestamp_authorities(),
                     this.now,
                     this.options.max_clock_skew_secs,
                 )?;

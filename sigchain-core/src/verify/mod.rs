@@ -136,6 +136,16 @@ impl Verifier {
         )
     }
 
+    /// The trusted root's CAs, parsed and checked once when this verifier was built.
+    pub(crate) fn anchors(&self) -> &TrustAnchors {
+        &self.anchors
+    }
+
+    /// The trusted root's timestamp authorities, parsed once when this verifier was built.
+    pub(crate) fn timestamp_authorities(&self) -> &TimestampAuthorities {
+        &self.timestamp_authorities
+    }
+
     /// The trusted root this verifier was built with.
     pub fn trusted_root(&self) -> &TrustedRoot {
         &self.root
