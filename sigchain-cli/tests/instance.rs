@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 use std::sync::Arc;
 
+use common::sign::http_get;
 use common::{managed_key_bundle, rekor, Key, Served, SIGCHAIN};
 use sigchain_core::time::Timestamp;
 use sigchain_rekor::client::{Transport, TransportConfig};
@@ -181,30 +182,6 @@ async fn kill_9_during_appends_loses_no_acknowledged_entry() {
             .unwrap();
     }
     drop(served);
-}
-
-/// A GET over a plain TCP connection (the test needs no HTTP client for this).
-fn http_get(base_url: &str, path: &str) -> (u16, String) {
-    use std::io::{Read as _, Write as _};
-    let address = base_url.strip_prefix("http://").unwrap();
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
 
 #[test]
