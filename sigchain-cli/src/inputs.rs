@@ -16,15 +16,7 @@ pub fn trusted_root(
     staging: bool,
 ) -> Result<TrustedRoot, String> {
     if let Some(dir) = tuf_cache {
-        return match sigchain_core::tuf::TufClient::cached(dir) {
-            Ok(Some(material)) => Ok(material.trusted_root),
-            Ok(None) => Err(format!(
-                "TUF cache {}: empty (run `sigchain trust update --cache {}`)",
-                dir.display(),
-                dir.display()
-            )),
-            Err(e) => Err(e.to_string()),
-        };
+        return Ok(tuf_material(dir)?.trusted_root);
     }
     match path {
         Some(path) => {
@@ -37,6 +29,19 @@ pub fn trusted_root(
         }
         None if staging => Ok(TrustedRoot::staging().clone()),
         None => Ok(TrustedRoot::production().clone()),
+    }
+}
+
+/// What `sigchain trust update --cache DIR` verified and cached.
+pub fn tuf_material(dir: &Path) -> Result<sigchain_core::tuf::TrustMaterial, String> {
+    match sigchain_core::tuf::TufClient::cached(dir) {
+        Ok(Some(material)) => Ok(material),
+        Ok(None) => Err(format!(
+            "TUF cache {}: empty (run `sigchain trust update --cache {}`)",
+            dir.display(),
+            dir.display()
+        )),
+        Err(e) => Err(e.to_string()),
     }
 }
 

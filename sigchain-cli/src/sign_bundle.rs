@@ -132,17 +132,7 @@ fn trust_material(
     args: &Args,
 ) -> Result<(sigchain_core::trust_root::TrustedRoot, SigningConfig), String> {
     if let Some(dir) = &args.tuf_cache {
-        let material = match sigchain_core::tuf::TufClient::cached(dir) {
-            Ok(Some(material)) => material,
-            Ok(None) => {
-                return Err(format!(
-                    "TUF cache {}: empty (run `sigchain trust update --cache {}`)",
-                    dir.display(),
-                    dir.display()
-                ))
-            }
-            Err(e) => return Err(e.to_string()),
-        };
+        let material = inputs::tuf_material(dir)?;
         let config = material
             .signing_config_json
             .as_deref()
