@@ -246,34 +246,27 @@ impl Services {
     /// Fresh services at `now`.
     pub fn at(now: Timestamp) -> Services {
         let year = 365 * 24 * 3600;
+        // A CA certificate valid a year either side of `now`, signing itself.
+        let self_signed = |key: &SigningKey, subject: &Name| {
+            sign_tbs(
+                tbs(
+                    1,
+                    subject,
+                    subject,
+                    key.public_key().spki_der(),
+                    Timestamp(now.as_secs() - year),
+                    Timestamp(now.as_secs() + year),
+                    ca_extensions(0),
+                ),
+                key,
+            )
+        };
         let ca_key = key();
         let ca_name = name("CN=sigchain test CA,O=sigchain-test");
-        let ca_der = sign_tbs(
-            tbs(
-                1,
-                &ca_name,
-                &ca_name,
-                ca_key.public_key().spki_der(),
-                Timestamp(now.as_secs() - year),
-                Timestamp(now.as_secs() + year),
-                ca_extensions(0),
-            ),
-            &ca_key,
-        );
+        let ca_der = self_signed(&ca_key, &ca_name);
         let tsa_root_key = key();
         let tsa_issuer = name("CN=sigchain test TSA root,O=sigchain-test");
-        let tsa_root_der = sign_tbs(
-            tbs(
-                1,
-                &tsa_issuer,
-                &tsa_issuer,
-                tsa_root_key.public_key().spki_der(),
-                Timestamp(now.as_secs() - year),
-                Timestamp(now.as_secs() + year),
-                ca_extensions(0),
-            ),
-            &tsa_root_key,
-        );
+        let tsa_root_der = self_signed(&tsa_root_key, &tsa_issuer);
         let tsa_key = key();
         let tsa_name = name("CN=sigchain test TSA,O=sigchain-test");
 
