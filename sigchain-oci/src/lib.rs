@@ -46,6 +46,7 @@
 pub mod cosign_tags;
 pub mod reference;
 pub mod simple_signing;
+pub mod store;
 
 pub use sigchain_core;
 
