@@ -15,16 +15,19 @@ use std::time::{Duration, Instant};
 use super::registry::http_status;
 
 /// Where the binary is: `$SIGCHAIN_FERRO_OCI_SERVER`, else `ferro-oci-server` on the PATH, else
-/// in `~/.cargo/bin` (where `cargo install` puts it).
+/// in `$CARGO_HOME/bin` or `~/.cargo/bin` (where `cargo install` puts it).
 fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("SIGCHAIN_FERRO_OCI_SERVER") {
         return PathBuf::from(path);
     }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|p| p.join("ferro-oci-server").is_file()))
-        .unwrap_or(false);
-    match std::env::var_os("HOME") {
-        Some(home) if !on_path => PathBuf::from(home).join(".cargo/bin/ferro-oci-server"),
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|p| p.join("ferro-oci-server").is_file())
+    });
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    match cargo_home {
+        Some(cargo_home) if !on_path => cargo_home.join("bin/ferro-oci-server"),
         _ => PathBuf::from("ferro-oci-server"),
     }
 }
