@@ -1,5 +1,8 @@
 //! What the OCI integration tests share.
 #![allow(dead_code)]
 
+pub mod ferro;
+pub mod htpasswd;
 pub mod image;
 pub mod registry;
+pub mod token_server;
