@@ -43,8 +43,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cosign;
 pub mod cosign_tags;
+pub mod discover;
 pub mod reference;
+pub mod referrers;
 pub mod simple_signing;
 pub mod store;
 
