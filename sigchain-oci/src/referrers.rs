@@ -294,3 +294,104 @@ pub async fn read_bundle<S: ArtifactStore>(
     let json = fetch_bounded(store, "bundle layer", layer, limits.max_layer_bytes).await?;
     Bundle::from_json(&json, &Limits::DEFAULT).map_err(CosignError::Bundle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn descriptor(seed: &str, artifact_type: &str) -> WireDescriptor {
+        let mut d = WireDescriptor::of(OCI_MANIFEST, seed.as_bytes());
+        d.artifact_type = Some(artifact_type.to_owned());
+        d
+    }
+
+    #[test]
+    fn the_fallback_index_grows_once_per_digest() {
+        let a = descriptor("a", BUNDLE_ARTIFACT_TYPE);
+        let b = descriptor("b", "application/other");
+        let index = add_to_fallback_index(None, a.clone()).unwrap();
+        assert_eq!(
+            index.media_type.as_deref(),
+            Some(crate::cosign::wire::OCI_INDEX)
+        );
+        let index = add_to_fallback_index(Some(index), b.clone()).unwrap();
+        assert!(add_to_fallback_index(Some(index.clone()), a.clone()).is_none());
+        assert_eq!(index.manifests, vec![a, b]);
+        let limits = StorageLimits::DEFAULT;
+        assert_eq!(WireIndex::parse(&index.to_json(), &limits).unwrap(), index);
+    }
+
+    #[test]
+    fn listing_filters_deduplicates_and_caps() {
+        let limits = StorageLimits {
+            max_referrers: 2,
+            ..StorageLimits::DEFAULT
+        };
+        let listed = vec![
+            descriptor("a", BUNDLE_ARTIFACT_TYPE),
+            descriptor("a", BUNDLE_ARTIFACT_TYPE),
+            descriptor("b", "application/other"),
+            descriptor("c", BUNDLE_ARTIFACT_TYPE),
+            descriptor("d", BUNDLE_ARTIFACT_TYPE),
+        ];
+        let all = filter(ReferrersSource::Api, listed.clone(), None, &limits);
+        assert_eq!(all.descriptors.len(), 2);
+        assert_eq!(all.omitted, 2);
+        let bundles = filter(
+            ReferrersSource::Api,
+            listed,
+            Some(BUNDLE_ARTIFACT_TYPE),
+            &limits,
+        );
+        let digests: Vec<_> = bundles
+            .descriptors
+            .iter()
+            .map(|d| d.digest.clone())
+            .collect();
+        assert_eq!(
+            digests,
+            vec![
+                Digest::sha256_of(b"a").to_string(),
+                Digest::sha256_of(b"c").to_string()
+            ]
+        );
+        assert_eq!(bundles.omitted, 1);
+    }
+
+    #[test]
+    fn indexes_of_another_schema_version_are_refused() {
+        let limits = StorageLimits::DEFAULT;
+        assert!(matches!(
+            WireIndex::parse(br#"{"schemaVersion":1,"manifests":[]}"#, &limits),
+            Err(CosignError::SchemaVersion(1))
+        ));
+        assert!(WireIndex::parse(br#"{"manifests":[]}"#, &limits).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn index_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let limits = StorageLimits::DEFAULT;
+            if let Ok(index) = WireIndex::parse(&bytes, &limits) {
+                let listed = filter(ReferrersSource::FallbackTag, index.manifests, None, &limits);
+                prop_assert!(listed.descriptors.len() <= limits.max_referrers);
+            }
+            let _ = WireManifest::parse(&bytes, &limits);
+        }
+
+        #[test]
+        fn indexes_round_trip(seeds in proptest::collection::vec("[a-z]{1,8}", 0..10)) {
+            let mut index = None;
+            for seed in &seeds {
+                if let Some(next) = add_to_fallback_index(index.clone(), descriptor(seed, BUNDLE_ARTIFACT_TYPE)) {
+                    index = Some(next);
+                }
+            }
+            if let Some(index) = index {
+                let limits = StorageLimits::DEFAULT;
+                prop_assert_eq!(WireIndex::parse(&index.to_json(), &limits).unwrap(), index);
+            }
+        }
+    }
+}

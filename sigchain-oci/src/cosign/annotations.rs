@@ -195,3 +195,133 @@ pub fn parse_certificates_pem(
     }
     Ok(ders)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LIMITS: StorageLimits = StorageLimits::DEFAULT;
+
+    fn entry() -> TlogEntry {
+        TlogEntry {
+            log_index: 357_097_618,
+            log_id: LogId(vec![0xc0; 32]),
+            kind_version: KindVersion {
+                kind: "hashedrekord".into(),
+                version: "0.0.1".into(),
+            },
+            integrated_time: Some(Timestamp(1_754_488_662)),
+            inclusion_promise: Some(InclusionPromise {
+                signed_entry_timestamp: vec![1, 2, 3],
+            }),
+            inclusion_proof: None,
+            canonicalized_body: br#"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}"#
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_rekor_bundle_round_trips_in_cosigns_shape() {
+        let text = rekor_bundle_annotation(&entry()).unwrap();
+        assert!(text.starts_with(r#"{"SignedEntryTimestamp":"AQID","Payload":{"body":""#));
+        assert!(text.contains(r#""integratedTime":1754488662,"logIndex":357097618,"logID":"c0c0"#));
+        assert_eq!(parse_rekor_bundle(&text, &LIMITS).unwrap(), entry());
+    }
+
+    #[test]
+    fn an_entry_without_a_promise_has_no_rekor_bundle() {
+        let mut entry = entry();
+        entry.inclusion_promise = None;
+        assert!(rekor_bundle_annotation(&entry).is_none());
+    }
+
+    #[test]
+    fn bad_rekor_bundles_are_refused() {
+        let good = rekor_bundle_annotation(&entry()).unwrap();
+        let cases = [
+            good.replace("\"logID\":\"c0", "\"logID\":\"zz"),
+            good.replace("\"logIndex\":357097618", "\"logIndex\":-1"),
+            good.replace("\"integratedTime\":1754488662", "\"integratedTime\":-5"),
+            good.replace("\"SignedEntryTimestamp\":\"AQID\"", "\"SignedEntryTimestamp\":\"\""),
+            good.replace("\"body\":\"", "\"body\":7,\"x\":\""),
+            r#"{"SignedEntryTimestamp":"AQID","Payload":{"body":"bm90IGpzb24=","integratedTime":1,"logIndex":1,"logID":"00"}}"#.to_owned(),
+            "[]".to_owned(),
+        ];
+        for case in cases {
+            assert!(
+                matches!(
+                    parse_rekor_bundle(&case, &LIMITS),
+                    Err(CosignError::BadAnnotation { .. })
+                ),
+                "{case}"
+            );
+        }
+        let huge = " ".repeat(LIMITS.max_annotation_bytes + 1);
+        assert!(matches!(
+            parse_rekor_bundle(&huge, &LIMITS),
+            Err(CosignError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn the_timestamp_annotation_round_trips() {
+        let text = rfc3161_annotation(&[0x30, 0x03, 0x02, 0x01, 0x00]);
+        assert_eq!(text, r#"{"SignedRFC3161Timestamp":"MAMCAQA="}"#);
+        assert_eq!(
+            parse_rfc3161(&text, &LIMITS).unwrap(),
+            vec![0x30, 3, 2, 1, 0]
+        );
+        assert!(parse_rfc3161(r#"{"SignedRFC3161Timestamp":""}"#, &LIMITS).is_err());
+    }
+
+    #[test]
+    fn pem_chains_round_trip_and_are_bounded() {
+        let ders = vec![vec![0x30, 0x01, 0x00], vec![0x30, 0x02, 0x05, 0x00]];
+        let pem = certificates_pem(&ders);
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
+        assert_eq!(
+            parse_certificates_pem("chain", &pem, 10, &LIMITS).unwrap(),
+            ders
+        );
+        assert!(matches!(
+            parse_certificates_pem("chain", &pem, 1, &LIMITS),
+            Err(CosignError::TooMany { .. })
+        ));
+        assert_eq!(
+            parse_certificates_pem("chain", "", 10, &LIMITS).unwrap(),
+            Vec::<Vec<u8>>::new()
+        );
+        assert!(parse_certificates_pem("chain", "garbage", 10, &LIMITS).is_err());
+        let key = pem.replace("CERTIFICATE", "PUBLIC KEY");
+        assert!(parse_certificates_pem("chain", &key, 10, &LIMITS).is_err());
+        let cut = &pem[..pem.len() - 10];
+        assert!(parse_certificates_pem("chain", cut, 10, &LIMITS).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn annotation_parsers_never_panic(text in "\\PC{0,400}") {
+            let _ = parse_rekor_bundle(&text, &LIMITS);
+            let _ = parse_rfc3161(&text, &LIMITS);
+            let _ = parse_certificates_pem("x", &text, 3, &LIMITS);
+        }
+
+        #[test]
+        fn pem_round_trips(ders in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..200), 0..4)) {
+            let pem = certificates_pem(&ders);
+            prop_assert_eq!(parse_certificates_pem("x", &pem, 4, &LIMITS).unwrap(), ders);
+        }
+
+        #[test]
+        fn rekor_bundles_round_trip(index in 0u64..i64::MAX as u64, time in 0i64..i64::MAX, set in proptest::collection::vec(any::<u8>(), 1..80)) {
+            let mut entry = entry();
+            entry.log_index = index;
+            entry.integrated_time = Some(Timestamp(time));
+            entry.inclusion_promise = Some(InclusionPromise { signed_entry_timestamp: set });
+            let text = rekor_bundle_annotation(&entry).unwrap();
+            prop_assert_eq!(parse_rekor_bundle(&text, &LIMITS).unwrap(), entry);
+        }
+    }
+}

@@ -233,3 +233,46 @@ async fn read_layer<S: ArtifactStore>(
         fetch_bounded(store, "signature layer", descriptor, limits.max_layer_bytes).await?;
     SignatureLayer::from_stored(descriptor, content)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(seed: &str) -> WireDescriptor {
+        let mut d = WireDescriptor::of(super::super::SIMPLE_SIGNING_MEDIA_TYPE, seed.as_bytes());
+        d.annotations = Some(BTreeMap::from([("k".to_owned(), seed.to_owned())]));
+        d
+    }
+
+    #[test]
+    fn the_config_is_go_containerregistrys() {
+        let config = config_for(&[WireDescriptor::of("x", b"payload")]);
+        // cosign's one-signature `.sig` configs are 233 bytes.
+        assert_eq!(config.len(), 233);
+        let text = String::from_utf8(config).unwrap();
+        assert!(text.starts_with(r#"{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["sha256:"#));
+        assert!(text.ends_with(r#""]},"config":{}}"#));
+    }
+
+    #[test]
+    fn appending_deduplicates_by_digest_and_annotations() {
+        let limits = StorageLimits::DEFAULT;
+        let first = append_layer(None, &layer("a"), &limits).unwrap().unwrap();
+        assert!(append_layer(Some(&first.manifest), &layer("a"), &limits)
+            .unwrap()
+            .is_none());
+        // Same content, other annotations (another certificate): a new signature.
+        let mut other = layer("a");
+        other.annotations = Some(BTreeMap::from([("k".to_owned(), "b".to_owned())]));
+        let second = append_layer(Some(&first.manifest), &other, &limits)
+            .unwrap()
+            .unwrap();
+        assert_eq!(second.manifest.layers.len(), 2);
+        assert_eq!(
+            second.manifest.config,
+            WireDescriptor::of(OCI_CONFIG, &second.config)
+        );
+        let parsed = WireManifest::parse(&second.manifest.to_json(), &limits).unwrap();
+        assert_eq!(parsed, second.manifest);
+    }
+}
