@@ -13,9 +13,13 @@
 //! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
 //!   credentials the Docker CLI's `config.json` names.
 //!
-//! To come: the registry client (the OCI distribution API), and storage of
-//! signatures and attestations where cosign keeps them (tag scheme, OCI 1.1 referrers, bundles
-//! as referrers).
+//! - [`cosign`]: signatures, attestations and SBOMs where cosign keeps them (`.sig`, `.att`,
+//!   `.sbom` tags), converted to and from Sigstore bundles and verified bound to the image;
+//!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
+//!   [`discover`](mod@discover): everything stored about one image, and where. All of it is
+//!   written once over [`store::ArtifactStore`].
+//!
+//! To come: the registry client (the OCI distribution API).
 //!
 //! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
 //! against an artifact known only by that digest:

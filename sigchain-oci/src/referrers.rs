@@ -7,6 +7,21 @@
 //! the empty config `{}` (`application/vnd.oci.empty.v1+json`), one layer holding the bundle
 //! JSON, and annotations `dev.sigstore.bundle.content`, `dev.sigstore.bundle.predicateType`
 //! and `org.opencontainers.image.created`.
+//!
+//! The fallback index is updated by pure functions; the async ones only move bytes:
+//!
+//! ```
+//! use sigchain_oci::cosign::wire::WireDescriptor;
+//! use sigchain_oci::referrers::{add_to_fallback_index, BUNDLE_ARTIFACT_TYPE};
+//!
+//! let mut referrer = WireDescriptor::of("application/vnd.oci.image.manifest.v1+json", b"{}");
+//! referrer.artifact_type = Some(BUNDLE_ARTIFACT_TYPE.to_owned());
+//! let index = add_to_fallback_index(None, referrer.clone()).ok_or("a new index")?;
+//! assert_eq!(index.manifests.len(), 1);
+//! // Listing the same referrer again changes nothing.
+//! assert!(add_to_fallback_index(Some(index), referrer).is_none());
+//! # Ok::<(), &'static str>(())
+//! ```
 
 use std::collections::BTreeMap;
 

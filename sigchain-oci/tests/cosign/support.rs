@@ -107,7 +107,7 @@ impl ArtifactStore for MemoryStore {
         media_type: MediaType,
         content: Vec<u8>,
     ) -> impl Future<Output = Result<Descriptor, StoreError>> + Send {
-        let descriptor = WireDescriptor::of(&media_type.to_string(), &content);
+        let descriptor = WireDescriptor::of(media_type.as_ref(), &content);
         self.blobs
             .lock()
             .unwrap()
@@ -121,7 +121,7 @@ impl ArtifactStore for MemoryStore {
         bytes: Vec<u8>,
         tag: Option<&Tag>,
     ) -> impl Future<Output = Result<Descriptor, StoreError>> + Send {
-        let descriptor = WireDescriptor::of(&media_type.to_string(), &bytes);
+        let descriptor = WireDescriptor::of(media_type.as_ref(), &bytes);
         self.manifests
             .lock()
             .unwrap()
