@@ -1,6 +1,7 @@
 //! Everything a repository stores about one image: cosign tag-scheme signatures and
-//! attestations, an attached SBOM, and referrers (Sigstore bundles and other artifacts), each
-//! with where it was found (what `sigchain triangulate` prints). Nothing here is verified.
+//! attestations, an attached SBOM, and referrers (Sigstore bundles, cosign's OCI 1.1 signature
+//! and attestation referrers, other artifacts), each with where it was found (what
+//! `sigchain triangulate` prints). Nothing here is verified.
 //!
 //! A hostile repository may list thousands of layers or referrers: at most
 //! [`StorageLimits::max_layers`] layers per manifest and [`StorageLimits::max_referrers`]
@@ -13,7 +14,10 @@ use crate::cosign::tagged;
 use crate::cosign::wire::WireDescriptor;
 use crate::cosign::{CosignError, LayerKind, SignatureLayer, StorageLimits};
 use crate::reference::{Digest, Tag};
-use crate::referrers::{self, ReferrersSource, BUNDLE_PREDICATE_TYPE_ANNOTATION};
+use crate::referrers::{
+    self, ReferrersSource, BUNDLE_PREDICATE_TYPE_ANNOTATION, COSIGN_ATTESTATION_ARTIFACT_TYPE,
+    COSIGN_SIGNATURE_ARTIFACT_TYPE,
+};
 use crate::store::ArtifactStore;
 
 /// Where something was found.
@@ -35,6 +39,15 @@ pub enum Location {
         /// The manifest's digest.
         manifest: Digest,
     },
+    /// A layer of a referrer manifest (cosign's OCI 1.1 signatures and attestations).
+    ReferrerLayer {
+        /// The referrer's digest.
+        manifest: Digest,
+        /// How it was listed.
+        via: ReferrersSource,
+        /// The layer's position.
+        layer: usize,
+    },
     /// A referrer manifest.
     Referrer {
         /// The referrer's digest.
@@ -47,9 +60,9 @@ pub enum Location {
 /// A found item (unverified).
 #[derive(Debug, Clone)]
 pub enum Item {
-    /// A `.sig` layer.
+    /// A simple-signing layer (`.sig`, or a cosign signature referrer).
     Signature(SignatureLayer),
-    /// A `.att` layer.
+    /// A DSSE layer (`.att`, or a cosign attestation referrer).
     Attestation(SignatureLayer),
     /// An attached SBOM.
     Sbom(AttachedSbom),
@@ -238,11 +251,15 @@ async fn read_referrer<S: ArtifactStore>(
             return;
         }
     };
+    let artifact_type = descriptor.artifact_type.as_deref().unwrap_or_default();
+    if artifact_type == COSIGN_SIGNATURE_ARTIFACT_TYPE
+        || artifact_type == COSIGN_ATTESTATION_ARTIFACT_TYPE
+    {
+        read_referrer_layers(store, image, descriptor, via, limits, discovery).await;
+        return;
+    }
     let location = Location::Referrer { manifest, via };
-    let is_bundle = descriptor
-        .artifact_type
-        .as_deref()
-        .is_some_and(|t| t.starts_with("application/vnd.dev.sigstore.bundle"));
+    let is_bundle = artifact_type.starts_with("application/vnd.dev.sigstore.bundle");
     if !is_bundle {
         discovery.found.push(Found {
             location,
@@ -266,5 +283,52 @@ async fn read_referrer<S: ArtifactStore>(
             location: format!("referrer {}", descriptor.digest),
             error,
         }),
+    }
+}
+
+async fn read_referrer_layers<S: ArtifactStore>(
+    store: &S,
+    image: &Digest,
+    descriptor: &WireDescriptor,
+    via: ReferrersSource,
+    limits: &StorageLimits,
+    discovery: &mut Discovery,
+) {
+    let (manifest_digest, manifest) =
+        match referrers::read_manifest(store, image, descriptor, limits).await {
+            Ok(read) => read,
+            Err(error) => {
+                discovery.problems.push(Problem {
+                    location: format!("referrer {}", descriptor.digest),
+                    error,
+                });
+                return;
+            }
+        };
+    let omitted = manifest.layers.len().saturating_sub(limits.max_layers);
+    if omitted > 0 {
+        discovery
+            .omitted
+            .push((format!("layers of referrer {manifest_digest}"), omitted));
+    }
+    for (position, layer) in manifest.layers.iter().take(limits.max_layers).enumerate() {
+        let location = Location::ReferrerLayer {
+            manifest: manifest_digest.clone(),
+            via,
+            layer: position,
+        };
+        match tagged::read_layer(store, layer, limits).await {
+            Ok(layer) => discovery.found.push(Found {
+                location,
+                item: match layer.kind {
+                    LayerKind::Signature => Item::Signature(layer),
+                    LayerKind::Attestation => Item::Attestation(layer),
+                },
+            }),
+            Err(error) => discovery.problems.push(Problem {
+                location: format!("referrer {manifest_digest} layer {position}"),
+                error,
+            }),
+        }
     }
 }

@@ -48,6 +48,12 @@ pub const BUNDLE_CONTENT_ANNOTATION: &str = "dev.sigstore.bundle.content";
 pub const BUNDLE_PREDICATE_TYPE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
 /// When the referrer was made (RFC 3339).
 pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
+/// cosign's OCI 1.1 ("experimental") signature referrers: simple-signing layers, as in `.sig`.
+pub const COSIGN_SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+/// cosign's attestation referrers: DSSE layers, as in `.att`.
+pub const COSIGN_ATTESTATION_ARTIFACT_TYPE: &str = "application/vnd.in-toto+json";
+/// cosign's SBOM referrers (`cosign attach sbom` in OCI 1.1 mode).
+pub const COSIGN_SBOM_ARTIFACT_TYPE: &str = "application/vnd.dev.cosign.artifact.sbom.v1+json";
 
 /// The referrer manifest for `bundle` about `subject`, and the layer it lists (the bundle's
 /// JSON). `created` is written as `org.opencontainers.image.created`.
@@ -259,14 +265,14 @@ pub fn filter(
     }
 }
 
-/// Fetch the bundle a referrer holds. The referrer must name `image` as its subject (a
-/// fallback index is only a tag anyone could have written) and list exactly one bundle layer.
-pub async fn read_bundle<S: ArtifactStore>(
+/// Fetch a referrer's manifest, which must name `image` as its subject: a listing (above all
+/// a fallback index, only a tag anyone could have written) is not trusted to say so.
+pub async fn read_manifest<S: ArtifactStore>(
     store: &S,
     image: &Digest,
     referrer: &WireDescriptor,
     limits: &StorageLimits,
-) -> Result<Bundle, CosignError> {
+) -> Result<(Digest, WireManifest), CosignError> {
     let digest = referrer.parsed_digest()?;
     if referrer.size > limits.max_manifest_bytes as u64 {
         return Err(CosignError::TooLarge {
@@ -291,6 +297,18 @@ pub async fn read_bundle<S: ArtifactStore>(
             image: image.to_string(),
         });
     }
+    Ok((digest, manifest))
+}
+
+/// Fetch the bundle a referrer holds: its manifest names `image` as its subject and lists
+/// exactly one bundle layer.
+pub async fn read_bundle<S: ArtifactStore>(
+    store: &S,
+    image: &Digest,
+    referrer: &WireDescriptor,
+    limits: &StorageLimits,
+) -> Result<Bundle, CosignError> {
+    let (digest, manifest) = read_manifest(store, image, referrer, limits).await?;
     let [layer] = manifest.layers.as_slice() else {
         return Err(CosignError::NotABundleReferrer {
             referrer: digest.to_string(),

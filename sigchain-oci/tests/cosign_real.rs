@@ -6,10 +6,18 @@ use sigchain_core::crypto::PublicKey;
 use sigchain_core::time::Timestamp;
 use sigchain_core::trust_root::TrustedRoot;
 use sigchain_core::verify::{SignerPolicy, Verifier, VerifierConfig, VerifyError};
+#[path = "cosign/support.rs"]
+mod support;
+
+use oci_spec::image::MediaType;
 use sigchain_oci::cosign::verify::{verify_signature_layer, ImageVerifyError};
 use sigchain_oci::cosign::wire::WireManifest;
 use sigchain_oci::cosign::{SignatureLayer, StorageLimits, BUNDLE_ANNOTATION};
+use sigchain_oci::discover::{discover, Location};
 use sigchain_oci::reference::Digest;
+use sigchain_oci::referrers::{self, ReferrersSource};
+use sigchain_oci::store::ArtifactStore;
+use support::{now, MemoryStore};
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -107,4 +115,48 @@ fn a_changed_signed_entry_timestamp_is_refused() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn the_real_manifest_is_discovered_as_a_referrer_and_verifies() {
+    // cosign's OCI 1.1 mode pushed this manifest as a referrer of the image: the same layer
+    // and annotations as a `.sig` tag, found through the subject. Here through the fallback
+    // index of a store without the referrers API (a layout would need the image itself).
+    let store = MemoryStore::without_referrers_api();
+    now(store.put_blob(MediaType::ImageConfig, read("config.json"))).unwrap();
+    now(store.put_blob(
+        MediaType::from("application/vnd.dev.cosign.simplesigning.v1+json"),
+        read("payload.json"),
+    ))
+    .unwrap();
+    let manifest = WireManifest::parse(&read("manifest.json"), &StorageLimits::DEFAULT).unwrap();
+    now(referrers::put_referrer(
+        &store,
+        &manifest,
+        &StorageLimits::DEFAULT,
+    ))
+    .unwrap();
+
+    let image = Digest::parse(IMAGE).unwrap();
+    let found = now(discover(&store, &image, &StorageLimits::DEFAULT)).unwrap();
+    assert!(found.problems.is_empty(), "{:?}", found.problems);
+    let signatures: Vec<_> = found.signatures().collect();
+    assert_eq!(signatures.len(), 1);
+    assert!(matches!(
+        signatures[0].0,
+        Location::ReferrerLayer {
+            via: ReferrersSource::FallbackTag,
+            layer: 0,
+            ..
+        }
+    ));
+    verify_signature_layer(
+        &verifier(),
+        signatures[0].1,
+        &image,
+        &key(),
+        Timestamp::now(),
+        &StorageLimits::DEFAULT,
+    )
+    .unwrap();
 }

@@ -222,7 +222,8 @@ pub(crate) async fn fetch_bounded<S: ArtifactStore>(
     Ok(store.blob(&descriptor.to_oci()?).await?)
 }
 
-async fn read_layer<S: ArtifactStore>(
+/// Fetch one signature layer (media type checked first, size bounded).
+pub(crate) async fn read_layer<S: ArtifactStore>(
     store: &S,
     descriptor: &WireDescriptor,
     limits: &StorageLimits,
