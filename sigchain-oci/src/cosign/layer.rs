@@ -303,3 +303,126 @@ fn envelope_json(envelope: &DsseEnvelope) -> Vec<u8> {
     };
     serde_json::to_vec(&wire).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LIMITS: StorageLimits = StorageLimits::DEFAULT;
+
+    fn layer(kind: LayerKind, content: &[u8], annotations: &[(&str, &str)]) -> SignatureLayer {
+        SignatureLayer {
+            kind,
+            content: content.to_vec(),
+            annotations: annotations
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_key_signed_layer_without_log_entry_is_a_bundle_with_a_key_hint() {
+        let bundle = layer(
+            LayerKind::Signature,
+            b"payload",
+            &[(SIGNATURE_ANNOTATION, "AQID")],
+        )
+        .to_bundle(&LIMITS)
+        .unwrap();
+        assert_eq!(bundle.version(), BundleVersion::V0_1);
+        assert!(matches!(
+            bundle.verification_material(),
+            VerificationMaterial::PublicKey { .. }
+        ));
+        let Content::MessageSignature(signature) = bundle.content() else {
+            panic!("a message signature");
+        };
+        assert_eq!(signature.signature, vec![1, 2, 3]);
+        assert_eq!(
+            signature.message_digest.digest,
+            Sha256Digest::of(b"payload").as_bytes()[..]
+        );
+        assert!(bundle.tlog_entries().is_empty());
+    }
+
+    #[test]
+    fn unusable_layers_are_refused_with_their_reason() {
+        assert!(matches!(
+            layer(LayerKind::Signature, b"p", &[]).to_bundle(&LIMITS),
+            Err(CosignError::MissingAnnotation(SIGNATURE_ANNOTATION))
+        ));
+        for bad in ["", "not base64!"] {
+            assert!(matches!(
+                layer(LayerKind::Signature, b"p", &[(SIGNATURE_ANNOTATION, bad)])
+                    .to_bundle(&LIMITS),
+                Err(CosignError::BadAnnotation { .. })
+            ));
+        }
+        assert!(matches!(
+            layer(
+                LayerKind::Signature,
+                b"p",
+                &[
+                    (SIGNATURE_ANNOTATION, "AQID"),
+                    (CERTIFICATE_ANNOTATION, "junk")
+                ]
+            )
+            .to_bundle(&LIMITS),
+            Err(CosignError::BadAnnotation { .. })
+        ));
+        let two =
+            br#"{"payloadType":"t","payload":"cA==","signatures":[{"sig":"AQ=="},{"sig":"Ag=="}]}"#;
+        assert!(matches!(
+            layer(LayerKind::Attestation, two, &[]).to_bundle(&LIMITS),
+            Err(CosignError::Envelope(_))
+        ));
+        assert!(matches!(
+            layer(LayerKind::Attestation, b"not json", &[]).to_bundle(&LIMITS),
+            Err(CosignError::Envelope(_))
+        ));
+        let descriptor = WireDescriptor::of("application/octet-stream", b"x");
+        assert!(matches!(
+            SignatureLayer::from_stored(&descriptor, b"x".to_vec()),
+            Err(CosignError::UnexpectedMediaType { .. })
+        ));
+    }
+
+    #[test]
+    fn an_attestation_layer_is_a_dsse_bundle() {
+        let envelope = br#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"AQID"}]}"#;
+        let bundle = layer(
+            LayerKind::Attestation,
+            envelope,
+            &[(SIGNATURE_ANNOTATION, "")],
+        )
+        .to_bundle(&LIMITS)
+        .unwrap();
+        let Content::Dsse(dsse) = bundle.content() else {
+            panic!("a DSSE envelope");
+        };
+        assert_eq!(dsse.payload, b"{}");
+        assert_eq!(envelope_json(dsse), envelope.to_vec());
+    }
+
+    proptest! {
+        #[test]
+        fn conversion_never_panics(
+            content in proptest::collection::vec(any::<u8>(), 0..200),
+            signature in "\\PC{0,40}",
+            certificate in "\\PC{0,80}",
+            rekor in "\\PC{0,200}",
+        ) {
+            for kind in [LayerKind::Signature, LayerKind::Attestation] {
+                let layer = layer(kind, &content, &[
+                    (SIGNATURE_ANNOTATION, &signature),
+                    (CERTIFICATE_ANNOTATION, &certificate),
+                    (BUNDLE_ANNOTATION, &rekor),
+                    (RFC3161_ANNOTATION, &rekor),
+                ]);
+                let _ = layer.to_bundle(&LIMITS);
+            }
+        }
+    }
+}
