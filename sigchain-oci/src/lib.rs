@@ -12,7 +12,6 @@
 //!   Docker schema 2 recognised;
 //! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
 //!   credentials the Docker CLI's `config.json` names.
-//!
 //! - [`cosign`]: signatures, attestations and SBOMs where cosign keeps them (`.sig`, `.att`,
 //!   `.sbom` tags), converted to and from Sigstore bundles and verified bound to the image;
 //!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
@@ -50,6 +49,8 @@
 pub mod cosign;
 pub mod cosign_tags;
 pub mod discover;
+pub mod location;
+pub mod predicate;
 pub mod reference;
 pub mod referrers;
 pub mod simple_signing;
