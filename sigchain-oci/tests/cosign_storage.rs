@@ -598,3 +598,95 @@ fn discovery_finds_every_form_and_caps_what_it_fetches() {
         Err(CosignError::TooMany { .. })
     ));
 }
+
+#[test]
+fn oversized_layers_are_not_fetched() {
+    let services = Services::new();
+    let (_dir, layout) = layout();
+    let image = put_image(&layout, "app");
+    now(tagged::attach(
+        &layout,
+        &image,
+        &signature_layer(&services, &image),
+        &LIMITS,
+    ))
+    .unwrap();
+    let tight = StorageLimits {
+        max_layer_bytes: 16,
+        ..LIMITS
+    };
+    let found = now(discover(&layout, &image, &tight)).unwrap();
+    assert_eq!(found.signatures().count(), 0);
+    assert!(matches!(
+        found.problems[0].error,
+        CosignError::TooLarge { .. }
+    ));
+}
+
+#[test]
+fn referrers_that_are_not_bundles_or_name_no_image_are_refused() {
+    use sigchain_oci::cosign::wire::{WireDescriptor, WireManifest, EMPTY_JSON, OCI_EMPTY};
+    let services = Services::new();
+    let store = MemoryStore::without_referrers_api();
+    let image = put_image(&store, "app");
+    // A "bundle" referrer with two layers.
+    let layer_a = WireDescriptor::of(BUNDLE_ARTIFACT_TYPE, b"{}");
+    let layer_b = WireDescriptor::of(BUNDLE_ARTIFACT_TYPE, b"[]");
+    for content in [&b"{}"[..], b"[]", EMPTY_JSON] {
+        now(store.put_blob(
+            oci_spec::image::MediaType::from(BUNDLE_ARTIFACT_TYPE),
+            content.to_vec(),
+        ))
+        .unwrap();
+    }
+    let stored = now(store.manifest(&ManifestRef::Digest(image.clone())))
+        .unwrap()
+        .unwrap();
+    let subject = WireDescriptor::of(&stored.media_type, &stored.bytes);
+    let manifest = WireManifest {
+        schema_version: 2,
+        media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+        artifact_type: Some(BUNDLE_ARTIFACT_TYPE.into()),
+        config: WireDescriptor::of(OCI_EMPTY, EMPTY_JSON),
+        layers: vec![layer_a, layer_b],
+        annotations: None,
+        subject: Some(subject),
+    };
+    now(referrers::put_referrer(&store, &manifest, &LIMITS)).unwrap();
+    let found = now(discover(&store, &image, &LIMITS)).unwrap();
+    assert!(matches!(
+        found.problems[0].error,
+        CosignError::NotABundleReferrer { .. }
+    ));
+
+    // A bundle cannot be attached to an image the store does not have.
+    let bundle = sign(
+        &services,
+        Content::InTotoStatement(statement(&image, SLSA)),
+        RekorVersion::V1,
+    );
+    let absent = Digest::sha256_of(b"absent");
+    assert!(matches!(
+        now(referrers::attach_bundle(
+            &store,
+            &absent,
+            &bundle,
+            services.now(),
+            &LIMITS
+        )),
+        Err(CosignError::ImageNotFound(_))
+    ));
+
+    // Images are named by SHA-256.
+    let sha512 = Digest::of(sigchain_oci::reference::DigestAlgorithm::Sha512, b"image");
+    assert!(matches!(
+        verify_bundle_for_image(
+            &verifier(&services),
+            &bundle,
+            &sha512,
+            &signer(),
+            services.now()
+        ),
+        Err(ImageVerifyError::UnsupportedDigest(_))
+    ));
+}
