@@ -12,10 +12,13 @@
 //!   Docker schema 2 recognised;
 //! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
 //!   credentials the Docker CLI's `config.json` names.
+//! - [`cosign`]: signatures, attestations and SBOMs where cosign keeps them (`.sig`, `.att`,
+//!   `.sbom` tags), converted to and from Sigstore bundles and verified bound to the image;
+//!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
+//!   [`discover`](mod@discover): everything stored about one image, and where. All of it is
+//!   written once over [`store::ArtifactStore`].
 //!
-//! To come: the registry client (the OCI distribution API), and storage of
-//! signatures and attestations where cosign keeps them (tag scheme, OCI 1.1 referrers, bundles
-//! as referrers).
+//! To come: the registry client (the OCI distribution API).
 //!
 //! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
 //! against an artifact known only by that digest:
@@ -43,10 +46,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cosign;
 pub mod cosign_tags;
+pub mod discover;
 pub mod location;
 pub mod predicate;
 pub mod reference;
+pub mod referrers;
 pub mod simple_signing;
 pub mod store;
 
