@@ -5,10 +5,12 @@
 //! a local Sigstore instance; `trust update` refreshes the trusted root over TUF.
 #![forbid(unsafe_code)]
 
+mod image;
 mod inputs;
 mod instance;
 mod options;
 mod sign_bundle;
+mod signing;
 mod trust;
 mod verify_bundle;
 mod verify_many;
@@ -35,6 +37,18 @@ enum Command {
     SignBundle(sign_bundle::Args),
     /// Verify one bundle against an artifact (sigstore-conformance CLI protocol).
     VerifyBundle(verify_bundle::Args),
+    /// Sign a container image (registry or OCI layout), keyless or with a managed key, and
+    /// store the signature where cosign looks for it.
+    Sign(image::SignArgs),
+    /// Sign an in-toto attestation (SBOM, provenance, scan results...) about an image and
+    /// store it beside the image.
+    Attest(image::AttestArgs),
+    /// Verify an image's signatures for an identity or key; prints the verified payloads.
+    Verify(image::VerifyArgs),
+    /// Verify an image's attestations (of one predicate type); prints the verified statements.
+    VerifyAttestation(image::VerifyAttestationArgs),
+    /// Show where an image's signatures, attestations and SBOMs are stored.
+    Triangulate(image::TriangulateArgs),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -48,6 +62,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::SignBundle(args) => sign_bundle::run(args),
         Command::VerifyBundle(args) => verify_bundle::run(args),
+        Command::Sign(args) => image::sign(args),
+        Command::Attest(args) => image::attest(args),
+        Command::Verify(args) => image::verify(args),
+        Command::VerifyAttestation(args) => image::verify_attestation(args),
+        Command::Triangulate(args) => image::triangulate(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),

@@ -285,6 +285,105 @@ impl ArtifactStore for OciLayout {
     }
 }
 
+/// The layout's one image, for a location that names none (`oci:DIR`): the single listed
+/// manifest that is neither cosign's nor a referrer (no `sha256-...` name, no artifact type).
+/// None, or more than one, is an error asking for a tag or digest.
+pub fn layout_only_image(layout: &OciLayout) -> Result<ManifestRef, StoreError> {
+    let candidates: Vec<Descriptor> = layout
+        .manifests()?
+        .into_iter()
+        .filter(|listed| {
+            let name = listed
+                .annotations()
+                .as_ref()
+                .and_then(|a| a.get(ANNOTATION_REF_NAME));
+            let cosign_or_fallback = name.is_some_and(|n| n.starts_with("sha256-"));
+            !cosign_or_fallback && listed.artifact_type().is_none()
+        })
+        .collect();
+    match candidates.as_slice() {
+        [only] => {
+            let digest = Digest::parse(only.digest().as_ref()).map_err(|e| StoreError::BadDigest {
+                digest: only.digest().to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(ManifestRef::Digest(digest))
+        }
+        _ => Err(StoreError::Layout(LayoutError::NotFound {
+            name: format!(
+                "the one image of {} (it lists {} candidate images: name one as oci:DIR:TAG or oci:DIR@DIGEST)",
+                layout.path().display(),
+                candidates.len()
+            ),
+        })),
+    }
+}
+
+/// One of the stores this crate provides, so callers can choose at run time (a command line's
+/// `oci:DIR` or registry reference) and run the generic flows once.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AnyStore {
+    /// An OCI image layout.
+    Layout(OciLayout),
+}
+
+impl ArtifactStore for AnyStore {
+    fn describe(&self) -> String {
+        match self {
+            AnyStore::Layout(store) => store.describe(),
+        }
+    }
+
+    async fn manifest(
+        &self,
+        reference: &ManifestRef,
+    ) -> Result<Option<StoredManifest>, StoreError> {
+        match self {
+            AnyStore::Layout(store) => store.manifest(reference).await,
+        }
+    }
+
+    async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>, StoreError> {
+        match self {
+            AnyStore::Layout(store) => store.blob(descriptor).await,
+        }
+    }
+
+    async fn put_blob(
+        &self,
+        media_type: MediaType,
+        content: Vec<u8>,
+    ) -> Result<Descriptor, StoreError> {
+        match self {
+            AnyStore::Layout(store) => ArtifactStore::put_blob(store, media_type, content).await,
+        }
+    }
+
+    async fn put_manifest(
+        &self,
+        media_type: MediaType,
+        bytes: Vec<u8>,
+        tag: Option<&Tag>,
+    ) -> Result<Descriptor, StoreError> {
+        match self {
+            AnyStore::Layout(store) => {
+                ArtifactStore::put_manifest(store, media_type, bytes, tag).await
+            }
+        }
+    }
+
+    async fn referrers(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Referrers, StoreError> {
+        match self {
+            AnyStore::Layout(store) => store.referrers(subject, artifact_type).await,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::pin::pin;

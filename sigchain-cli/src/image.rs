@@ -1,0 +1,440 @@
+//! The image commands, cosign's flags: `sign`, `attest`, `verify`, `verify-attestation`,
+//! `triangulate`. An image is a registry reference or an OCI layout (`oci:DIR[:TAG|@DIGEST]`);
+//! it is resolved to its digest once, and everything after uses that digest.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sigchain_core::time::Timestamp;
+use sigchain_core::verify::Verifier;
+use sigchain_oci::cosign::StorageLimits;
+use sigchain_oci::cosign_tags;
+use sigchain_oci::discover::{discover, Item, Location};
+use sigchain_oci::flow::{
+    self, PreparedAttestation, PreparedSignature, ResolvedImage, SignatureFormat, Stored,
+    Verifiers, Wanted,
+};
+use sigchain_oci::layout::OciLayout;
+use sigchain_oci::location::ImageLocation;
+use sigchain_oci::predicate::PredicateKind;
+use sigchain_oci::store::{layout_only_image, AnyStore};
+
+use crate::inputs;
+use crate::options::{IdentityOptions, VerifierOptions};
+use crate::signing::SignerArgs;
+
+/// The image and how to reach its registry.
+#[derive(clap::Args)]
+pub struct ImageArgs {
+    /// The image: a registry reference (`registry/repository:tag`, `...@sha256:<hex>`) or an
+    /// OCI image layout (`oci:DIR`, `oci:DIR:TAG`, `oci:DIR@sha256:<hex>`). Give a digest:
+    /// a tag is resolved once, with a warning, and the digest is what is signed or verified.
+    pub image: String,
+    /// Reach the image's registry over plain HTTP (a registry without TLS, e.g. on loopback).
+    #[arg(long)]
+    pub allow_insecure_registry: bool,
+}
+
+/// Where the signatures go: cosign v3's bundle referrers, or the older tag scheme.
+#[derive(clap::Args)]
+pub struct FormatArgs {
+    /// Store a Sigstore bundle as an OCI 1.1 referrer (cosign v3's default); `false` stores
+    /// cosign's tag-scheme layers (`sha256-<hex>.sig` / `.att`), which carry no inclusion proof.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub new_bundle_format: bool,
+    /// Accepted for cosign compatibility: sigchain never prompts.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+impl FormatArgs {
+    fn format(&self) -> SignatureFormat {
+        if self.new_bundle_format {
+            SignatureFormat::Bundle
+        } else {
+            SignatureFormat::TagScheme
+        }
+    }
+}
+
+/// The trust a verifying command uses.
+#[derive(clap::Args)]
+pub struct TrustArgs {
+    /// Use the Sigstore staging instance's trusted root.
+    #[arg(long)]
+    staging: bool,
+    /// Trusted root JSON to use instead of the built-in one.
+    #[arg(long)]
+    trusted_root: Option<PathBuf>,
+    /// Use the trusted root that `sigchain trust update` cached in this directory.
+    #[arg(long, conflicts_with_all = ["trusted_root", "staging"])]
+    tuf_cache: Option<PathBuf>,
+}
+
+/// `sigchain sign`.
+#[derive(clap::Args)]
+pub struct SignArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    signer: SignerArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+/// `sigchain attest`.
+#[derive(clap::Args)]
+pub struct AttestArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    signer: SignerArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+    /// The predicate file (JSON; any text for `--type custom`).
+    #[arg(long)]
+    predicate: PathBuf,
+    /// The predicate type: spdxjson, spdx, cyclonedx, slsaprovenance, slsaprovenance02,
+    /// slsaprovenance1, link, vuln, openvex, custom, or a URI.
+    #[arg(long = "type", default_value = "custom")]
+    predicate_type: String,
+}
+
+/// `sigchain verify` and `sigchain verify-attestation`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    identity: IdentityOptions,
+    #[command(flatten)]
+    trust: TrustArgs,
+    #[command(flatten)]
+    verifier: VerifierOptions,
+}
+
+/// `sigchain verify-attestation`.
+#[derive(clap::Args)]
+pub struct VerifyAttestationArgs {
+    #[command(flatten)]
+    verify: VerifyArgs,
+    /// The predicate type to verify (a short name as for `attest`, or a URI); all types when
+    /// absent.
+    #[arg(long = "type")]
+    predicate_type: Option<String>,
+}
+
+/// `sigchain triangulate`.
+#[derive(clap::Args)]
+pub struct TriangulateArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Print only cosign's tag for this kind (`signature`, `attestation`, `sbom`) or the
+    /// referrers fallback tag (`referrers`), as `cosign triangulate --type` does.
+    #[arg(long = "type")]
+    kind: Option<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
+}
+
+fn finish(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("FAIL: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The opened store, the image resolved in it.
+struct Opened {
+    store: AnyStore,
+    image: ResolvedImage,
+}
+
+async fn open(args: &ImageArgs) -> Result<Opened, String> {
+    let location = ImageLocation::parse(&args.image).map_err(|e| e.to_string())?;
+    let (store, name, reference) = match &location {
+        ImageLocation::Layout { path, reference } => {
+            let layout =
+                OciLayout::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let reference = match reference {
+                Some(reference) => reference.clone(),
+                None => layout_only_image(&layout).map_err(|e| e.to_string())?,
+            };
+            let name = format!("oci:{}", path.display());
+            (AnyStore::Layout(layout), name, reference)
+        }
+        ImageLocation::Registry(reference) => {
+            let _ = (reference, args.allow_insecure_registry);
+            return Err(format!(
+                "{}: registry images are not supported by this build yet",
+                args.image
+            ));
+        }
+    };
+    let image = flow::resolve(&store, &name, &reference)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(tag) = &image.resolved_tag {
+        eprintln!(
+            "WARNING: {} names the image by tag {tag}; using its digest {} from here on \
+             (name images by digest: a tag can move)",
+            args.image, image.digest
+        );
+    }
+    Ok(Opened { store, image })
+}
+
+/// `sigchain sign IMAGE`.
+pub fn sign(args: SignArgs) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(sign_image(&args))))
+}
+
+async fn sign_image(args: &SignArgs) -> Result<(), String> {
+    let Opened { store, image } = open(&args.image).await?;
+    let prepared = PreparedSignature::new(&image, args.format.format());
+    let (signed, summary) = args.signer.sign(prepared.content()).await?;
+    let stored = flow::attach_signature(
+        &store,
+        &image,
+        &prepared,
+        signed.bundle(),
+        Timestamp::now(),
+        &StorageLimits::DEFAULT,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    eprintln!("OK: signed {}@{}: {summary}", image.name, image.digest);
+    eprintln!("stored as {}", describe_stored(&store, &stored));
+    Ok(())
+}
+
+/// `sigchain attest IMAGE --predicate FILE --type T`.
+pub fn attest(args: AttestArgs) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(attest_image(&args))))
+}
+
+async fn attest_image(args: &AttestArgs) -> Result<(), String> {
+    let kind = PredicateKind::parse(&args.predicate_type).map_err(|e| e.to_string())?;
+    let predicate = inputs::read_limited(
+        &args.predicate,
+        sigchain_oci::predicate::MAX_PREDICATE_BYTES as u64,
+    )?;
+    let Opened { store, image } = open(&args.image).await?;
+    let prepared = PreparedAttestation::new(
+        &image,
+        &kind,
+        &predicate,
+        args.format.format(),
+        Timestamp::now(),
+    )
+    .map_err(|e| format!("predicate {}: {e}", args.predicate.display()))?;
+    let (signed, summary) = args.signer.sign(prepared.content()).await?;
+    let stored = flow::attach_attestation(
+        &store,
+        &image,
+        &prepared,
+        signed.bundle(),
+        Timestamp::now(),
+        &StorageLimits::DEFAULT,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "OK: attested {} ({}) for {}@{}: {summary}",
+        kind.uri(),
+        args.predicate.display(),
+        image.name,
+        image.digest
+    );
+    eprintln!("stored as {}", describe_stored(&store, &stored));
+    Ok(())
+}
+
+fn describe_stored(store: &AnyStore, stored: &Stored) -> String {
+    use sigchain_oci::store::ArtifactStore as _;
+    match stored {
+        Stored::Referrer(digest) => format!("referrer {digest} in {}", store.describe()),
+        Stored::TagLayer {
+            tag,
+            already_present,
+        } => format!(
+            "a layer of {tag} in {}{}",
+            store.describe(),
+            if *already_present {
+                " (already there)"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// `sigchain verify IMAGE`.
+pub fn verify(args: VerifyArgs) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args, Wanted::Signatures))))
+}
+
+/// `sigchain verify-attestation IMAGE`.
+pub fn verify_attestation(args: VerifyAttestationArgs) -> ExitCode {
+    let wanted = match args.predicate_type.as_deref().map(PredicateKind::parse) {
+        None => Wanted::Attestations(None),
+        Some(Ok(kind)) => Wanted::Attestations(Some(kind.uri().to_owned())),
+        Some(Err(e)) => return finish(Err(e.to_string())),
+    };
+    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted))))
+}
+
+async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
+    let signer = args.identity.signer_policy()?;
+    let root = inputs::trusted_root(
+        args.trust.trusted_root.as_deref(),
+        args.trust.tuf_cache.as_deref(),
+        args.trust.staging,
+    )?;
+    let config = args.verifier.config();
+    let promise_only_allowed = !config.require_inclusion_proof;
+    let strict = Verifier::new(&root, config);
+    // Tag-scheme signatures carry the log's promise only: verified as such only when the
+    // flag allowed promise-only entries (then `config` already does).
+    let verifiers = Verifiers {
+        strict: &strict,
+        promise_only: promise_only_allowed.then_some(&strict),
+    };
+    let Opened { store, image } = open(&args.image).await?;
+    let report = flow::verify_image(
+        &store,
+        &image,
+        &wanted,
+        verifiers,
+        &signer,
+        Timestamp::now(),
+        &StorageLimits::DEFAULT,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    for rejected in &report.rejected {
+        eprintln!("rejected: {}: {}", rejected.location, rejected.reason);
+    }
+    for (what, count) in &report.omitted {
+        eprintln!("not read (over the limit): {count} {what}");
+    }
+    let what = match &wanted {
+        Wanted::Signatures => "signatures".to_owned(),
+        Wanted::Attestations(None) => "attestations".to_owned(),
+        Wanted::Attestations(Some(uri)) => format!("{uri} attestations"),
+    };
+    if !report.passed() {
+        return Err(format!(
+            "no valid {what} for {}@{} ({} rejected)",
+            image.name,
+            image.digest,
+            report.rejected.len()
+        ));
+    }
+    eprintln!(
+        "Verified {} {what} for {}@{}:",
+        report.verified.len(),
+        image.name,
+        image.digest
+    );
+    for verified in &report.verified {
+        eprintln!(
+            "  {}: {}",
+            flow::describe_location(&verified.location),
+            verified.verified.summary()
+        );
+    }
+    match wanted {
+        // As `cosign verify`: one JSON array of the verified payloads.
+        Wanted::Signatures => {
+            let payloads: Vec<&serde_json::Value> =
+                report.verified.iter().map(|v| &v.payload).collect();
+            println!("{}", serde_json::to_string(&payloads).unwrap_or_default());
+        }
+        // One verified statement per line.
+        Wanted::Attestations(_) => {
+            for verified in &report.verified {
+                println!("{}", verified.payload);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `sigchain triangulate IMAGE`.
+pub fn triangulate(args: TriangulateArgs) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(triangulate_image(&args))))
+}
+
+async fn triangulate_image(args: &TriangulateArgs) -> Result<(), String> {
+    let Opened { store, image } = open(&args.image).await?;
+    let base = image_base(&args.image.image, &image);
+    if let Some(kind) = &args.kind {
+        let tag = match kind.as_str() {
+            "signature" => cosign_tags::signature_tag(&image.digest),
+            "attestation" => cosign_tags::attestation_tag(&image.digest),
+            "sbom" => cosign_tags::sbom_tag(&image.digest),
+            "referrers" => Ok(cosign_tags::referrers_fallback_tag(&image.digest)),
+            other => {
+                return Err(format!(
+                    "--type {other}: give signature, attestation, sbom or referrers"
+                ))
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        println!("{base}:{tag}");
+        return Ok(());
+    }
+    let discovery = discover(&store, &image.digest, &StorageLimits::DEFAULT)
+        .await
+        .map_err(|e| e.to_string())?;
+    for found in &discovery.found {
+        let (what, detail) = match &found.item {
+            Item::Signature(_) => ("signature", String::new()),
+            Item::Attestation(layer) => (
+                "attestation",
+                layer.predicate_type().unwrap_or("").to_owned(),
+            ),
+            Item::Sbom(sbom) => ("sbom", format!("{:?}", sbom.format)),
+            Item::Bundle { predicate_type, .. } => (
+                "bundle",
+                predicate_type.clone().unwrap_or_else(|| "message-signature".into()),
+            ),
+            Item::OtherReferrer { artifact_type } => {
+                ("referrer", artifact_type.clone().unwrap_or_default())
+            }
+        };
+        let at = match &found.location {
+            Location::TagLayer { tag, layer, .. } => format!("{base}:{tag} layer {layer}"),
+            Location::SbomTag { tag, .. } => format!("{base}:{tag}"),
+            Location::ReferrerLayer {
+                manifest, layer, ..
+            } => format!("{base}@{manifest} layer {layer}"),
+            Location::Referrer { manifest, .. } => format!("{base}@{manifest}"),
+        };
+        println!("{what}\t{at}\t{detail}");
+    }
+    for problem in &discovery.problems {
+        eprintln!("unreadable: {}: {}", problem.location, problem.error);
+    }
+    for (what, count) in &discovery.omitted {
+        eprintln!("not read (over the limit): {count} {what}");
+    }
+    Ok(())
+}
+
+/// The image's repository as the user named it, without tag or digest.
+fn image_base(given: &str, image: &ResolvedImage) -> String {
+    match ImageLocation::parse(given) {
+        Ok(ImageLocation::Registry(reference)) => reference.name(),
+        _ => image.name.clone(),
+    }
+}
