@@ -51,4 +51,7 @@ pub mod store;
 pub use sigchain_core;
 
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod layout;
+pub mod registry;
