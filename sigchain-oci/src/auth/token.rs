@@ -108,12 +108,13 @@ pub fn answer_challenge(
     credential: Option<&Credential>,
     max_token_bytes: u64,
 ) -> Result<AuthStep, RegistryError> {
-    let header = response
-        .header("www-authenticate")
-        .ok_or_else(|| RegistryError::NoUsableChallenge {
-            registry: registry.to_owned(),
-            found: "no WWW-Authenticate header".to_owned(),
-        })?;
+    let header =
+        response
+            .header("www-authenticate")
+            .ok_or_else(|| RegistryError::NoUsableChallenge {
+                registry: registry.to_owned(),
+                found: "no WWW-Authenticate header".to_owned(),
+            })?;
     let challenges = challenge::parse(header).map_err(|source| RegistryError::Challenge {
         registry: registry.to_owned(),
         source,
@@ -260,8 +261,8 @@ pub fn token_answer(
         }
         status => return Err(fail(format!("status {status}"))),
     }
-    let answer: Answer =
-        serde_json::from_slice(&response.body).map_err(|e| fail(format!("not the JSON expected: {e}")))?;
+    let answer: Answer = serde_json::from_slice(&response.body)
+        .map_err(|e| fail(format!("not the JSON expected: {e}")))?;
     let token = answer
         .token
         .filter(|t| !t.is_empty())
@@ -470,7 +471,9 @@ mod tests {
         assert!(cache.get("r", &pull, now).is_some());
         assert!(cache.get("r", &[Scope::push("a")], now).is_none());
         assert!(cache.get("other", &pull, now).is_none());
-        assert!(cache.get("r", &pull, now + Duration::from_secs(60)).is_none());
+        assert!(cache
+            .get("r", &pull, now + Duration::from_secs(60))
+            .is_none());
         cache.insert_for_registry("r", AuthHeader::basic("u", "p"));
         assert!(cache.get("r", &[Scope::push("a")], now).is_some());
     }

@@ -73,13 +73,15 @@ fn media_type_of(content_type: &str) -> &str {
 pub fn digest_header(registry: &str, response: &Response) -> Result<Option<Digest>, RegistryError> {
     match response.header(DIGEST_HEADER) {
         None => Ok(None),
-        Some(value) => Digest::parse(value.trim()).map(Some).map_err(|e| {
-            RegistryError::BadHeader {
-                registry: registry.to_owned(),
-                header: "Docker-Content-Digest",
-                problem: e.to_string(),
-            }
-        }),
+        Some(value) => {
+            Digest::parse(value.trim())
+                .map(Some)
+                .map_err(|e| RegistryError::BadHeader {
+                    registry: registry.to_owned(),
+                    header: "Docker-Content-Digest",
+                    problem: e.to_string(),
+                })
+        }
     }
 }
 
@@ -96,7 +98,13 @@ pub fn manifest_answer(
     match response.status {
         200 => {}
         404 => return Ok(None),
-        _ => return Err(unexpected(registry, &format!("GET manifest {reference}"), response)),
+        _ => {
+            return Err(unexpected(
+                registry,
+                &format!("GET manifest {reference}"),
+                response,
+            ))
+        }
     }
     let bytes = &response.body;
     if bytes.len() as u64 > limits.max_manifest_bytes {
@@ -147,11 +155,19 @@ pub fn manifest_answer(
 }
 
 /// A blob `HEAD`'s answer: whether the repository has it.
-pub fn blob_exists(registry: &str, digest: &Digest, response: &Response) -> Result<bool, RegistryError> {
+pub fn blob_exists(
+    registry: &str,
+    digest: &Digest,
+    response: &Response,
+) -> Result<bool, RegistryError> {
     match response.status {
         200 => Ok(true),
         404 => Ok(false),
-        _ => Err(unexpected(registry, &format!("HEAD blob {digest}"), response)),
+        _ => Err(unexpected(
+            registry,
+            &format!("HEAD blob {digest}"),
+            response,
+        )),
     }
 }
 
@@ -166,7 +182,9 @@ fn location(registry: &str, request_url: &Url, response: &Response) -> Result<Ur
     if value.len() > 8 * 1024 {
         return Err(bad("too long"));
     }
-    let url = request_url.join(value.trim()).map_err(|_| bad("not a URL"))?;
+    let url = request_url
+        .join(value.trim())
+        .map_err(|_| bad("not a URL"))?;
     if url.fragment().is_some() || !matches!(url.scheme(), "http" | "https") {
         return Err(bad("not an http(s) URL without fragment"));
     }
@@ -210,9 +228,9 @@ pub fn chunk_accepted(
     }
     if let Some(range) = response.header("range") {
         let range = range.trim().trim_start_matches("bytes=");
-        let has = range
-            .split_once('-')
-            .and_then(|(start, last)| Some((start.parse::<u64>().ok()?, last.parse::<u64>().ok()?)));
+        let has = range.split_once('-').and_then(|(start, last)| {
+            Some((start.parse::<u64>().ok()?, last.parse::<u64>().ok()?))
+        });
         if has != Some((0, end)) {
             return Err(RegistryError::BadHeader {
                 registry: registry.to_owned(),
@@ -226,18 +244,34 @@ pub fn chunk_accepted(
 
 /// The answer to the `PUT` that closes an upload: 201, and a `Docker-Content-Digest`, when
 /// sent, naming the digest uploaded.
-pub fn upload_finished(registry: &str, digest: &Digest, response: &Response) -> Result<(), RegistryError> {
+pub fn upload_finished(
+    registry: &str,
+    digest: &Digest,
+    response: &Response,
+) -> Result<(), RegistryError> {
     if response.status != 201 {
-        return Err(unexpected(registry, &format!("PUT blob {digest}"), response));
+        return Err(unexpected(
+            registry,
+            &format!("PUT blob {digest}"),
+            response,
+        ));
     }
     agrees(registry, digest, response)
 }
 
 /// The answer to a manifest `PUT`: 201, and a `Docker-Content-Digest`, when sent, naming the
 /// digest of the bytes sent.
-pub fn manifest_stored(registry: &str, digest: &Digest, response: &Response) -> Result<(), RegistryError> {
+pub fn manifest_stored(
+    registry: &str,
+    digest: &Digest,
+    response: &Response,
+) -> Result<(), RegistryError> {
     if response.status != 201 {
-        return Err(unexpected(registry, &format!("PUT manifest {digest}"), response));
+        return Err(unexpected(
+            registry,
+            &format!("PUT manifest {digest}"),
+            response,
+        ));
     }
     agrees(registry, digest, response)
 }
@@ -364,7 +398,9 @@ pub fn next_link(header: &str, base: &Url, max_len: usize) -> Result<Option<Url>
                     .any(|rel| rel.eq_ignore_ascii_case("next"))
         });
         if is_next {
-            let url = base.join(target.trim()).map_err(|_| "the next link is not a URL")?;
+            let url = base
+                .join(target.trim())
+                .map_err(|_| "the next link is not a URL")?;
             if !same_origin(&url, base) {
                 return Err("the next link leaves the registry");
             }
@@ -409,7 +445,10 @@ pub fn referrers_answer(
     }
     let mut found: Vec<Descriptor> = Vec::new();
     for descriptor in index.manifests() {
-        if found.iter().any(|seen| seen.digest() == descriptor.digest()) {
+        if found
+            .iter()
+            .any(|seen| seen.digest() == descriptor.digest())
+        {
             continue;
         }
         let kind = descriptor.artifact_type().as_ref().map(|t| t.to_string());

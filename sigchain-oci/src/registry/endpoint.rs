@@ -54,12 +54,11 @@ pub fn base_url(authority: &str, insecure: &[String]) -> Result<Url, RegistryErr
     } else {
         "https"
     };
-    let url = Url::parse(&format!("{scheme}://{authority}/")).map_err(|_| {
-        RegistryError::RefusedUrl {
+    let url =
+        Url::parse(&format!("{scheme}://{authority}/")).map_err(|_| RegistryError::RefusedUrl {
             url: authority.chars().take(256).collect(),
             reason: "not a host and port",
-        }
-    })?;
+        })?;
     if url.host().is_none() || !url.username().is_empty() || url.path() != "/" {
         return Err(RegistryError::RefusedUrl {
             url: authority.chars().take(256).collect(),
@@ -131,7 +130,9 @@ mod tests {
         );
         let insecure = vec!["registry.example".to_owned()];
         assert_eq!(
-            base_url("registry.example:5000", &insecure).unwrap().as_str(),
+            base_url("registry.example:5000", &insecure)
+                .unwrap()
+                .as_str(),
             "http://registry.example:5000/"
         );
         assert!(base_url("a/b", &none).is_err());
@@ -141,7 +142,11 @@ mod tests {
     #[test]
     fn plain_http_elsewhere_is_refused() {
         let none: Vec<String> = Vec::new();
-        let ok = ["https://r.example/v2/", "http://127.0.0.1:1/t", "http://localhost/x"];
+        let ok = [
+            "https://r.example/v2/",
+            "http://127.0.0.1:1/t",
+            "http://localhost/x",
+        ];
         for url in ok {
             assert!(check_url(&Url::parse(url).unwrap(), &none).is_ok(), "{url}");
         }
@@ -153,7 +158,10 @@ mod tests {
             "https://u:p@r.example/",
         ];
         for url in refused {
-            assert!(check_url(&Url::parse(url).unwrap(), &none).is_err(), "{url}");
+            assert!(
+                check_url(&Url::parse(url).unwrap(), &none).is_err(),
+                "{url}"
+            );
         }
     }
 }

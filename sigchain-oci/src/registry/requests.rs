@@ -161,10 +161,11 @@ impl RepositoryApi {
         // Distribution's Content-Range for uploads is `start-end`, inclusive, without the
         // `bytes ` unit of RFC 9110.
         let end = (offset + len).saturating_sub(1);
-        let mut request = Request::new(Method::Patch, location.clone(), self.limits.max_error_bytes)
-            .header("content-type", "application/octet-stream")
-            .header("content-range", format!("{offset}-{end}"))
-            .header("content-length", len.to_string());
+        let mut request =
+            Request::new(Method::Patch, location.clone(), self.limits.max_error_bytes)
+                .header("content-type", "application/octet-stream")
+                .header("content-range", format!("{offset}-{end}"))
+                .header("content-length", len.to_string());
         request.body = Some(chunk);
         request.idempotency = Idempotency::Once;
         request
@@ -186,7 +187,12 @@ impl RepositoryApi {
     }
 
     /// `PUT /v2/<name>/manifests/<reference>` with exactly `bytes`.
-    pub fn put_manifest(&self, reference: &ManifestRef, media_type: &str, bytes: Vec<u8>) -> Request {
+    pub fn put_manifest(
+        &self,
+        reference: &ManifestRef,
+        media_type: &str,
+        bytes: Vec<u8>,
+    ) -> Request {
         let len = bytes.len();
         let mut request = Request::new(
             Method::Put,
