@@ -95,6 +95,18 @@ if ! command -v skopeo >/dev/null; then
     fi
 fi
 
+# htpasswd (Debian: apache2-utils) makes the bcrypt password file of the registry the
+# basic-auth tests start (sigchain-oci/tests/registry_client.rs).
+if ! command -v htpasswd >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
+    else
+        echo "htpasswd (Debian: apache2-utils) is required for the registry basic-auth tests" >&2
+        exit 1
+    fi
+fi
+
 # --- tests ----------------------------------------------------------------------------------
 # Both crypto backends are compiled in here so the aws-lc-rs and RustCrypto paths are each tested.
 cargo test --workspace --all-features
