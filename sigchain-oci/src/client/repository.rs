@@ -72,15 +72,13 @@ impl ArtifactStore for RegistryRepository {
         async move { Ok(self.client.get_blob(&self.repository, &descriptor).await?) }
     }
 
-    fn put_blob(
+    async fn put_blob(
         &self,
         media_type: MediaType,
         content: Vec<u8>,
-    ) -> impl Future<Output = Result<Descriptor, StoreError>> + Send {
-        async move {
-            self.client.put_blob(&self.repository, &content).await?;
-            Ok(descriptor_for(media_type, &content))
-        }
+    ) -> Result<Descriptor, StoreError> {
+        self.client.put_blob(&self.repository, &content).await?;
+        Ok(descriptor_for(media_type, &content))
     }
 
     fn put_manifest(

@@ -1,4 +1,4 @@
-//! Requests and answers as plain values: what the builders in [`super::requests`] return and
+//! Requests and answers as plain values: what [`super::RepositoryApi`] builds and
 //! the readers in [`super::answers`] take, so that any transport (the `client` feature's
 //! reqwest driver, a test, a caller's own stack) can move the bytes.
 

@@ -1,7 +1,7 @@
 //! The OCI distribution API, sans-IO: requests built as values ([`RepositoryApi`]), answers
 //! read and checked by plain functions ([`answers`]), blobs checked while they stream
 //! ([`BlobCheck`]), platforms chosen from an index ([`select_manifest`]). The `client`
-//! feature's [`crate::client::RegistryClient`] moves the bytes.
+//! feature's `sigchain_oci::client::RegistryClient` moves the bytes.
 //!
 //! What the readers check, so that the adapter cannot forget:
 //! - a manifest fetched by digest hashes to it; a `Docker-Content-Digest` header names the
