@@ -51,6 +51,8 @@
 #![warn(missing_docs)]
 
 pub mod cosign_tags;
+pub mod location;
+pub mod predicate;
 pub mod reference;
 pub mod simple_signing;
 pub mod store;
