@@ -148,6 +148,13 @@ async fn push_and_pull_an_image() {
         client.get_blob(&repository, &short).await,
         Err(RegistryError::BlobSizeMismatch { .. })
     ));
+    let head = client
+        .head_manifest(&repository, &ManifestRef::Tag(Tag::parse("v1").unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.digest.as_ref(), Some(&pushed));
+    assert_eq!(head.size, Some(image.image.manifest_bytes.len() as u64));
     let absent = ManifestRef::Tag(Tag::parse("absent").unwrap());
     assert!(client
         .manifest(&repository, &absent)

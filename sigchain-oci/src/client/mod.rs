@@ -288,6 +288,19 @@ impl RegistryClient {
         answers::manifest_answer(target.api.registry(), which, &response, target.api.limits())
     }
 
+    /// Whether the manifest `which` names exists, and what the registry says of it (digest,
+    /// media type, size: unchecked, see [`answers::ManifestHead`]), from a `HEAD`.
+    pub async fn head_manifest(
+        &self,
+        repository: &Reference,
+        which: &ManifestRef,
+    ) -> Result<Option<answers::ManifestHead>, RegistryError> {
+        let target = self.target(repository, false)?;
+        let request = target.api.head_manifest(which);
+        let response = self.send(&target, &request, "manifest HEAD answer").await?;
+        answers::manifest_head_answer(target.api.registry(), which, &response)
+    }
+
     fn which(reference: &Reference) -> ManifestRef {
         match (reference.digest(), reference.tag()) {
             (Some(digest), _) => ManifestRef::Digest(digest.clone()),

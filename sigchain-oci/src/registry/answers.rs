@@ -154,6 +154,57 @@ pub fn manifest_answer(
     }))
 }
 
+/// What a manifest `HEAD` says: the digest, media type and size the registry names. None of
+/// it is checked (there are no bytes to hash): use it to learn whether a manifest exists or
+/// has changed, never as the digest to sign or verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHead {
+    /// `Docker-Content-Digest`, if sent.
+    pub digest: Option<Digest>,
+    /// The media type served, parameters dropped.
+    pub media_type: Option<String>,
+    /// `Content-Length`, if sent.
+    pub size: Option<u64>,
+}
+
+/// A manifest `HEAD`'s answer: `None` on 404.
+pub fn manifest_head_answer(
+    registry: &str,
+    reference: &ManifestRef,
+    response: &Response,
+) -> Result<Option<ManifestHead>, RegistryError> {
+    match response.status {
+        200 => {}
+        404 => return Ok(None),
+        _ => {
+            return Err(unexpected(
+                registry,
+                &format!("HEAD manifest {reference}"),
+                response,
+            ))
+        }
+    }
+    let digest = digest_header(registry, response)?;
+    if let (ManifestRef::Digest(asked), Some(named)) = (reference, &digest) {
+        if asked != named {
+            return Err(RegistryError::HeaderDigestMismatch {
+                registry: registry.to_owned(),
+                header: named.to_string(),
+                computed: asked.to_string(),
+            });
+        }
+    }
+    Ok(Some(ManifestHead {
+        digest,
+        media_type: response
+            .header("content-type")
+            .map(|t| media_type_of(t).to_owned()),
+        size: response
+            .header("content-length")
+            .and_then(|v| v.trim().parse().ok()),
+    }))
+}
+
 /// A blob `HEAD`'s answer: whether the repository has it.
 pub fn blob_exists(
     registry: &str,

@@ -105,6 +105,31 @@ fn manifest_answers_other_than_a_manifest() {
 }
 
 #[test]
+fn manifest_heads_are_read_not_trusted() {
+    let digest = Digest::sha256_of(IMAGE.as_bytes());
+    let head = Response::new(200, Vec::new())
+        .with_header("content-type", OCI_MANIFEST)
+        .with_header("content-length", "42")
+        .with_header(DIGEST_HEADER, &digest.to_string());
+    let got = manifest_head_answer("r", &by_tag(), &head)
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.digest, Some(digest.clone()));
+    assert_eq!(got.size, Some(42));
+    assert!(manifest_head_answer("r", &ManifestRef::Digest(digest), &head).is_ok());
+    let other = ManifestRef::Digest(Digest::sha256_of(b"other"));
+    assert!(matches!(
+        manifest_head_answer("r", &other, &head),
+        Err(RegistryError::HeaderDigestMismatch { .. })
+    ));
+    assert!(
+        manifest_head_answer("r", &by_tag(), &Response::new(404, Vec::new()))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
 fn error_bodies_are_bounded() {
     let many: Vec<String> = (0..50)
         .map(|i| format!(r#"{{"code":"C{i}","message":"{}"}}"#, "m".repeat(2000)))
