@@ -18,7 +18,8 @@ pub enum CredentialsSource {
     /// None: every registry anonymously.
     Anonymous,
     /// The Docker CLI's `config.json`: `$DOCKER_CONFIG/config.json`, else
-    /// `$HOME/.docker/config.json`; a missing file means anonymous.
+    /// `$HOME/.docker/config.json`; a missing file means anonymous. Entries are found under
+    /// [`Reference::credential_key`](crate::reference::Reference::credential_key).
     #[default]
     DockerConfig,
     /// A given `config.json`.

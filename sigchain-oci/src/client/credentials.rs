@@ -72,20 +72,26 @@ impl Credentials {
         })
     }
 
-    /// The credential for `registry` (as image references name it), running a helper if the
-    /// configuration names one.
+    /// The credential for `registry` (as image references name it; the Docker configuration
+    /// is asked under `credential_key`, see [`Reference::credential_key`]), running a helper
+    /// if the configuration names one.
+    ///
+    /// [`Reference::credential_key`]: crate::reference::Reference::credential_key
     pub(crate) async fn for_registry(
         &self,
         registry: &str,
+        credential_key: &str,
         helper_timeout: Duration,
     ) -> Result<Option<Credential>, RegistryError> {
         match self {
             Credentials::Anonymous => Ok(None),
             Credentials::Explicit(map) => Ok(map.get(registry).cloned()),
-            Credentials::Docker(config) => match config.lookup(registry)? {
+            Credentials::Docker(config) => match config.lookup(credential_key)? {
                 CredentialSource::Anonymous => Ok(None),
                 CredentialSource::Inline(credential) => Ok(Some(credential)),
-                CredentialSource::Helper(name) => run_helper(&name, registry, helper_timeout).await,
+                CredentialSource::Helper(name) => {
+                    run_helper(&name, credential_key, helper_timeout).await
+                }
             },
         }
     }

@@ -92,10 +92,11 @@ impl std::fmt::Debug for RegistryClient {
     }
 }
 
-/// One operation's target: the repository's API, the name credentials are looked up under,
+/// One operation's target: the repository's API, the names credentials are looked up under,
 /// and the access asked for.
 struct Target {
     api: RepositoryApi,
+    registry: String,
     credential_key: String,
     scopes: Vec<Scope>,
 }
@@ -134,12 +135,14 @@ impl RegistryClient {
         };
         Ok(Target {
             api: self.api(reference)?,
-            credential_key: reference.registry().to_owned(),
+            registry: reference.registry().to_owned(),
+            credential_key: reference.credential_key(),
             scopes: vec![scope],
         })
     }
 
-    async fn credential(&self, key: &str) -> Result<Option<Credential>, RegistryError> {
+    async fn credential(&self, target: &Target) -> Result<Option<Credential>, RegistryError> {
+        let key = target.registry.as_str();
         let known = self
             .resolved_credentials
             .lock()
@@ -151,7 +154,7 @@ impl RegistryClient {
         }
         let found = self
             .credentials
-            .for_registry(key, self.http.config.helper_timeout)
+            .for_registry(key, &target.credential_key, self.http.config.helper_timeout)
             .await?;
         self.resolved_credentials
             .lock()
@@ -174,7 +177,7 @@ impl RegistryClient {
         unauthorized: &Response,
     ) -> Result<AuthHeader, RegistryError> {
         let registry = target.api.registry();
-        let credential = self.credential(&target.credential_key).await?;
+        let credential = self.credential(target).await?;
         let step = answer_challenge(
             registry,
             unauthorized,
