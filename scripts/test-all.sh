@@ -83,6 +83,30 @@ if [ -z "${SIGCHAIN_DOCKER_REGISTRY:-}" ] && ! command -v docker-registry >/dev/
     fi
 fi
 
+# Apache's htpasswd (Debian: apache2-utils) writes the bcrypt password file of the registry's
+# `auth: htpasswd` tests (sigchain-oci/tests/common/htpasswd.rs); they fail, never skip, without it.
+if ! command -v htpasswd >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
+    else
+        echo "htpasswd (Debian: apache2-utils) is required for the OCI registry auth tests" >&2
+        exit 1
+    fi
+fi
+
+# ferro-oci-server, the second real registry, with the OCI 1.1 referrers API
+# (sigchain-oci/tests/common/ferro.rs): from crates.io into ~/.cargo/bin (about 3 minutes on
+# 2 cores), once; found through SIGCHAIN_FERRO_OCI_SERVER, the PATH or ~/.cargo/bin.
+if [ -z "${SIGCHAIN_FERRO_OCI_SERVER:-}" ] && ! command -v ferro-oci-server >/dev/null \
+    && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/ferro-oci-server" ]; then
+    cargo install ferro-oci-server --locked
+fi
+if [ -z "${SIGCHAIN_FERRO_OCI_SERVER:-}" ] && ! command -v ferro-oci-server >/dev/null; then
+    SIGCHAIN_FERRO_OCI_SERVER="${CARGO_HOME:-$HOME/.cargo}/bin/ferro-oci-server"
+    export SIGCHAIN_FERRO_OCI_SERVER
+fi
+
 # skopeo, the referee of OCI image layouts (sigchain-oci/tests/layout_skopeo.rs): it copies
 # and inspects layouts offline; the tests fail, never skip, without it.
 if ! command -v skopeo >/dev/null; then
@@ -91,18 +115,6 @@ if ! command -v skopeo >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo >/dev/null
     else
         echo "skopeo (Debian: skopeo) is required for the OCI layout referee tests" >&2
-        exit 1
-    fi
-fi
-
-# htpasswd (Debian: apache2-utils) makes the bcrypt password file of the registry the
-# basic-auth tests start (sigchain-oci/tests/registry_client.rs).
-if ! command -v htpasswd >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
-    else
-        echo "htpasswd (Debian: apache2-utils) is required for the registry basic-auth tests" >&2
         exit 1
     fi
 fi

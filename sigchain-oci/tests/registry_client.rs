@@ -13,80 +13,17 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
-use common::image::{write_test_image, TestImage};
+use common::client::{anonymous, digest_of, make_image, push, reference, Image};
+use common::htpasswd::Htpasswd;
 use common::registry::Registry;
-use oci_spec::image::{Descriptor, MediaType};
+use oci_spec::image::MediaType;
 use sigchain_oci::auth::docker_config::Credential;
 use sigchain_oci::client::{
     ClientConfig, CredentialsSource, Mount, RegistryClient, RegistryRepository,
 };
-use sigchain_oci::layout::OciLayout;
-use sigchain_oci::reference::{Digest, Reference, Tag};
+use sigchain_oci::reference::{Reference, Tag};
 use sigchain_oci::registry::{Platform, RegistryError};
 use sigchain_oci::store::{ArtifactStore, ManifestRef, Referrers, StoreError};
-
-fn anonymous() -> RegistryClient {
-    RegistryClient::new(ClientConfig {
-        credentials: CredentialsSource::Anonymous,
-        max_attempts: 1,
-        ..ClientConfig::default()
-    })
-    .unwrap()
-}
-
-fn reference(host: &str, rest: &str) -> Reference {
-    Reference::parse(&format!("{host}/{rest}")).unwrap()
-}
-
-/// The test image, made in a scratch layout, with its blobs' bytes.
-struct Image {
-    image: TestImage,
-    config_bytes: Vec<u8>,
-    layer_bytes: Vec<u8>,
-    _dir: tempfile::TempDir,
-}
-
-fn make_image(seed: &str) -> Image {
-    let dir = tempfile::tempdir().unwrap();
-    let layout = OciLayout::create(dir.path()).unwrap();
-    let image = write_test_image(&layout, seed);
-    let config_bytes = layout.get_blob(&image.config).unwrap();
-    let layer_bytes = layout.get_blob(&image.layer).unwrap();
-    Image {
-        image,
-        config_bytes,
-        layer_bytes,
-        _dir: dir,
-    }
-}
-
-fn digest_of(descriptor: &Descriptor) -> Digest {
-    Digest::parse(descriptor.digest().as_ref()).unwrap()
-}
-
-/// Push `image` to `repository` under `tag`: the config monolithic, the layer in chunks of
-/// 100 bytes.
-async fn push(client: &RegistryClient, repository: &Reference, image: &Image, tag: &str) -> Digest {
-    let config = client
-        .put_blob_monolithic(repository, &image.config_bytes)
-        .await
-        .unwrap();
-    assert_eq!(config, digest_of(&image.image.config));
-    let layer = client
-        .put_blob_chunked(repository, &image.layer_bytes, 100)
-        .await
-        .unwrap();
-    assert_eq!(layer, digest_of(&image.image.layer));
-    client
-        .put_manifest(
-            repository,
-            &ManifestRef::Tag(Tag::parse(tag).unwrap()),
-            "application/vnd.oci.image.manifest.v1+json",
-            image.image.manifest_bytes.clone(),
-        )
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn push_and_pull_an_image() {
@@ -385,25 +322,10 @@ async fn the_registry_repository_is_an_artifact_store_without_referrers_api() {
 
 // --- authentication -----------------------------------------------------------------------
 
-fn htpasswd_file(dir: &Path, user: &str, password: &str) -> std::path::PathBuf {
-    let output = Command::new("htpasswd")
-        .args(["-Bbn", user, password])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run htpasswd ({e}): install apache2-utils (scripts/test-all.sh does)")
-        });
-    assert!(output.status.success());
-    let path = dir.join("htpasswd");
-    std::fs::write(&path, output.stdout).unwrap();
-    path
-}
-
-fn basic_auth_registry(dir: &Path) -> Registry {
-    let file = htpasswd_file(dir, "alice", "s3cret-pass");
-    Registry::start_with(&format!(
-        "auth:\n  htpasswd:\n    realm: sigchain-test\n    path: {}\n",
-        file.display()
-    ))
+/// A registry in `auth: htpasswd` mode knowing alice; keep the file alive with it.
+fn basic_auth_registry() -> (Registry, Htpasswd) {
+    let file = Htpasswd::new(&[("alice", "s3cret-pass")]);
+    (Registry::start_with(&file.registry_yaml()), file)
 }
 
 fn docker_config(dir: &Path, json: &str) -> CredentialsSource {
@@ -429,7 +351,7 @@ fn client_with(credentials: CredentialsSource) -> RegistryClient {
 #[tokio::test]
 async fn htpasswd_basic_auth_with_credentials_from_config_json() {
     let dir = tempfile::tempdir().unwrap();
-    let registry = basic_auth_registry(dir.path());
+    let (registry, _file) = basic_auth_registry();
     let repository = reference(&registry.host, "private/app:v1");
     let image = make_image("basic");
 
@@ -503,7 +425,7 @@ fn install_helper(dir: &Path, registry: &str, user: &str, password: &str) {
 #[tokio::test]
 async fn credential_helpers_are_run_for_their_registry() {
     let dir = tempfile::tempdir().unwrap();
-    let registry = basic_auth_registry(dir.path());
+    let (registry, _file) = basic_auth_registry();
     install_helper(dir.path(), &registry.host, "alice", "s3cret-pass");
     let repository = reference(&registry.host, "helped/app:v1");
     let image = make_image("helper");

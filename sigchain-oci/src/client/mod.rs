@@ -411,8 +411,17 @@ impl RegistryClient {
         digest: &Digest,
     ) -> Result<bool, RegistryError> {
         let target = self.target(repository, false)?;
+        self.blob_exists_at(&target, digest).await
+    }
+
+    /// A blob `HEAD` with `target`'s scopes: during a push, the push token serves it too.
+    async fn blob_exists_at(
+        &self,
+        target: &Target,
+        digest: &Digest,
+    ) -> Result<bool, RegistryError> {
         let request = target.api.head_blob(digest);
-        let response = self.send(&target, &request, "blob HEAD answer").await?;
+        let response = self.send(target, &request, "blob HEAD answer").await?;
         answers::blob_exists(target.api.registry(), digest, &response)
     }
 
@@ -503,10 +512,10 @@ impl RegistryClient {
         content: &[u8],
     ) -> Result<Digest, RegistryError> {
         let digest = Digest::sha256_of(content);
-        if self.blob_exists(repository, &digest).await? {
+        let target = self.target(repository, true)?;
+        if self.blob_exists_at(&target, &digest).await? {
             return Ok(digest);
         }
-        let target = self.target(repository, true)?;
         let location = match self
             .start_upload(&target, &target.api.start_upload())
             .await?
@@ -528,10 +537,10 @@ impl RegistryClient {
         chunk_size: usize,
     ) -> Result<Digest, RegistryError> {
         let digest = Digest::sha256_of(content);
-        if self.blob_exists(repository, &digest).await? {
+        let target = self.target(repository, true)?;
+        if self.blob_exists_at(&target, &digest).await? {
             return Ok(digest);
         }
-        let target = self.target(repository, true)?;
         let mut location = match self
             .start_upload(&target, &target.api.start_upload())
             .await?
@@ -583,12 +592,12 @@ impl RegistryClient {
         from: &Reference,
     ) -> Result<Mount, RegistryError> {
         let digest = parse_digest(descriptor)?;
-        if self.blob_exists(target, &digest).await? {
-            return Ok(Mount::AlreadyPresent);
-        }
         let mut push = self.target(target, true)?;
         // One token for both repositories: the mount reads `from` and writes `target`.
         push.scopes.push(Scope::pull(from.repository()));
+        if self.blob_exists_at(&push, &digest).await? {
+            return Ok(Mount::AlreadyPresent);
+        }
         let request = push.api.mount_blob(&digest, from);
         match self.start_upload(&push, &request).await? {
             UploadStart::Mounted => Ok(Mount::Mounted),
