@@ -21,7 +21,7 @@ use sigchain_oci::auth::docker_config::Credential;
 use sigchain_oci::client::{
     ClientConfig, CredentialsSource, Mount, RegistryClient, RegistryRepository,
 };
-use sigchain_oci::reference::{Reference, Tag};
+use sigchain_oci::reference::{Digest, Reference, Tag};
 use sigchain_oci::registry::{Platform, RegistryError};
 use sigchain_oci::store::{ArtifactStore, ManifestRef, Referrers, StoreError};
 
@@ -77,6 +77,33 @@ async fn push_and_pull_an_image() {
         .unwrap());
     // Pushing again skips the blobs (HEAD) and rewrites the same manifest.
     assert_eq!(push(&client, &repository, &image, "v1").await, pushed);
+
+    // A blob over the chunk threshold goes up in chunks through `put_blob`; pushing it
+    // again only HEADs it (a HEAD's Content-Length is the blob's, over any answer limit).
+    let chunky = RegistryClient::new(ClientConfig {
+        credentials: CredentialsSource::Anonymous,
+        chunked_upload_threshold: 100 * 1024,
+        chunk_size: 64 * 1024,
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let big: Vec<u8> = (0..300 * 1024u32).map(|i| (i * 7 % 251) as u8).collect();
+    let big_digest = chunky.put_blob(&repository, &big).await.unwrap();
+    assert_eq!(big_digest, Digest::sha256_of(&big));
+    assert!(chunky.blob_exists(&repository, &big_digest).await.unwrap());
+    assert_eq!(
+        chunky.put_blob(&repository, &big).await.unwrap(),
+        big_digest
+    );
+    let big_descriptor = oci_spec::image::Descriptor::new(
+        MediaType::ImageLayer,
+        big.len() as u64,
+        oci_spec::image::Digest::try_from(big_digest.to_string()).unwrap(),
+    );
+    assert_eq!(
+        chunky.get_blob(&repository, &big_descriptor).await.unwrap(),
+        big
+    );
 
     // A descriptor that lies about the size is refused while streaming.
     let mut short = image.image.layer.clone();

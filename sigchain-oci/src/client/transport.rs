@@ -214,9 +214,8 @@ impl Http {
         } else {
             self.config.limits.max_error_bytes
         };
-        if success && response.content_length().is_some_and(|len| len > limit) {
-            return Err(RegistryError::TooLarge { what, limit });
-        }
+        // Only the bytes that arrive count: a declared length may lie, and the one of a HEAD
+        // answer describes a body that is never sent.
         let url = response.url().clone();
         let mut body = Vec::new();
         while let Some(chunk) = response
