@@ -164,4 +164,17 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_http_only_where_allowed(authority in "[a-z0-9.:\\[\\]-]{0,30}") {
+            let none: Vec<String> = Vec::new();
+            if let Ok(url) = base_url(&authority, &none) {
+                if url.scheme() == "http" {
+                    proptest::prop_assert!(is_loopback(&authority));
+                }
+                proptest::prop_assert!(check_url(&url, &none).is_ok());
+            }
+        }
+    }
 }
