@@ -340,3 +340,63 @@ async fn blob_redirects_drop_the_authorization_off_origin() {
         "no credentials sent to the storage host"
     );
 }
+
+#[tokio::test]
+async fn an_endless_tag_list_stops_at_the_page_limit() {
+    let server = Scripted::start(|request, _| {
+        (
+            200,
+            vec![(
+                "Link".into(),
+                format!(r#"<{}&x=1>; rel="next""#, request.target),
+            )],
+            br#"{"name":"app","tags":["a"]}"#.to_vec(),
+        )
+    });
+    let image = Reference::parse(&format!("{}/app:v1", server.host)).unwrap();
+    let client = RegistryClient::new(ClientConfig {
+        credentials: CredentialsSource::Anonymous,
+        tags_page_size: Some(1),
+        limits: sigchain_oci::registry::RegistryLimits {
+            max_tag_pages: 3,
+            ..Default::default()
+        },
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let err = client.list_tags(&image).await.unwrap_err();
+    assert!(
+        matches!(err, RegistryError::TooManyPages { limit: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.count("/v2/app/tags/list"), 3);
+}
+
+#[tokio::test]
+async fn answers_over_their_limit_are_refused() {
+    let server = Scripted::start(|_, _| {
+        (
+            200,
+            vec![(
+                "Content-Type".into(),
+                "application/vnd.oci.image.index.v1+json".into(),
+            )],
+            vec![b' '; 4 * 1024 * 1024 + 1],
+        )
+    });
+    let image = Reference::parse(&format!("{}/app:v1", server.host)).unwrap();
+    let err = client(CredentialsSource::Anonymous)
+        .get_manifest(&image)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RegistryError::TooLarge {
+                what: "manifest",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
