@@ -400,3 +400,25 @@ async fn answers_over_their_limit_are_refused() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_ends_the_retries() {
+    let server = Scripted::start(|_, _| {
+        (
+            429,
+            vec![("Retry-After".into(), "3600".into())],
+            br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#.to_vec(),
+        )
+    });
+    let image = Reference::parse(&format!("{}/app:v1", server.host)).unwrap();
+    let err = client(CredentialsSource::Anonymous)
+        .get_manifest(&image)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegistryError::Status { status: 429, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("TOOMANYREQUESTS"), "{err}");
+    assert_eq!(server.count("/v2/"), 1, "no wait of an hour, no resend");
+}

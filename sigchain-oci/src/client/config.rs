@@ -58,6 +58,9 @@ pub struct ClientConfig {
     pub backoff_initial: Duration,
     /// The largest backoff window.
     pub backoff_max: Duration,
+    /// The longest `Retry-After` (in seconds, on a 429 or 503) waited for; a registry asking
+    /// for more ends the retries with its answer.
+    pub max_retry_after: Duration,
     /// Bounds on answers.
     pub limits: RegistryLimits,
     /// The `User-Agent` header.
@@ -84,6 +87,7 @@ impl Default for ClientConfig {
             max_attempts: 3,
             backoff_initial: Duration::from_millis(200),
             backoff_max: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
             limits: RegistryLimits::default(),
             user_agent: USER_AGENT.to_owned(),
             credentials: CredentialsSource::default(),

@@ -20,6 +20,16 @@ const MAX_REDIRECTS: usize = 5;
 /// Most headers kept from an answer.
 const MAX_HEADERS: usize = 128;
 
+/// A `Retry-After` in delay-seconds (RFC 9110 §10.2.3); the HTTP-date form is left to the
+/// backoff.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get("retry-after")?.to_str().ok()?.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
     client: reqwest::Client,
@@ -159,9 +169,11 @@ impl Http {
         let mut attempt = 1;
         loop {
             let outcome = self.attempt(request, url, auth).await;
+            let mut asked = None;
             let retry = match &outcome {
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    asked = retry_after(response);
                     request.idempotency == Idempotency::Safe
                         && matches!(status, 429 | 500 | 502 | 503 | 504)
                 }
@@ -169,10 +181,13 @@ impl Http {
                 Err(error) if error.is_connect() => true,
                 Err(_) => request.idempotency == Idempotency::Safe,
             };
-            if !retry || attempt >= max_attempts {
+            let too_long = asked.is_some_and(|wait| wait > self.config.max_retry_after);
+            if !retry || attempt >= max_attempts || too_long {
                 return outcome.map_err(|e| transport_error(url, e));
             }
-            let delay = self.backoff(attempt - 1);
+            let delay = self
+                .backoff(attempt - 1)
+                .max(asked.unwrap_or(Duration::ZERO));
             debug!(
                 method = request.method.as_str(),
                 attempt,

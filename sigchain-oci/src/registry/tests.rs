@@ -375,6 +375,16 @@ fn platforms_parse_and_select() {
         entry(b"amd", "linux/amd64", MediaType::ImageManifest),
         entry(b"arm64", "linux/arm64", MediaType::ImageManifest),
         entry(b"armv7", "linux/arm/v7", MediaType::ImageManifest),
+        entry(
+            b"docker",
+            "linux/ppc64le",
+            MediaType::Other(crate::layout::DOCKER_MANIFEST_V2.to_owned()),
+        ),
+        entry(
+            b"unknown",
+            "linux/s390x",
+            MediaType::Other("text/plain".to_owned()),
+        ),
     ]);
     let pick = |p: &str| {
         select_manifest(&index, &Platform::parse(p).unwrap()).map(|d| d.digest().to_string())
@@ -385,6 +395,9 @@ fn platforms_parse_and_select() {
     assert_eq!(pick("linux/arm64/v8").unwrap(), digest(b"arm64"));
     assert_eq!(pick("linux/arm/v7").unwrap(), digest(b"armv7"));
     assert_eq!(pick("linux/arm").unwrap(), digest(b"armv7"));
+    // Docker schema 2 manifests are chosen like OCI ones; entries of no manifest type never.
+    assert_eq!(pick("linux/ppc64le").unwrap(), digest(b"docker"));
+    assert!(pick("linux/s390x").is_err());
     let err = pick("linux/arm/v6").unwrap_err();
     assert!(err.to_string().contains("linux/arm/v7"), "{err}");
 }
