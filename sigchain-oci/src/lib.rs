@@ -19,10 +19,12 @@
 //! - `client` (feature `client`): `RegistryClient`, the async adapter over reqwest with
 //!   rustls (plain HTTP only for loopback hosts and an explicit insecure list; retries;
 //!   credential helpers run as processes), and `RegistryRepository`, one repository as a
-//!   [`store::ArtifactStore`].
-//!
-//! To come: storage of signatures and attestations where cosign keeps them (tag scheme,
-//! OCI 1.1 referrers, bundles as referrers).
+//!   [`store::ArtifactStore`];
+//! - [`cosign`]: signatures, attestations and SBOMs where cosign keeps them (`.sig`, `.att`,
+//!   `.sbom` tags), converted to and from Sigstore bundles and verified bound to the image;
+//!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
+//!   [`discover`](mod@discover): everything stored about one image, and where. All of it is
+//!   written once over [`store::ArtifactStore`], so it works on a layout and a registry alike.
 //!
 //! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
 //! against an artifact known only by that digest:
@@ -50,10 +52,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cosign;
 pub mod cosign_tags;
+pub mod discover;
 pub mod location;
 pub mod predicate;
 pub mod reference;
+pub mod referrers;
 pub mod simple_signing;
 pub mod store;
 
