@@ -21,6 +21,7 @@ struct Seen {
     method: String,
     target: String,
     authorization: Option<String>,
+    body: Vec<u8>,
 }
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
@@ -70,6 +71,7 @@ impl Scripted {
                     method,
                     target,
                     authorization,
+                    body,
                 };
                 record.lock().unwrap().push(request.clone());
                 let (status, headers, body) = handler(&request, &me);
@@ -421,4 +423,45 @@ async fn a_retry_after_beyond_the_cap_ends_the_retries() {
     );
     assert!(err.to_string().contains("TOOMANYREQUESTS"), "{err}");
     assert_eq!(server.count("/v2/"), 1, "no wait of an hour, no resend");
+}
+
+#[tokio::test]
+async fn an_identity_token_is_exchanged_by_the_refresh_token_post() {
+    let server = Scripted::start(|request, host| {
+        if request.target.starts_with("/token") {
+            assert_eq!(request.method, "POST");
+            let form = String::from_utf8(request.body.clone()).unwrap();
+            let ok = form.contains("grant_type=refresh_token")
+                && form.contains("refresh_token=the-refresh-token")
+                && form.contains("service=svc")
+                && form.contains("scope=repository%3Aapp%3Apull");
+            return if ok {
+                (
+                    200,
+                    vec![],
+                    br#"{"access_token":"good","expires_in":300}"#.to_vec(),
+                )
+            } else {
+                (401, vec![], Vec::new())
+            };
+        }
+        if request.authorization.as_deref() == Some("Bearer good") {
+            return manifest_answer();
+        }
+        (
+            401,
+            vec![(
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="http://{host}/token",service="svc""#),
+            )],
+            Vec::new(),
+        )
+    });
+    let image = Reference::parse(&format!("{}/app:v1", server.host)).unwrap();
+    let client = client(CredentialsSource::Explicit(BTreeMap::from([(
+        server.host.clone(),
+        Credential::IdentityToken("the-refresh-token".into()),
+    )])));
+    client.get_manifest(&image).await.unwrap();
+    assert_eq!(server.count("/token"), 1);
 }
