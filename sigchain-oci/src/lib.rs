@@ -55,6 +55,7 @@
 pub mod cosign;
 pub mod cosign_tags;
 pub mod discover;
+pub mod flow;
 pub mod location;
 pub mod predicate;
 pub mod reference;

@@ -160,7 +160,9 @@ pub fn verify_bundle_for_image(
     }
 }
 
-fn verify_dsse_bundle_for_image(
+/// Verify a DSSE bundle (as stored in a referrer) for `image`: its statement must name the
+/// image among its subjects. Returns the statement, so the caller can check its predicate type.
+pub fn verify_dsse_bundle_for_image(
     verifier: &Verifier,
     bundle: &Bundle,
     image: &Digest,
