@@ -10,15 +10,21 @@
 //! - [`layout`]: OCI image layouts on disk (`oci-layout`, `index.json`, `blobs/sha256/`), read
 //!   and written with every blob's size and digest checked, and the manifest kinds of OCI and
 //!   Docker schema 2 recognised;
-//! - [`auth`]: what registry authentication reads: `WWW-Authenticate` challenges and the
-//!   credentials the Docker CLI's `config.json` names.
+//! - [`auth`]: registry authentication, sans-IO: `WWW-Authenticate` challenges, the
+//!   credentials the Docker CLI's `config.json` names, and the token flow
+//!   ([`auth::token`]: challenge → token request → cached `Authorization`);
+//! - [`registry`]: the OCI distribution API, sans-IO: requests as values, answers checked
+//!   (manifests against their digest and `Docker-Content-Digest`, blobs while they stream,
+//!   bounded sizes, `Link` pagination, referrers), platform selection from an index;
+//! - `client` (feature `client`): `RegistryClient`, the async adapter over reqwest with
+//!   rustls (plain HTTP only for loopback hosts and an explicit insecure list; retries;
+//!   credential helpers run as processes), and `RegistryRepository`, one repository as a
+//!   [`store::ArtifactStore`];
 //! - [`cosign`]: signatures, attestations and SBOMs where cosign keeps them (`.sig`, `.att`,
 //!   `.sbom` tags), converted to and from Sigstore bundles and verified bound to the image;
 //!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
 //!   [`discover`](mod@discover): everything stored about one image, and where. All of it is
-//!   written once over [`store::ArtifactStore`].
-//!
-//! To come: the registry client (the OCI distribution API).
+//!   written once over [`store::ArtifactStore`], so it works on a layout and a registry alike.
 //!
 //! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
 //! against an artifact known only by that digest:
@@ -60,4 +66,7 @@ pub mod store;
 pub use sigchain_core;
 
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod layout;
+pub mod registry;

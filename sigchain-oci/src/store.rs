@@ -116,6 +116,9 @@ pub enum StoreError {
     /// The OCI image layout failed.
     #[error(transparent)]
     Layout(#[from] LayoutError),
+    /// The registry failed.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
 }
 
 /// A repository of manifests and blobs: an OCI image layout or a registry repository.

@@ -257,6 +257,17 @@ impl Reference {
         }
     }
 
+    /// The name the Docker CLI files this registry's credentials under (in `config.json`'s
+    /// `auths` and `credHelpers`) and asks credential helpers about: the registry itself,
+    /// except [`DEFAULT_REGISTRY`], whose credentials live under its legacy index URL.
+    pub fn credential_key(&self) -> String {
+        if self.registry == DEFAULT_REGISTRY {
+            format!("https://{LEGACY_DEFAULT_REGISTRY}/v1/")
+        } else {
+            self.registry.clone()
+        }
+    }
+
     /// The short form people type (`ubuntu:latest`, `user/app:v1`): `docker.io/` and an
     /// official image's `library/` left out.
     ///

@@ -775,3 +775,25 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn credential_keys_are_the_registry_except_for_the_default_one() {
+    let local = Reference::parse("127.0.0.1:5000/app").unwrap();
+    assert_eq!(local.credential_key(), "127.0.0.1:5000");
+    let hub = Reference::parse("ubuntu").unwrap();
+    let key = hub.credential_key();
+    assert!(
+        key.starts_with("https://") && key.ends_with("/v1/"),
+        "{key}"
+    );
+    assert_ne!(key, format!("https://{DEFAULT_REGISTRY}/v1/"));
+    // The Docker CLI's own key form finds the entry.
+    let config = crate::auth::docker_config::DockerConfig::from_json(
+        format!(r#"{{"auths":{{"{key}":{{"auth":"dTpw"}}}}}}"#).as_bytes(),
+    )
+    .unwrap();
+    assert!(matches!(
+        config.lookup(&key).unwrap(),
+        crate::auth::docker_config::CredentialSource::Inline(_)
+    ));
+}

@@ -1,6 +1,8 @@
 //! What the OCI integration tests share.
 #![allow(dead_code)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod ferro;
 pub mod htpasswd;
 pub mod image;
