@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use sigchain_core::time::Timestamp;
 use sigchain_core::verify::Verifier;
+use sigchain_oci::client::{ClientConfig, RegistryClient, RegistryRepository};
 use sigchain_oci::cosign::StorageLimits;
 use sigchain_oci::cosign_tags;
 use sigchain_oci::discover::{discover, Item, Location};
@@ -17,7 +18,7 @@ use sigchain_oci::flow::{
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::location::ImageLocation;
 use sigchain_oci::predicate::PredicateKind;
-use sigchain_oci::store::{layout_only_image, AnyStore};
+use sigchain_oci::store::{layout_only_image, AnyStore, ManifestRef};
 
 use crate::inputs;
 use crate::options::{IdentityOptions, VerifierOptions};
@@ -162,8 +163,7 @@ async fn open(args: &ImageArgs) -> Result<Opened, String> {
     let location = ImageLocation::parse(&args.image).map_err(|e| e.to_string())?;
     let (store, name, reference) = match &location {
         ImageLocation::Layout { path, reference } => {
-            let layout =
-                OciLayout::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let layout = OciLayout::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let reference = match reference {
                 Some(reference) => reference.clone(),
                 None => layout_only_image(&layout).map_err(|e| e.to_string())?,
@@ -172,11 +172,20 @@ async fn open(args: &ImageArgs) -> Result<Opened, String> {
             (AnyStore::Layout(layout), name, reference)
         }
         ImageLocation::Registry(reference) => {
-            let _ = (reference, args.allow_insecure_registry);
-            return Err(format!(
-                "{}: registry images are not supported by this build yet",
-                args.image
-            ));
+            let mut config = ClientConfig::default();
+            if args.allow_insecure_registry {
+                config
+                    .insecure_registries
+                    .push(reference.registry_host_for_api().to_owned());
+            }
+            let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+            let manifest_ref = match (reference.digest(), reference.tag()) {
+                (Some(digest), _) => ManifestRef::Digest(digest.clone()),
+                (None, Some(tag)) => ManifestRef::Tag(tag.clone()),
+                (None, None) => return Err(format!("{}: no tag or digest", args.image)),
+            };
+            let store = AnyStore::Registry(RegistryRepository::new(client, reference));
+            (store, reference.name(), manifest_ref)
         }
     };
     let image = flow::resolve(&store, &name, &reference)
@@ -406,7 +415,9 @@ async fn triangulate_image(args: &TriangulateArgs) -> Result<(), String> {
             Item::Sbom(sbom) => ("sbom", format!("{:?}", sbom.format)),
             Item::Bundle { predicate_type, .. } => (
                 "bundle",
-                predicate_type.clone().unwrap_or_else(|| "message-signature".into()),
+                predicate_type
+                    .clone()
+                    .unwrap_or_else(|| "message-signature".into()),
             ),
             Item::OtherReferrer { artifact_type } => {
                 ("referrer", artifact_type.clone().unwrap_or_default())

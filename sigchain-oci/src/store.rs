@@ -329,12 +329,17 @@ pub fn layout_only_image(layout: &OciLayout) -> Result<ManifestRef, StoreError> 
 pub enum AnyStore {
     /// An OCI image layout.
     Layout(OciLayout),
+    /// A repository in a registry.
+    #[cfg(feature = "client")]
+    Registry(crate::client::RegistryRepository),
 }
 
 impl ArtifactStore for AnyStore {
     fn describe(&self) -> String {
         match self {
             AnyStore::Layout(store) => store.describe(),
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => store.describe(),
         }
     }
 
@@ -344,12 +349,16 @@ impl ArtifactStore for AnyStore {
     ) -> Result<Option<StoredManifest>, StoreError> {
         match self {
             AnyStore::Layout(store) => store.manifest(reference).await,
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => store.manifest(reference).await,
         }
     }
 
     async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>, StoreError> {
         match self {
             AnyStore::Layout(store) => store.blob(descriptor).await,
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => store.blob(descriptor).await,
         }
     }
 
@@ -360,6 +369,8 @@ impl ArtifactStore for AnyStore {
     ) -> Result<Descriptor, StoreError> {
         match self {
             AnyStore::Layout(store) => ArtifactStore::put_blob(store, media_type, content).await,
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => ArtifactStore::put_blob(store, media_type, content).await,
         }
     }
 
@@ -373,6 +384,8 @@ impl ArtifactStore for AnyStore {
             AnyStore::Layout(store) => {
                 ArtifactStore::put_manifest(store, media_type, bytes, tag).await
             }
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => store.put_manifest(media_type, bytes, tag).await,
         }
     }
 
@@ -383,6 +396,8 @@ impl ArtifactStore for AnyStore {
     ) -> Result<Referrers, StoreError> {
         match self {
             AnyStore::Layout(store) => store.referrers(subject, artifact_type).await,
+            #[cfg(feature = "client")]
+            AnyStore::Registry(store) => store.referrers(subject, artifact_type).await,
         }
     }
 }
