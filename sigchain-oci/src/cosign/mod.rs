@@ -7,6 +7,8 @@
 //!   them back, bounded);
 //! - [`verify`](mod@verify): a stored signature or attestation checked by the core verifier and
 //!   bound to the image digest;
+//! - [`proof`]: a tag-scheme signature's promise-only log entry completed with the inclusion
+//!   proof fetched from the log (sans-IO: what to ask for, and the check of the answer);
 //! - [`sbom`]: SBOMs attached with `cosign attach sbom`;
 //! - [`annotations`], [`wire`]: the formats, parsed on their own.
 //!
@@ -16,6 +18,7 @@
 pub mod annotations;
 pub mod layer;
 mod limits;
+pub mod proof;
 pub mod sbom;
 pub mod tagged;
 pub mod verify;
