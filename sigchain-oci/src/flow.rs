@@ -15,12 +15,22 @@
 //!   subject is the image digest; the bundle keeps the log's inclusion proof.
 //! - [`SignatureFormat::TagScheme`] (cosign v2 and older, and what older admission controllers
 //!   read): a simple-signing payload layer under `sha256-<hex>.sig`, attestations under `.att`.
-//!   cosign's annotations carry the log's signed promise (SET) but no inclusion proof, so such
-//!   a signature verifies only with a verifier that accepts promise-only entries
-//!   ([`Verifiers::promise_only`]); with a Rekor v2 signing config it cannot be written at all.
+//!   cosign's annotations carry the log's signed promise (SET) but no inclusion proof; with a
+//!   Rekor v2 signing config it cannot be written at all.
 //!
 //! Verification reads every form and reports each stored item as verified or rejected (with
 //! its reason): an image passes when at least one signature verified for the required signer.
+//! A tag-scheme item, lacking its inclusion proof, is verified in one of three ways:
+//! - [`verify_image`] with [`Verifiers::promise_only`] `None`: rejected, with a reason;
+//! - [`verify_image_fetching_proofs`]: its entry is fetched from the log (by the log id and
+//!   index the SET vouches for, at the URL the trusted root gives that log) through an
+//!   [`InclusionProofSource`], held to be exactly the promised entry
+//!   ([`crate::cosign::proof`]), and the completed bundle is verified by the strict verifier;
+//! - with [`Verifiers::promise_only`] set: the promise alone is checked (insecure, cosign's
+//!   own trade). Combined with a proof source, that is the fallback only when fetching fails,
+//!   never when the log answers with another entry than the one it promised.
+//!
+//! Each verified item says where its proof came from ([`Verified::inclusion`]).
 
 use std::collections::BTreeMap;
 
@@ -31,14 +41,17 @@ use sigchain_core::time::Timestamp;
 use sigchain_core::verify::{SignerPolicy, VerifiedBundle, VerifiedSigner, Verifier};
 
 use crate::cosign::layer::SignatureLayer;
+use crate::cosign::proof::{complete_inclusion, proof_request};
 use crate::cosign::tagged::{self, Attached};
 use crate::cosign::verify::{
     verify_attestation_layer, verify_bundle_for_image, verify_dsse_bundle_for_image,
-    verify_signature_layer, ImageVerifyError,
+    verify_signature_layer, verify_signature_layer_bundle, ImageVerifyError,
 };
 use crate::cosign::{CosignError, StorageLimits};
 use crate::discover::{discover, Discovery, Item, Location};
 use crate::predicate::{PredicateError, PredicateKind};
+use crate::proof_source::Offline;
+pub use crate::proof_source::{InclusionProofSource, ProofFetchError, ProofRequest};
 use crate::reference::{Digest, DigestAlgorithm, Tag};
 use crate::referrers;
 use crate::simple_signing::SimpleSigning;
@@ -311,9 +324,11 @@ async fn attach_layer<S: ArtifactStore>(
     })
 }
 
-/// The verifiers a verification uses: the strict one for bundles, and optionally one that
-/// accepts log entries with only an inclusion promise, for cosign tag-scheme signatures (whose
-/// annotations cannot carry an inclusion proof).
+/// The verifiers a verification uses: the strict one for bundles (and for tag-scheme
+/// signatures completed with a fetched inclusion proof, see
+/// [`verify_image_fetching_proofs`]), and optionally one that accepts log entries with only
+/// an inclusion promise, for cosign tag-scheme signatures (whose annotations cannot carry an
+/// inclusion proof).
 #[derive(Debug, Clone, Copy)]
 pub struct Verifiers<'a> {
     /// For bundles stored as referrers.
@@ -330,10 +345,67 @@ pub struct Verified {
     pub location: Location,
     /// What the verifier proved (signer, times, log entries).
     pub verified: VerifiedBundle,
+    /// Where the log entry's inclusion proof came from, or that there was none.
+    pub inclusion: InclusionEvidence,
     /// The signed payload, as JSON: for a signature, cosign's `verify` output object
     /// (`critical` with the docker reference, manifest digest and type; `optional` with the
     /// signer's issuer and subject); for an attestation, the in-toto statement.
     pub payload: serde_json::Value,
+}
+
+/// Where a verified item's inclusion proof came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InclusionEvidence {
+    /// The stored bundle carried it (a bundle stored as a referrer).
+    InBundle,
+    /// The stored signature carried the log's promise only (cosign's tag scheme); the entry
+    /// was fetched from the log at this URL, was the promised one, and its proof verified.
+    Fetched {
+        /// The log's base URL, from the trusted root.
+        log_url: String,
+    },
+    /// Only the log's promise (SET) was checked: the verifier accepted promise-only entries.
+    PromiseOnly,
+    /// No log entry (a key-signed item verified without one).
+    NotLogged,
+}
+
+impl InclusionEvidence {
+    fn of(verified: &VerifiedBundle) -> InclusionEvidence {
+        let entries = verified.log_entries();
+        if entries.is_empty() {
+            InclusionEvidence::NotLogged
+        } else if entries.iter().all(|e| e.inclusion_proven()) {
+            InclusionEvidence::InBundle
+        } else {
+            InclusionEvidence::PromiseOnly
+        }
+    }
+
+    fn fetched(verified: &VerifiedBundle, log_url: &str) -> InclusionEvidence {
+        match InclusionEvidence::of(verified) {
+            InclusionEvidence::InBundle => InclusionEvidence::Fetched {
+                log_url: log_url.to_owned(),
+            },
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for InclusionEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InclusionEvidence::InBundle => f.write_str("inclusion proof in the bundle"),
+            InclusionEvidence::Fetched { log_url } => {
+                write!(f, "inclusion proof fetched from {log_url}")
+            }
+            InclusionEvidence::PromiseOnly => {
+                f.write_str("inclusion promise only (no inclusion proof)")
+            }
+            InclusionEvidence::NotLogged => f.write_str("no log entry"),
+        }
+    }
 }
 
 /// A stored item that did not verify, and why.
@@ -374,7 +446,8 @@ pub enum Wanted {
     Attestations(Option<String>),
 }
 
-/// Find and verify the signatures (or attestations) stored for `image`, each for `signer`.
+/// Find and verify the signatures (or attestations) stored for `image`, each for `signer`,
+/// offline: tag-scheme items are verified only if [`Verifiers::promise_only`] allows.
 pub async fn verify_image<S: ArtifactStore>(
     store: &S,
     image: &ResolvedImage,
@@ -384,7 +457,65 @@ pub async fn verify_image<S: ArtifactStore>(
     now: Timestamp,
     limits: &StorageLimits,
 ) -> Result<VerificationReport, FlowError> {
+    verify_with(
+        store,
+        image,
+        wanted,
+        verifiers,
+        None::<&Offline>,
+        signer,
+        now,
+        limits,
+    )
+    .await
+}
+
+/// As [`verify_image`], and each tag-scheme item's missing inclusion proof is fetched through
+/// `proofs` (from the log the trusted root of [`Verifiers::strict`] names by the entry's log
+/// id), so that the strict verifier can verify it. See the module docs for what happens when
+/// fetching fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn verify_image_fetching_proofs<S: ArtifactStore, P: InclusionProofSource + Sync>(
+    store: &S,
+    image: &ResolvedImage,
+    wanted: &Wanted,
+    verifiers: Verifiers<'_>,
+    proofs: &P,
+    signer: &SignerPolicy,
+    now: Timestamp,
+    limits: &StorageLimits,
+) -> Result<VerificationReport, FlowError> {
+    verify_with(
+        store,
+        image,
+        wanted,
+        verifiers,
+        Some(proofs),
+        signer,
+        now,
+        limits,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn verify_with<S: ArtifactStore, P: InclusionProofSource + Sync>(
+    store: &S,
+    image: &ResolvedImage,
+    wanted: &Wanted,
+    verifiers: Verifiers<'_>,
+    proofs: Option<&P>,
+    signer: &SignerPolicy,
+    now: Timestamp,
+    limits: &StorageLimits,
+) -> Result<VerificationReport, FlowError> {
     let discovery = discover(store, &image.digest, limits).await?;
+    let completions = match proofs {
+        Some(proofs) => {
+            complete_tag_scheme(&discovery, wanted, verifiers.strict, proofs, limits).await
+        }
+        None => Vec::new(),
+    };
     let mut report = VerificationReport {
         image: image.clone(),
         verified: Vec::new(),
@@ -399,6 +530,7 @@ pub async fn verify_image<S: ArtifactStore>(
     }
     check_found(
         &discovery,
+        &completions,
         image,
         wanted,
         verifiers,
@@ -410,9 +542,124 @@ pub async fn verify_image<S: ArtifactStore>(
     Ok(report)
 }
 
+/// A tag-scheme item's bundle after asking for its inclusion proof.
+enum Completion {
+    /// Completed with the proof of the promised entry, fetched from `log_url`.
+    Completed { bundle: Bundle, log_url: String },
+    /// Not completed; `disagreement` when the log answered with another entry than promised.
+    Failed { reason: String, disagreement: bool },
+}
+
+fn wants_attestation(wanted: &Wanted, predicate_type: Option<&str>) -> bool {
+    match (wanted, predicate_type) {
+        (Wanted::Signatures, _) => false,
+        // The annotation is unsigned: it only saves a fetch for a layer that is not wanted.
+        (Wanted::Attestations(Some(wanted)), Some(annotated)) => annotated == wanted,
+        _ => true,
+    }
+}
+
+/// For each found item (by position), the completed bundle of a tag-scheme item of the wanted
+/// kind, or why there is none; `None` for everything else.
+async fn complete_tag_scheme<P: InclusionProofSource + Sync>(
+    discovery: &Discovery,
+    wanted: &Wanted,
+    strict: &Verifier,
+    proofs: &P,
+    limits: &StorageLimits,
+) -> Vec<Option<Completion>> {
+    let mut completions = Vec::with_capacity(discovery.found.len());
+    for found in &discovery.found {
+        let layer = match &found.item {
+            Item::Signature(layer) if *wanted == Wanted::Signatures => Some(layer),
+            Item::Attestation(layer) if wants_attestation(wanted, layer.predicate_type()) => {
+                Some(layer)
+            }
+            _ => None,
+        };
+        let completion = match layer.map(|l| l.to_bundle(limits)) {
+            Some(Ok(bundle)) => complete_one(&bundle, strict, proofs).await,
+            Some(Err(e)) => Some(Completion::Failed {
+                reason: ImageVerifyError::Layer(e).to_string(),
+                disagreement: false,
+            }),
+            None => None,
+        };
+        completions.push(completion);
+    }
+    completions
+}
+
+async fn complete_one<P: InclusionProofSource + Sync>(
+    bundle: &Bundle,
+    strict: &Verifier,
+    proofs: &P,
+) -> Option<Completion> {
+    let request = match proof_request(bundle, strict.trusted_root()) {
+        Ok(Some(request)) => request,
+        Ok(None) => return None,
+        Err(e) => {
+            return Some(Completion::Failed {
+                reason: format!("cannot ask for the inclusion proof: {e}"),
+                disagreement: false,
+            })
+        }
+    };
+    let fetched = match proofs.fetch_entry(&request).await {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            return Some(Completion::Failed {
+                reason: format!("fetching the inclusion proof: {e}"),
+                disagreement: false,
+            })
+        }
+    };
+    Some(match complete_inclusion(bundle, &fetched) {
+        Ok(bundle) => Completion::Completed {
+            bundle,
+            log_url: request.log_url,
+        },
+        Err(e) => Completion::Failed {
+            reason: format!("inclusion proof from {}: {e}", request.log_url),
+            disagreement: e.is_disagreement(),
+        },
+    })
+}
+
+/// How a tag-scheme item is to be verified, given its completion and the verifiers.
+enum TagSchemeCheck<'a> {
+    Completed(&'a Bundle, &'a str),
+    PromiseOnly(&'a Verifier),
+    Refused(String),
+}
+
+fn tag_scheme_check<'a>(
+    completion: Option<&'a Completion>,
+    promise_only: Option<&'a Verifier>,
+) -> TagSchemeCheck<'a> {
+    match (completion, promise_only) {
+        (Some(Completion::Completed { bundle, log_url }), _) => {
+            TagSchemeCheck::Completed(bundle, log_url)
+        }
+        (
+            Some(Completion::Failed {
+                reason,
+                disagreement: true,
+            }),
+            _,
+        )
+        | (Some(Completion::Failed { reason, .. }), None) => {
+            TagSchemeCheck::Refused(reason.clone())
+        }
+        (_, Some(verifier)) => TagSchemeCheck::PromiseOnly(verifier),
+        (None, None) => TagSchemeCheck::Refused(PROMISE_ONLY_REFUSED.to_owned()),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_found(
     discovery: &Discovery,
+    completions: &[Option<Completion>],
     image: &ResolvedImage,
     wanted: &Wanted,
     verifiers: Verifiers<'_>,
@@ -426,63 +673,93 @@ fn check_found(
         Wanted::Attestations(None) => predicate_type != SIGN_PREDICATE_TYPE,
         Wanted::Attestations(Some(wanted)) => predicate_type == wanted,
     };
-    for found in &discovery.found {
+    for (position, found) in discovery.found.iter().enumerate() {
         let location = describe_location(&found.location);
+        let completion = completions.get(position).and_then(Option::as_ref);
         let outcome: Option<Result<Verified, ImageVerifyError>> = match (&found.item, wanted) {
-            (Item::Signature(layer), Wanted::Signatures) => Some(match verifiers.promise_only {
-                None => {
-                    report.rejected.push(Rejected {
-                        location,
-                        reason: PROMISE_ONLY_REFUSED.to_owned(),
-                    });
-                    continue;
-                }
-                Some(verifier) => {
-                    verify_signature_layer(verifier, layer, &image.digest, signer, now, limits).map(
-                        |signature| Verified {
-                            location: found.location.clone(),
-                            payload: signature_output(
-                                &signature.payload.docker_reference,
-                                &signature.payload.manifest_digest,
-                                crate::simple_signing::PAYLOAD_TYPE,
-                                &signature.verified,
-                            ),
-                            verified: signature.verified,
-                        },
+            (Item::Signature(layer), Wanted::Signatures) => {
+                let checked = match tag_scheme_check(completion, verifiers.promise_only) {
+                    TagSchemeCheck::Refused(reason) => {
+                        report.rejected.push(Rejected { location, reason });
+                        continue;
+                    }
+                    TagSchemeCheck::Completed(bundle, log_url) => verify_signature_layer_bundle(
+                        verifiers.strict,
+                        layer,
+                        bundle,
+                        &image.digest,
+                        signer,
+                        now,
                     )
-                }
-            }),
+                    .map(|signature| {
+                        let inclusion = InclusionEvidence::fetched(&signature.verified, log_url);
+                        (signature, inclusion)
+                    }),
+                    TagSchemeCheck::PromiseOnly(verifier) => {
+                        verify_signature_layer(verifier, layer, &image.digest, signer, now, limits)
+                            .map(|signature| {
+                                let inclusion = InclusionEvidence::of(&signature.verified);
+                                (signature, inclusion)
+                            })
+                    }
+                };
+                Some(checked.map(|(signature, inclusion)| Verified {
+                    location: found.location.clone(),
+                    payload: signature_output(
+                        &signature.payload.docker_reference,
+                        &signature.payload.manifest_digest,
+                        crate::simple_signing::PAYLOAD_TYPE,
+                        &signature.verified,
+                    ),
+                    verified: signature.verified,
+                    inclusion,
+                }))
+            }
             (Item::Attestation(layer), Wanted::Attestations(_)) => {
                 // The annotation is unsigned: it only chooses what to verify; the verified
                 // statement's type decides.
-                match verifiers.promise_only {
-                    None => {
+                let checked = match tag_scheme_check(completion, verifiers.promise_only) {
+                    TagSchemeCheck::Refused(reason) => {
                         if layer.predicate_type().is_some_and(want_type) {
-                            report.rejected.push(Rejected {
-                                location,
-                                reason: PROMISE_ONLY_REFUSED.to_owned(),
-                            });
+                            report.rejected.push(Rejected { location, reason });
                         }
                         continue;
                     }
-                    Some(verifier) => match verify_attestation_layer(
+                    TagSchemeCheck::Completed(bundle, log_url) => verify_dsse_bundle_for_image(
+                        verifiers.strict,
+                        bundle,
+                        &image.digest,
+                        signer,
+                        now,
+                    )
+                    .map(|attestation| {
+                        let inclusion = InclusionEvidence::fetched(&attestation.verified, log_url);
+                        (attestation, inclusion)
+                    }),
+                    TagSchemeCheck::PromiseOnly(verifier) => verify_attestation_layer(
                         verifier,
                         layer,
                         &image.digest,
                         signer,
                         now,
                         limits,
-                    ) {
-                        Ok(attestation) if !want_type(&attestation.statement.predicate_type) => {
-                            continue
-                        }
-                        Ok(attestation) => Some(Ok(Verified {
-                            location: found.location.clone(),
-                            payload: statement_output(&attestation.statement),
-                            verified: attestation.verified,
-                        })),
-                        Err(e) => Some(Err(e)),
-                    },
+                    )
+                    .map(|attestation| {
+                        let inclusion = InclusionEvidence::of(&attestation.verified);
+                        (attestation, inclusion)
+                    }),
+                };
+                match checked {
+                    Ok((attestation, _)) if !want_type(&attestation.statement.predicate_type) => {
+                        continue
+                    }
+                    Ok((attestation, inclusion)) => Some(Ok(Verified {
+                        location: found.location.clone(),
+                        payload: statement_output(&attestation.statement),
+                        verified: attestation.verified,
+                        inclusion,
+                    })),
+                    Err(e) => Some(Err(e)),
                 }
             }
             (Item::Bundle { bundle, .. }, _) => {
@@ -508,6 +785,7 @@ fn check_found(
                                     "message-signature",
                                     &verified,
                                 ),
+                                inclusion: InclusionEvidence::of(&verified),
                                 verified,
                             }),
                         )
@@ -533,6 +811,7 @@ fn check_found(
                                 ),
                                 Wanted::Attestations(_) => statement_output(&attestation.statement),
                             },
+                            inclusion: InclusionEvidence::of(&attestation.verified),
                             verified: attestation.verified,
                         })),
                         Err(e) => Some(Err(e)),
@@ -553,7 +832,8 @@ fn check_found(
 }
 
 const PROMISE_ONLY_REFUSED: &str = "a cosign tag-scheme signature carries the log's inclusion \
-     promise (SET) but no inclusion proof; accept it only by allowing promise-only log entries";
+     promise (SET) but no inclusion proof; verify it by fetching its inclusion proof from the \
+     log, or accept it only by allowing promise-only log entries";
 
 /// Where an item was found, for messages.
 pub fn describe_location(location: &Location) -> String {

@@ -25,6 +25,8 @@
 //!   [`referrers`]: Sigstore bundles as OCI 1.1 referrers, with the referrers fallback tag;
 //!   [`discover`](mod@discover): everything stored about one image, and where. All of it is
 //!   written once over [`store::ArtifactStore`], so it works on a layout and a registry alike.
+//! - [`proof_source`]: the inclusion proofs cosign's tag scheme does not store, fetched from
+//!   the log (`RekorV1Proofs` with feature `client`) so such signatures verify strictly.
 //!
 //! An image manifest is named by its SHA-256 digest, and [`sigchain_core`] verifies a bundle
 //! against an artifact known only by that digest:
@@ -58,6 +60,7 @@ pub mod discover;
 pub mod flow;
 pub mod location;
 pub mod predicate;
+pub mod proof_source;
 pub mod reference;
 pub mod referrers;
 pub mod simple_signing;

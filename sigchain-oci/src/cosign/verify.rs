@@ -88,7 +88,8 @@ fn sha256_of_image(image: &Digest) -> Result<Sha256Digest, ImageVerifyError> {
 
 /// Verify a `.sig` layer for `image`: the signature over the payload (with its certificate, log
 /// entry and timestamps), then the payload's manifest digest. The verifier must accept
-/// promise-only log entries (see [`super::layer`]).
+/// promise-only log entries (see [`super::layer`]), or use [`verify_signature_layer_bundle`]
+/// with the bundle completed by its inclusion proof.
 pub fn verify_signature_layer(
     verifier: &Verifier,
     layer: &SignatureLayer,
@@ -103,11 +104,31 @@ pub fn verify_signature_layer(
         });
     }
     let bundle = layer.to_bundle(limits)?;
+    verify_signature_layer_bundle(verifier, layer, &bundle, image, signer, now)
+}
+
+/// Verify a `.sig` layer for `image` with `bundle` standing for its annotations: the layer's
+/// own bundle once completed with its inclusion proof ([`super::proof::complete_inclusion`]),
+/// so that a verifier requiring proofs accepts it. The signature is checked over the layer's
+/// content, so a bundle of another layer fails.
+pub fn verify_signature_layer_bundle(
+    verifier: &Verifier,
+    layer: &SignatureLayer,
+    bundle: &Bundle,
+    image: &Digest,
+    signer: &SignerPolicy,
+    now: Timestamp,
+) -> Result<VerifiedImageSignature, ImageVerifyError> {
+    if layer.kind != LayerKind::Signature {
+        return Err(ImageVerifyError::WrongKind {
+            expected: LayerKind::Signature,
+        });
+    }
     let policy = Policy {
         artifact: Artifact::Bytes(&layer.content),
         signer: signer.clone(),
     };
-    let verified = verifier.verify(&bundle, &policy, now)?;
+    let verified = verifier.verify(bundle, &policy, now)?;
     // Only now is the payload authentic, and only its digest binds it to the image.
     let payload = SimpleSigning::from_json(&layer.content).map_err(ImageVerifyError::Payload)?;
     payload
