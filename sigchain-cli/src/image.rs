@@ -18,6 +18,7 @@ use sigchain_oci::flow::{
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::location::ImageLocation;
 use sigchain_oci::predicate::PredicateKind;
+use sigchain_oci::proof_source::{RekorV1Proofs, TransportConfig};
 use sigchain_oci::store::{layout_only_image, AnyStore, ManifestRef};
 
 use crate::inputs;
@@ -112,6 +113,13 @@ pub struct VerifyArgs {
     trust: TrustArgs,
     #[command(flatten)]
     verifier: VerifierOptions,
+    /// Do not ask the transparency log for the inclusion proofs cosign tag-scheme signatures
+    /// (`sha256-<hex>.sig` / `.att`) do not store: such signatures are then rejected, unless
+    /// `--insecure-allow-inclusion-promise-only` accepts the log's promise alone. Online (the
+    /// default), the proof is fetched from the log the trusted root names, must be for exactly
+    /// the entry the signature carries, and is verified like a stored one.
+    #[arg(long)]
+    offline: bool,
 }
 
 /// `sigchain verify-attestation`.
@@ -310,24 +318,43 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
     )?;
     let config = args.verifier.config();
     let promise_only_allowed = !config.require_inclusion_proof;
-    let strict = Verifier::new(&root, config);
-    // Tag-scheme signatures carry the log's promise only: verified as such only when the
-    // flag allowed promise-only entries (then `config` already does).
+    let strict = Verifier::new(&root, config.clone());
+    // Tag-scheme signatures carry the log's promise only. Online, their proofs are fetched
+    // and checked like stored ones; the promise alone is accepted only when the flag allowed
+    // promise-only entries (then `config` already does), and only as a fallback when the log
+    // cannot be asked, never when it answers with another entry.
     let verifiers = Verifiers {
         strict: &strict,
         promise_only: promise_only_allowed.then_some(&strict),
     };
     let Opened { store, image } = open(&args.image).await?;
-    let report = flow::verify_image(
-        &store,
-        &image,
-        &wanted,
-        verifiers,
-        &signer,
-        Timestamp::now(),
-        &StorageLimits::DEFAULT,
-    )
-    .await
+    let report = if args.offline {
+        flow::verify_image(
+            &store,
+            &image,
+            &wanted,
+            verifiers,
+            &signer,
+            Timestamp::now(),
+            &StorageLimits::DEFAULT,
+        )
+        .await
+    } else {
+        // Answers are held to an inclusion proof to a signed checkpoint whatever `config`
+        // says (sigchain-rekor's rule for every entry it reads).
+        let proofs = RekorV1Proofs::new(root.clone(), config, TransportConfig::default());
+        flow::verify_image_fetching_proofs(
+            &store,
+            &image,
+            &wanted,
+            verifiers,
+            &proofs,
+            &signer,
+            Timestamp::now(),
+            &StorageLimits::DEFAULT,
+        )
+        .await
+    }
     .map_err(|e| e.to_string())?;
     for rejected in &report.rejected {
         eprintln!("rejected: {}: {}", rejected.location, rejected.reason);
@@ -356,9 +383,10 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
     );
     for verified in &report.verified {
         eprintln!(
-            "  {}: {}",
+            "  {}: {} ({})",
             flow::describe_location(&verified.location),
-            verified.verified.summary()
+            verified.verified.summary(),
+            verified.inclusion
         );
     }
     match wanted {

@@ -1,7 +1,8 @@
 //! `sigchain sign / attest / verify / verify-attestation / triangulate` as processes, keyless
 //! against a local instance, on an OCI layout and on a real registry (Debian's
 //! `docker-registry`, the image pushed there by skopeo): round trips, and the refusals (another
-//! identity, a tampered signature, a tag-scheme signature without an inclusion proof).
+//! identity, a tampered signature, a tag-scheme signature without an inclusion proof when
+//! offline; online its proof is fetched from the instance's Rekor v1).
 
 mod common;
 #[allow(dead_code)]
@@ -280,26 +281,73 @@ fn an_image_in_a_registry_round_trips_in_both_formats() {
             digest.trim_start_matches("sha256:")
         )
     );
-    let strict = run(
+    // Online (the default), the inclusion proof is fetched from the instance's Rekor v1 and
+    // the signature verifies strictly, no insecure flag needed.
+    let online = run(
         "verify",
         &legacy_image,
         &identity_args(&instance, EMAIL),
         &[],
     );
-    let said = assert_failure("verify a promise-only signature", &strict);
+    assert_success("verify a tag-scheme signature online", &online);
+    let said = String::from_utf8_lossy(&online.stderr);
+    assert!(said.contains("inclusion proof fetched from"), "{said}");
+    let payloads = stdout_json_lines(&online);
+    assert_eq!(
+        payloads[0][0]["critical"]["type"],
+        "cosign container image signature"
+    );
+    let offline = run(
+        "verify",
+        &legacy_image,
+        &identity_args(&instance, EMAIL),
+        &["--offline"],
+    );
+    let said = assert_failure("verify a promise-only signature offline", &offline);
     assert!(said.contains("inclusion promise"), "{said}");
     let relaxed = run(
         "verify",
         &legacy_image,
         &identity_args(&instance, EMAIL),
-        &["--insecure-allow-inclusion-promise-only"],
+        &["--offline", "--insecure-allow-inclusion-promise-only"],
     );
     assert_success("verify a promise-only signature when allowed", &relaxed);
-    let payloads = stdout_json_lines(&relaxed);
-    assert_eq!(
-        payloads[0][0]["critical"]["type"],
-        "cosign container image signature"
+    let said = String::from_utf8_lossy(&relaxed.stderr);
+    assert!(said.contains("inclusion promise only"), "{said}");
+
+    // A tag-scheme attestation (a dsse entry) too.
+    let predicate = instance.file("legacy.spdx.json", SPDX.as_bytes());
+    legacy.extend([
+        "--predicate".into(),
+        predicate.display().to_string(),
+        "--type".into(),
+        "spdxjson".into(),
+    ]);
+    assert_success(
+        "attest (tag scheme)",
+        &run("attest", &legacy_image, &legacy, &[]),
     );
+    let mut verify_spdx = identity_args(&instance, EMAIL);
+    verify_spdx.extend(["--type".into(), "spdxjson".into()]);
+    let attested = run("verify-attestation", &legacy_image, &verify_spdx, &[]);
+    assert_success(
+        "verify-attestation of a tag-scheme attestation online",
+        &attested,
+    );
+    assert_eq!(
+        stdout_json_lines(&attested)[0]["predicateType"],
+        "https://spdx.dev/Document"
+    );
+    let said = assert_failure(
+        "verify-attestation of a tag-scheme attestation offline",
+        &run(
+            "verify-attestation",
+            &legacy_image,
+            &verify_spdx,
+            &["--offline"],
+        ),
+    );
+    assert!(said.contains("inclusion promise"), "{said}");
 }
 
 #[test]

@@ -59,6 +59,9 @@ impl InclusionProofSource for Offline {
 
 #[cfg(feature = "client")]
 pub use online::RekorV1Proofs;
+/// The timeouts and retries of [`RekorV1Proofs`]' requests (sigchain-rekor's).
+#[cfg(feature = "client")]
+pub use sigchain_rekor::client::TransportConfig;
 
 #[cfg(feature = "client")]
 mod online {
