@@ -4,7 +4,7 @@
 //! signature's SET vouches for ([`crate::cosign::proof`]) before the strict verifier checks
 //! the proof.
 //!
-//! [`RekorV1Proofs`] (feature `client`) asks the log over HTTP with `sigchain-rekor`'s Rekor v1
+//! `RekorV1Proofs` (feature `client`) asks the log over HTTP with `sigchain-rekor`'s Rekor v1
 //! client, which checks every answer (the entry's SET, its inclusion proof to a checkpoint
 //! signed by the log's trusted key) before returning it.
 
@@ -102,8 +102,11 @@ mod online {
         transport: TransportConfig,
         // One client per (log URL, log id), made when first needed: most verifications never
         // ask, and building one parses the trusted root again.
-        clients: Mutex<BTreeMap<(String, Vec<u8>), Arc<RekorV1Client>>>,
+        clients: Mutex<BTreeMap<ClientKey, Arc<RekorV1Client>>>,
     }
+
+    /// A log's base URL and id.
+    type ClientKey = (String, Vec<u8>);
 
     impl std::fmt::Debug for RekorV1Proofs {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

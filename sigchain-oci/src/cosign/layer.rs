@@ -3,9 +3,11 @@
 //! RFC 3161 timestamp, and the conversions between that and a Sigstore bundle.
 //!
 //! A layer read back becomes a **v0.1** bundle: cosign's Rekor bundle annotation carries the
-//! log's signed promise (SET) but no inclusion proof, so the verifier must be configured to
-//! accept promise-only entries ([`VerifierConfig::require_inclusion_proof`] off), the trade
-//! cosign itself makes for this form. Bundles stored as referrers keep their proofs.
+//! log's signed promise (SET) but no inclusion proof. Either the proof is fetched from the log
+//! and added ([`super::proof`]), after which the bundle verifies like any other, or the
+//! verifier must be configured to accept promise-only entries
+//! ([`VerifierConfig::require_inclusion_proof`] off), the trade cosign itself makes for this
+//! form. Bundles stored as referrers keep their proofs.
 //!
 //! [`VerifierConfig::require_inclusion_proof`]: sigchain_core::verify::VerifierConfig::require_inclusion_proof
 

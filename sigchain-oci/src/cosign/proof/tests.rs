@@ -232,3 +232,45 @@ fn a_bundle_without_exactly_one_entry_is_refused() {
         Err(ProofError::EntryCount(0))
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the answer, completion never panics, and it succeeds only for the promised
+    /// entry, taking nothing from the answer but its proof.
+    #[test]
+    fn only_the_promised_entry_completes(
+        body_edit in proptest::option::of((0usize..4096, proptest::prelude::any::<u8>())),
+        index_delta in proptest::prop_oneof![proptest::strategy::Just(0u64), 1u64..u64::MAX],
+        time_delta in proptest::prop_oneof![proptest::strategy::Just(0i64), -5i64..5],
+        other_log in proptest::prelude::any::<bool>(),
+    ) {
+        let services = Services::at(Timestamp(1_700_000_000));
+        let (bundle, promise_only) = signed(&services);
+        let mut answer = logged(&bundle);
+        let mut changed = false;
+        if let Some((at, byte)) = body_edit {
+            let at = at % answer.canonicalized_body.len();
+            changed |= answer.canonicalized_body[at] != byte;
+            answer.canonicalized_body[at] = byte;
+        }
+        answer.log_index = answer.log_index.wrapping_add(index_delta);
+        answer.integrated_time = answer.integrated_time.map(|t| Timestamp(t.as_secs() + time_delta));
+        if other_log {
+            answer.log_id = LogId(vec![9; 32]);
+        }
+        changed |= index_delta != 0 || time_delta != 0 || other_log;
+        match complete_inclusion(&promise_only, &answer) {
+            Ok(completed) => {
+                proptest::prop_assert!(!changed);
+                let mut expected = promise_only.tlog_entries()[0].clone();
+                expected.inclusion_proof = answer.inclusion_proof.clone();
+                proptest::prop_assert_eq!(&completed.tlog_entries()[0], &expected);
+            }
+            Err(e) => {
+                proptest::prop_assert!(changed);
+                proptest::prop_assert!(e.is_disagreement());
+            }
+        }
+    }
+}
