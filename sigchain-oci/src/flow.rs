@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 
-use sigchain_core::bundle::Bundle;
+use sigchain_core::bundle::{Bundle, TlogEntry};
 use sigchain_core::intoto::{Statement, StatementType, Subject};
 use sigchain_core::sign::machine::Content;
 use sigchain_core::time::Timestamp;
@@ -568,6 +568,7 @@ async fn complete_tag_scheme<P: InclusionProofSource + Sync>(
     proofs: &P,
     limits: &StorageLimits,
 ) -> Vec<Option<Completion>> {
+    let mut answers = Answers::default();
     let mut completions = Vec::with_capacity(discovery.found.len());
     for found in &discovery.found {
         let layer = match &found.item {
@@ -578,7 +579,7 @@ async fn complete_tag_scheme<P: InclusionProofSource + Sync>(
             _ => None,
         };
         let completion = match layer.map(|l| l.to_bundle(limits)) {
-            Some(Ok(bundle)) => complete_one(&bundle, strict, proofs).await,
+            Some(Ok(bundle)) => complete_one(&bundle, strict, proofs, &mut answers).await,
             Some(Err(e)) => Some(Completion::Failed {
                 reason: ImageVerifyError::Layer(e).to_string(),
                 disagreement: false,
@@ -590,10 +591,22 @@ async fn complete_tag_scheme<P: InclusionProofSource + Sync>(
     completions
 }
 
+/// The log's answers within one verification: an entry is asked for once however many layers
+/// name it, and a log that could not be reached is not asked again (an image may hold many
+/// layers, and each such request may take the transport's whole retry budget). Only
+/// unreachability counts: a layer naming an entry the log refuses or does not have must not
+/// keep another layer's genuine entry from being fetched.
+#[derive(Default)]
+struct Answers {
+    entries: BTreeMap<(String, u64), TlogEntry>,
+    failed: BTreeMap<String, String>,
+}
+
 async fn complete_one<P: InclusionProofSource + Sync>(
     bundle: &Bundle,
     strict: &Verifier,
     proofs: &P,
+    answers: &mut Answers,
 ) -> Option<Completion> {
     let request = match proof_request(bundle, strict.trusted_root()) {
         Ok(Some(request)) => request,
@@ -605,16 +618,32 @@ async fn complete_one<P: InclusionProofSource + Sync>(
             })
         }
     };
-    let fetched = match proofs.fetch_entry(&request).await {
-        Ok(fetched) => fetched,
-        Err(e) => {
-            return Some(Completion::Failed {
-                reason: format!("fetching the inclusion proof: {e}"),
-                disagreement: false,
-            })
-        }
+    let fetch_failed = |reason: &str| {
+        Some(Completion::Failed {
+            reason: format!("fetching the inclusion proof: {reason}"),
+            disagreement: false,
+        })
     };
-    Some(match complete_inclusion(bundle, &fetched) {
+    if let Some(reason) = answers.failed.get(&request.log_url) {
+        return fetch_failed(reason);
+    }
+    let key = (request.log_url.clone(), request.log_index);
+    let fetched = match answers.entries.get(&key) {
+        Some(fetched) => fetched,
+        None => match proofs.fetch_entry(&request).await {
+            Ok(fetched) => answers.entries.entry(key).or_insert(fetched),
+            Err(e) => {
+                let reason = e.to_string();
+                if e.log_unreachable {
+                    answers
+                        .failed
+                        .insert(request.log_url.clone(), reason.clone());
+                }
+                return fetch_failed(&reason);
+            }
+        },
+    };
+    Some(match complete_inclusion(bundle, fetched) {
         Ok(bundle) => Completion::Completed {
             bundle,
             log_url: request.log_url,

@@ -23,6 +23,10 @@ pub struct ProofFetchError {
     pub log_url: String,
     /// The entry asked for.
     pub log_index: u64,
+    /// Whether the log could not be reached at all (no connection, timeouts): then it is not
+    /// asked again within the same verification. An answer that was refused, or "no such
+    /// entry", says nothing about the log's other entries.
+    pub log_unreachable: bool,
     /// Why it failed.
     #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
@@ -52,6 +56,7 @@ impl InclusionProofSource for Offline {
         std::future::ready(Err(ProofFetchError {
             log_url: request.log_url.clone(),
             log_index: request.log_index,
+            log_unreachable: true,
             source: "offline".into(),
         }))
     }
@@ -168,6 +173,7 @@ mod online {
             self.fetch(request).await.map_err(|source| ProofFetchError {
                 log_url: request.log_url.clone(),
                 log_index: request.log_index,
+                log_unreachable: matches!(source, ClientError::Transport(_)),
                 source: Box::new(source),
             })
         }

@@ -32,6 +32,9 @@ const SPDX: &[u8] = br#"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","n
 /// of its first log, so one entry per test), or fails.
 struct MemoryLog {
     answer: Mutex<Option<TlogEntry>>,
+    /// Without an answer: whether the failure is that the log cannot be reached, or that it
+    /// has no such entry.
+    unreachable: bool,
     asked: AtomicUsize,
     requests: Mutex<Vec<ProofRequest>>,
 }
@@ -40,8 +43,16 @@ impl MemoryLog {
     fn answering(entry: Option<TlogEntry>) -> MemoryLog {
         MemoryLog {
             answer: Mutex::new(entry),
+            unreachable: true,
             asked: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn without_the_entry() -> MemoryLog {
+        MemoryLog {
+            unreachable: false,
+            ..MemoryLog::answering(None)
         }
     }
 }
@@ -57,7 +68,12 @@ impl InclusionProofSource for MemoryLog {
         std::future::ready(answer.ok_or_else(|| ProofFetchError {
             log_url: request.log_url.clone(),
             log_index: request.log_index,
-            source: "connection refused".into(),
+            log_unreachable: self.unreachable,
+            source: if self.unreachable {
+                "connection refused".into()
+            } else {
+                "404: no such entry".into()
+            },
         }))
     }
 }
@@ -322,4 +338,36 @@ fn a_bundle_referrer_needs_no_fetch() {
     assert!(report.passed(), "{report:?}");
     assert_eq!(report.verified[0].inclusion, InclusionEvidence::InBundle);
     assert_eq!(log.asked.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn an_unreachable_log_is_asked_once_a_missing_entry_once_per_layer() {
+    let setup = setup(false);
+    // A second signature of the image: another layer under the same tag.
+    let prepared = PreparedSignature::new(&setup.image, SignatureFormat::TagScheme);
+    let bundle = sign(&setup.services, prepared.content(), RekorVersion::V1);
+    now(attach_signature(
+        &setup.layout,
+        &setup.image,
+        &prepared,
+        &bundle,
+        setup.services.now(),
+        &LIMITS,
+    ))
+    .unwrap();
+
+    let down = MemoryLog::answering(None);
+    let report = setup.verify(&Wanted::Signatures, &down, false);
+    assert_eq!(report.rejected.len(), 2, "{report:?}");
+    assert_eq!(down.asked.load(Ordering::SeqCst), 1);
+
+    // "No such entry" for one layer says nothing about the next layer's entry.
+    let missing = MemoryLog::without_the_entry();
+    let report = setup.verify(&Wanted::Signatures, &missing, false);
+    assert_eq!(report.rejected.len(), 2, "{report:?}");
+    assert!(
+        report.rejected[1].reason.contains("no such entry"),
+        "{report:?}"
+    );
+    assert_eq!(missing.asked.load(Ordering::SeqCst), 2);
 }
