@@ -363,3 +363,46 @@ fn an_image_that_is_not_there_fails_clearly() {
     let said = assert_failure("verify a missing image", &output);
     assert!(said.contains("no image"), "{said}");
 }
+
+#[test]
+fn an_image_signed_with_a_managed_key_verifies_with_that_key_only() {
+    let instance = Instance::start();
+    let key = common::Key::new();
+    let private = instance.file("key.pem", key.private_pem().as_bytes());
+    let public = instance.file("key.pub", key.pem().as_bytes());
+    let stranger = instance.file("other.pub", common::Key::new().pem().as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let digest = layout_image(dir.path());
+    let image = format!("oci:{}@{digest}", dir.path().display());
+    let sign_args: Vec<String> = vec![
+        "--trusted-root".into(),
+        instance.trusted_root().display().to_string(),
+        "--signing-config".into(),
+        instance
+            .signing_config(LogVersion::V1)
+            .display()
+            .to_string(),
+        "--key".into(),
+        private.display().to_string(),
+    ];
+    assert_success("sign --key", &run("sign", &image, &sign_args, &[]));
+    let with = |key: &Path| -> Vec<String> {
+        vec![
+            "--trusted-root".into(),
+            instance.trusted_root().display().to_string(),
+            "--key".into(),
+            key.display().to_string(),
+        ]
+    };
+    let verified = run("verify", &image, &with(&public), &[]);
+    assert_success("verify --key", &verified);
+    let payloads = stdout_json_lines(&verified);
+    assert_eq!(
+        payloads[0][0]["critical"]["image"]["docker-manifest-digest"],
+        digest
+    );
+    assert_failure(
+        "verify with another key",
+        &run("verify", &image, &with(&stranger), &[]),
+    );
+}

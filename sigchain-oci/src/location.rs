@@ -191,4 +191,25 @@ mod tests {
         }
         assert!(ImageLocation::parse("app/UPPER").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics_and_what_parses_prints_back(text in "\\PC{0,80}") {
+            if let Ok(location) = ImageLocation::parse(&text) {
+                let printed = location.to_string();
+                let again = ImageLocation::parse(&printed).expect("a printed location parses");
+                proptest::prop_assert_eq!(again, location);
+            }
+        }
+
+        #[test]
+        fn layout_locations_keep_their_directory(dir in "[a-z0-9_./-]{1,40}", tag in "[a-z0-9][a-z0-9._-]{0,20}") {
+            let location = ImageLocation::parse(&format!("oci:{dir}:{tag}")).unwrap();
+            let ImageLocation::Layout { path, reference } = location else {
+                panic!("not a layout");
+            };
+            proptest::prop_assert_eq!(path, PathBuf::from(&dir));
+            proptest::prop_assert_eq!(reference.map(|r| r.to_string()), Some(tag));
+        }
+    }
 }

@@ -514,4 +514,68 @@ mod tests {
         let err = StoredManifest::checked(b"{}".to_vec(), "x".into(), Some(&wrong)).unwrap_err();
         assert!(matches!(err, StoreError::DigestMismatch { .. }));
     }
+
+    #[test]
+    fn a_layouts_only_image_skips_cosign_tags_and_referrers() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = OciLayout::create(dir.path()).unwrap();
+        assert!(
+            layout_only_image(&layout).is_err(),
+            "an empty layout has no image"
+        );
+        let config = now(ArtifactStore::put_blob(
+            &layout,
+            MediaType::EmptyJSON,
+            b"{}".to_vec(),
+        ))
+        .unwrap();
+        let image = now(ArtifactStore::put_manifest(
+            &layout,
+            MediaType::ImageManifest,
+            manifest(config.clone(), None, None),
+            Some(&Tag::parse("v1").unwrap()),
+        ))
+        .unwrap();
+        let image_ref = ManifestRef::Digest(Digest::parse(image.digest().as_ref()).unwrap());
+        assert_eq!(layout_only_image(&layout).unwrap(), image_ref);
+
+        // cosign's tags and referrers are not images of their own.
+        let hex = image
+            .digest()
+            .as_ref()
+            .trim_start_matches("sha256:")
+            .to_owned();
+        now(ArtifactStore::put_manifest(
+            &layout,
+            MediaType::ImageManifest,
+            manifest(config.clone(), None, Some("application/x-sig")),
+            Some(&Tag::parse(&format!("sha256-{hex}.sig")).unwrap()),
+        ))
+        .unwrap();
+        now(ArtifactStore::put_manifest(
+            &layout,
+            MediaType::ImageManifest,
+            manifest(
+                config.clone(),
+                Some(image.clone()),
+                Some("application/x-ref"),
+            ),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(layout_only_image(&layout).unwrap(), image_ref);
+
+        // Two images: the caller must say which.
+        let mut other = manifest(config, None, None);
+        other.extend_from_slice(b" ");
+        now(ArtifactStore::put_manifest(
+            &layout,
+            MediaType::ImageManifest,
+            other,
+            Some(&Tag::parse("v2").unwrap()),
+        ))
+        .unwrap();
+        let err = layout_only_image(&layout).unwrap_err();
+        assert!(err.to_string().contains("2 candidate images"), "{err}");
+    }
 }
