@@ -130,6 +130,73 @@ pub async fn resolve<S: ArtifactStore>(
     })
 }
 
+/// Open the store `location` names and resolve the image in it: a layout directory (its only
+/// image when the location names none), or the image's repository reached with a client made
+/// from `client`. With `allow_insecure_registry`, the image's registry is added to
+/// [`ClientConfig::insecure_registries`](crate::client::ClientConfig::insecure_registries)
+/// (plain HTTP; loopback registries are reached that way already).
+///
+/// A tag is resolved here, once: [`ResolvedImage::resolved_tag`] says so, and callers should
+/// warn that the digest is what is signed or verified from here on.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), sigchain_oci::flow::FlowError> {
+/// use sigchain_oci::client::ClientConfig;
+/// use sigchain_oci::flow::open_image;
+/// use sigchain_oci::location::ImageLocation;
+///
+/// let location = ImageLocation::parse("oci:./build/image:v1").expect("a location");
+/// let (store, image) = open_image(&location, ClientConfig::default(), false).await?;
+/// println!("{} is {}@{}", location, image.name, image.digest);
+/// # let _ = store;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "client")]
+pub async fn open_image(
+    location: &crate::location::ImageLocation,
+    mut client: crate::client::ClientConfig,
+    allow_insecure_registry: bool,
+) -> Result<(crate::store::AnyStore, ResolvedImage), FlowError> {
+    use crate::location::ImageLocation;
+    use crate::store::{layout_only_image, AnyStore};
+
+    let (store, name, reference) = match location {
+        ImageLocation::Layout { path, reference } => {
+            let layout = crate::layout::OciLayout::open(path).map_err(StoreError::from)?;
+            let reference = match reference {
+                Some(reference) => reference.clone(),
+                None => layout_only_image(&layout)?,
+            };
+            let name = format!("{}{}", crate::location::LAYOUT_PREFIX, path.display());
+            (AnyStore::Layout(layout), name, reference)
+        }
+        ImageLocation::Registry(image) => {
+            if allow_insecure_registry {
+                client
+                    .insecure_registries
+                    .push(image.registry_host_for_api().to_owned());
+            }
+            let client = crate::client::RegistryClient::new(client).map_err(StoreError::from)?;
+            // A parsed reference without a digest carries a tag (`latest` by default).
+            let reference = match (image.digest(), image.tag()) {
+                (Some(digest), _) => ManifestRef::Digest(digest.clone()),
+                (None, Some(tag)) => ManifestRef::Tag(tag.clone()),
+                (None, None) => {
+                    return Err(FlowError::ImageNotFound {
+                        reference: image.to_string(),
+                        store: image.name(),
+                    })
+                }
+            };
+            let store = AnyStore::Registry(crate::client::RegistryRepository::new(client, image));
+            (store, image.name(), reference)
+        }
+    };
+    let image = resolve(&store, &name, &reference).await?;
+    Ok((store, image))
+}
+
 fn image_subject(image: &ResolvedImage) -> Subject {
     Subject {
         name: image.name.clone(),
