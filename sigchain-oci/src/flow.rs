@@ -155,7 +155,7 @@ pub async fn resolve<S: ArtifactStore>(
 #[cfg(feature = "client")]
 pub async fn open_image(
     location: &crate::location::ImageLocation,
-    mut client: crate::client::ClientConfig,
+    client: crate::client::ClientConfig,
     allow_insecure_registry: bool,
 ) -> Result<(crate::store::AnyStore, ResolvedImage), FlowError> {
     use crate::location::ImageLocation;
@@ -172,12 +172,12 @@ pub async fn open_image(
             (AnyStore::Layout(layout), name, reference)
         }
         ImageLocation::Registry(image) => {
-            if allow_insecure_registry {
-                client
-                    .insecure_registries
-                    .push(image.registry_host_for_api().to_owned());
-            }
-            let client = crate::client::RegistryClient::new(client).map_err(StoreError::from)?;
+            let client = crate::client::RegistryClient::new(with_insecure_registry(
+                client,
+                image,
+                allow_insecure_registry,
+            ))
+            .map_err(StoreError::from)?;
             // A parsed reference without a digest carries a tag (`latest` by default).
             let reference = match (image.digest(), image.tag()) {
                 (Some(digest), _) => ManifestRef::Digest(digest.clone()),
@@ -195,6 +195,22 @@ pub async fn open_image(
     };
     let image = resolve(&store, &name, &reference).await?;
     Ok((store, image))
+}
+
+/// `client`, plus the image's registry among the plain-HTTP ones when `allow` (and only it:
+/// other registries and token realms stay HTTPS).
+#[cfg(feature = "client")]
+fn with_insecure_registry(
+    mut client: crate::client::ClientConfig,
+    image: &crate::reference::Reference,
+    allow: bool,
+) -> crate::client::ClientConfig {
+    if allow {
+        client
+            .insecure_registries
+            .push(image.registry_host_for_api().to_owned());
+    }
+    client
 }
 
 fn image_subject(image: &ResolvedImage) -> Subject {
@@ -657,4 +673,31 @@ fn signature_output(
 
 fn statement_output(statement: &Statement) -> serde_json::Value {
     serde_json::from_slice(&statement.to_json()).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(all(test, feature = "client"))]
+mod tests {
+    use super::*;
+    use crate::client::ClientConfig;
+    use crate::reference::Reference;
+
+    #[test]
+    fn allowing_an_insecure_registry_adds_only_the_images_registry() {
+        let image = Reference::parse("registry.internal:5000/team/app:v1").unwrap();
+        let given = ClientConfig {
+            insecure_registries: vec!["other.internal".to_owned()],
+            ..ClientConfig::default()
+        };
+        let kept = with_insecure_registry(given.clone(), &image, false);
+        assert_eq!(kept.insecure_registries, ["other.internal"]);
+        let allowed = with_insecure_registry(given, &image, true);
+        assert_eq!(
+            allowed.insecure_registries,
+            ["other.internal", "registry.internal:5000"]
+        );
+        // Docker Hub's API host, not its reference name.
+        let hub = Reference::parse("alpine").unwrap();
+        let allowed = with_insecure_registry(ClientConfig::default(), &hub, true);
+        assert_eq!(allowed.insecure_registries, [hub.registry_host_for_api()]);
+    }
 }
