@@ -341,11 +341,13 @@ impl Pipeline {
             &LIMITS,
         )
         .await?;
+        // Others may have signed this image too (earlier runs, other identities): those are
+        // listed and not accepted; the image passes when one of each is this job's.
         for (what, report) in [("signature", &signatures), ("SBOM attestation", &sboms)] {
             for rejected in &report.rejected {
                 writeln!(
                     out,
-                    "            rejected {what} at {}: {}",
+                    "            not accepted: {what} at {}: {}",
                     rejected.location, rejected.reason
                 )?;
             }

@@ -568,8 +568,20 @@ fn check_found(
                     },
                 }
             }
-            (Item::Bundle { bundle, .. }, _) => {
+            (
+                Item::Bundle {
+                    bundle,
+                    predicate_type,
+                },
+                _,
+            ) => {
                 use sigchain_core::bundle::Content as BundleContent;
+                // The referrer's annotation is unsigned: it only chooses what to verify (a
+                // bundle of another kind is not reported as a rejected one of this kind); the
+                // verified statement's type decides.
+                if predicate_type.as_deref().is_some_and(|t| !want_type(t)) {
+                    continue;
+                }
                 match bundle.content() {
                     BundleContent::MessageSignature(_) => {
                         if *wanted != Wanted::Signatures {
