@@ -148,8 +148,8 @@ pub async fn run(args: Args, out: &mut dyn Write) -> Result<Summary, Error> {
     pipeline.run(out).await
 }
 
-/// No `--image`: what a CI system provides, made in a temporary folder: a Sigstore, an OCI
-/// identity token, an image and its SBOM. Then the same pipeline as for a real image.
+/// No `--image`: what a CI system provides, made in a temporary folder: an image, its SBOM,
+/// a Sigstore and an OIDC identity token. Then the same pipeline as for a real image.
 async fn run_demo(
     sbom: Option<PathBuf>,
     format: SignatureFormat,
@@ -157,9 +157,6 @@ async fn run_demo(
 ) -> Result<Summary, Error> {
     let dir = tempfile::tempdir()?;
 
-    // The Sigstore: CA, transparency log, timestamp authority and an OIDC issuer on
-    // 127.0.0.1, with the trusted root and signing config that describe them.
-    let sigstore = LocalSigstore::start(&dir.path().join("sigstore")).await?;
     // The image, as `docker build` would leave it, in an OCI image layout.
     let layout_dir = dir.path().join("image");
     let demo = write_demo_image(&OciLayout::create(&layout_dir)?, &Tag::parse("v1")?).await?;
@@ -179,23 +176,30 @@ async fn run_demo(
             path
         }
     };
+    // The Sigstore: CA, transparency log, timestamp authority and an OIDC issuer on
+    // 127.0.0.1, with the trusted root and signing config that describe them; the issuer
+    // gives the job its identity token.
+    let sigstore = LocalSigstore::start(&dir.path().join("sigstore")).await?;
     writeln!(
         out,
         "No arguments: a local Sigstore at {} and a demo image in {} (removed at the end)",
         sigstore.base_url,
         dir.path().display()
     )?;
-
-    let pipeline = Pipeline {
-        image: ImageLocation::parse(&format!("oci:{}@{}", layout_dir.display(), demo.digest))?,
-        allow_insecure_registry: false,
-        trusted_root: TrustedRoot::from_json(&std::fs::read(&sigstore.trusted_root)?)?,
-        signing_config: SigningConfig::from_json(&std::fs::read(&sigstore.signing_config)?)?,
-        token: IdentityToken::parse(&sigstore.token(DEMO_IDENTITY)?)?,
-        sbom: Some(sbom),
-        format,
-    };
-    let result = pipeline.run(out).await;
+    // Whatever happens, the server is stopped before returning.
+    let result = async {
+        let pipeline = Pipeline {
+            image: ImageLocation::parse(&format!("oci:{}@{}", layout_dir.display(), demo.digest))?,
+            allow_insecure_registry: false,
+            trusted_root: TrustedRoot::from_json(&std::fs::read(&sigstore.trusted_root)?)?,
+            signing_config: SigningConfig::from_json(&std::fs::read(&sigstore.signing_config)?)?,
+            token: IdentityToken::parse(&sigstore.token(DEMO_IDENTITY)?)?,
+            sbom: Some(sbom),
+            format,
+        };
+        pipeline.run(out).await
+    }
+    .await;
     sigstore.stop().await?;
     result
 }
