@@ -21,6 +21,10 @@
 //!
 //! Verification reads every form and reports each stored item as verified or rejected (with
 //! its reason): an image passes when at least one signature verified for the required signer.
+//!
+//! `open_image` (feature `client`) turns a command line's image (a registry reference or
+//! `oci:DIR[:TAG|@DIGEST]`) into the store and the resolved image every flow takes; the
+//! `ci_pipeline` example in `examples/` runs all the flows in a row.
 
 use std::collections::BTreeMap;
 
