@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use sigchain_core::time::Timestamp;
 use sigchain_core::verify::Verifier;
-use sigchain_oci::client::{ClientConfig, RegistryClient, RegistryRepository};
+use sigchain_oci::client::ClientConfig;
 use sigchain_oci::cosign::StorageLimits;
 use sigchain_oci::cosign_tags;
 use sigchain_oci::discover::{discover, Item, Location};
@@ -15,11 +15,10 @@ use sigchain_oci::flow::{
     self, PreparedAttestation, PreparedSignature, ResolvedImage, SignatureFormat, Stored,
     Verifiers, Wanted,
 };
-use sigchain_oci::layout::OciLayout;
 use sigchain_oci::location::ImageLocation;
 use sigchain_oci::predicate::PredicateKind;
 use sigchain_oci::proof_source::{RekorV1Proofs, TransportConfig};
-use sigchain_oci::store::{layout_only_image, AnyStore, ManifestRef};
+use sigchain_oci::store::AnyStore;
 
 use crate::inputs;
 use crate::options::{IdentityOptions, VerifierOptions};
@@ -169,36 +168,13 @@ struct Opened {
 
 async fn open(args: &ImageArgs) -> Result<Opened, String> {
     let location = ImageLocation::parse(&args.image).map_err(|e| e.to_string())?;
-    let (store, name, reference) = match &location {
-        ImageLocation::Layout { path, reference } => {
-            let layout = OciLayout::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let reference = match reference {
-                Some(reference) => reference.clone(),
-                None => layout_only_image(&layout).map_err(|e| e.to_string())?,
-            };
-            let name = format!("oci:{}", path.display());
-            (AnyStore::Layout(layout), name, reference)
-        }
-        ImageLocation::Registry(reference) => {
-            let mut config = ClientConfig::default();
-            if args.allow_insecure_registry {
-                config
-                    .insecure_registries
-                    .push(reference.registry_host_for_api().to_owned());
-            }
-            let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
-            let manifest_ref = match (reference.digest(), reference.tag()) {
-                (Some(digest), _) => ManifestRef::Digest(digest.clone()),
-                (None, Some(tag)) => ManifestRef::Tag(tag.clone()),
-                (None, None) => return Err(format!("{}: no tag or digest", args.image)),
-            };
-            let store = AnyStore::Registry(RegistryRepository::new(client, reference));
-            (store, reference.name(), manifest_ref)
-        }
-    };
-    let image = flow::resolve(&store, &name, &reference)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (store, image) = flow::open_image(
+        &location,
+        ClientConfig::default(),
+        args.allow_insecure_registry,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     if let Some(tag) = &image.resolved_tag {
         eprintln!(
             "WARNING: {} names the image by tag {tag}; using its digest {} from here on \

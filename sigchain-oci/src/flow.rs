@@ -31,6 +31,10 @@
 //!   never when the log answers with another entry than the one it promised.
 //!
 //! Each verified item says where its proof came from ([`Verified::inclusion`]).
+//!
+//! `open_image` (feature `client`) turns a command line's image (a registry reference or
+//! `oci:DIR[:TAG|@DIGEST]`) into the store and the resolved image every flow takes; the
+//! `ci_pipeline` example in `examples/` runs all the flows in a row.
 
 use std::collections::BTreeMap;
 
@@ -141,6 +145,89 @@ pub async fn resolve<S: ArtifactStore>(
             ManifestRef::Digest(_) => None,
         },
     })
+}
+
+/// Open the store `location` names and resolve the image in it: a layout directory (its only
+/// image when the location names none), or the image's repository reached with a client made
+/// from `client`. With `allow_insecure_registry`, the image's registry is added to
+/// [`ClientConfig::insecure_registries`](crate::client::ClientConfig::insecure_registries)
+/// (plain HTTP; loopback registries are reached that way already).
+///
+/// A tag is resolved here, once: [`ResolvedImage::resolved_tag`] says so, and callers should
+/// warn that the digest is what is signed or verified from here on.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), sigchain_oci::flow::FlowError> {
+/// use sigchain_oci::client::ClientConfig;
+/// use sigchain_oci::flow::open_image;
+/// use sigchain_oci::location::ImageLocation;
+///
+/// let location = ImageLocation::parse("oci:./build/image:v1").expect("a location");
+/// let (store, image) = open_image(&location, ClientConfig::default(), false).await?;
+/// println!("{} is {}@{}", location, image.name, image.digest);
+/// # let _ = store;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "client")]
+pub async fn open_image(
+    location: &crate::location::ImageLocation,
+    client: crate::client::ClientConfig,
+    allow_insecure_registry: bool,
+) -> Result<(crate::store::AnyStore, ResolvedImage), FlowError> {
+    use crate::location::ImageLocation;
+    use crate::store::{layout_only_image, AnyStore};
+
+    let (store, name, reference) = match location {
+        ImageLocation::Layout { path, reference } => {
+            let layout = crate::layout::OciLayout::open(path).map_err(StoreError::from)?;
+            let reference = match reference {
+                Some(reference) => reference.clone(),
+                None => layout_only_image(&layout)?,
+            };
+            let name = format!("{}{}", crate::location::LAYOUT_PREFIX, path.display());
+            (AnyStore::Layout(layout), name, reference)
+        }
+        ImageLocation::Registry(image) => {
+            let client = crate::client::RegistryClient::new(with_insecure_registry(
+                client,
+                image,
+                allow_insecure_registry,
+            ))
+            .map_err(StoreError::from)?;
+            // A parsed reference without a digest carries a tag (`latest` by default).
+            let reference = match (image.digest(), image.tag()) {
+                (Some(digest), _) => ManifestRef::Digest(digest.clone()),
+                (None, Some(tag)) => ManifestRef::Tag(tag.clone()),
+                (None, None) => {
+                    return Err(FlowError::ImageNotFound {
+                        reference: image.to_string(),
+                        store: image.name(),
+                    })
+                }
+            };
+            let store = AnyStore::Registry(crate::client::RegistryRepository::new(client, image));
+            (store, image.name(), reference)
+        }
+    };
+    let image = resolve(&store, &name, &reference).await?;
+    Ok((store, image))
+}
+
+/// `client`, plus the image's registry among the plain-HTTP ones when `allow` (and only it:
+/// other registries and token realms stay HTTPS).
+#[cfg(feature = "client")]
+fn with_insecure_registry(
+    mut client: crate::client::ClientConfig,
+    image: &crate::reference::Reference,
+    allow: bool,
+) -> crate::client::ClientConfig {
+    if allow {
+        client
+            .insecure_registries
+            .push(image.registry_host_for_api().to_owned());
+    }
+    client
 }
 
 fn image_subject(image: &ResolvedImage) -> Subject {
@@ -791,8 +878,20 @@ fn check_found(
                     Err(e) => Some(Err(e)),
                 }
             }
-            (Item::Bundle { bundle, .. }, _) => {
+            (
+                Item::Bundle {
+                    bundle,
+                    predicate_type,
+                },
+                _,
+            ) => {
                 use sigchain_core::bundle::Content as BundleContent;
+                // The referrer's annotation is unsigned: it only chooses what to verify (a
+                // bundle of another kind is not reported as a rejected one of this kind); the
+                // verified statement's type decides.
+                if predicate_type.as_deref().is_some_and(|t| !want_type(t)) {
+                    continue;
+                }
                 match bundle.content() {
                     BundleContent::MessageSignature(_) => {
                         if *wanted != Wanted::Signatures {
@@ -899,4 +998,31 @@ fn signature_output(
 
 fn statement_output(statement: &Statement) -> serde_json::Value {
     serde_json::from_slice(&statement.to_json()).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(all(test, feature = "client"))]
+mod tests {
+    use super::*;
+    use crate::client::ClientConfig;
+    use crate::reference::Reference;
+
+    #[test]
+    fn allowing_an_insecure_registry_adds_only_the_images_registry() {
+        let image = Reference::parse("registry.internal:5000/team/app:v1").unwrap();
+        let given = ClientConfig {
+            insecure_registries: vec!["other.internal".to_owned()],
+            ..ClientConfig::default()
+        };
+        let kept = with_insecure_registry(given.clone(), &image, false);
+        assert_eq!(kept.insecure_registries, ["other.internal"]);
+        let allowed = with_insecure_registry(given, &image, true);
+        assert_eq!(
+            allowed.insecure_registries,
+            ["other.internal", "registry.internal:5000"]
+        );
+        // Docker Hub's API host, not its reference name.
+        let hub = Reference::parse("alpine").unwrap();
+        let allowed = with_insecure_registry(ClientConfig::default(), &hub, true);
+        assert_eq!(allowed.insecure_registries, [hub.registry_host_for_api()]);
+    }
 }

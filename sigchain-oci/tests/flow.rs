@@ -248,6 +248,23 @@ fn another_identity_is_rejected() {
     );
     assert!(!report.passed());
     assert_eq!(report.rejected.len(), 1, "{report:?}");
+
+    // With an attestation stored too, each kind reports only its own rejections: the
+    // referrers' predicate-type annotations choose what is verified for which question.
+    attest_image(&services, &layout, &image, SignatureFormat::Bundle);
+    let signatures = check(
+        &services,
+        &layout,
+        &image,
+        Wanted::Signatures,
+        &someone_else,
+        false,
+    );
+    assert_eq!(signatures.rejected.len(), 1, "{signatures:?}");
+    let spdx = Wanted::Attestations(Some(PredicateKind::Spdx.uri().to_owned()));
+    let attestations = check(&services, &layout, &image, spdx, &someone_else, false);
+    assert_eq!(attestations.rejected.len(), 1, "{attestations:?}");
+    assert!(!signatures.passed() && !attestations.passed());
 }
 
 #[test]
