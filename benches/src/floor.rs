@@ -53,7 +53,8 @@ impl SignedMessage {
             .is_ok()
     }
 
-    fn aws_lc_algorithm(&self) -> Option<&'static dyn VerificationAlgorithm> {
+    /// The aws-lc-rs algorithm for this key type and hash, if it is one of the ECDSA pairs.
+    pub fn aws_lc_algorithm(&self) -> Option<&'static dyn VerificationAlgorithm> {
         match (self.kind, self.hash) {
             (KeyKind::EcdsaP256, HashAlgorithm::Sha256) => Some(&signature::ECDSA_P256_SHA256_ASN1),
             (KeyKind::EcdsaP384, HashAlgorithm::Sha384) => Some(&signature::ECDSA_P384_SHA384_ASN1),
@@ -91,27 +92,46 @@ impl FloorInputs {
     /// Extract the five signatures from a keyless message-signature bundle, with the
     /// production trusted root's keys. Each one is checked before it is returned.
     pub fn extract(case: &Case) -> Result<FloorInputs, FixtureError> {
-        let root = TrustedRoot::production();
         let bundle = Bundle::from_json(&case.bundle_json, &Limits::default())?;
+        let Content::MessageSignature(message_signature) = bundle.content() else {
+            return Err(FixtureError::Missing("message signature"));
+        };
+        let signed = (case.artifact.clone(), message_signature.signature.clone());
+        FloorInputs::extract_from(&bundle, TrustedRoot::production(), signed)
+    }
+
+    /// Extract the five signatures from any keyless Rekor v1 bundle and the trusted root it
+    /// verifies against. `signed` is what the leaf key signed and its signature: the artifact
+    /// for a message signature, the DSSE pre-authentication encoding
+    /// ([`FloorInputs::dsse_signed`]) for an envelope. Each one is checked before it is
+    /// returned.
+    pub fn extract_from(
+        bundle: &Bundle,
+        root: &TrustedRoot,
+        signed: (Vec<u8>, Vec<u8>),
+    ) -> Result<FloorInputs, FixtureError> {
         let leaf_der = bundle
             .verification_material()
             .leaf_certificate_der()
             .ok_or(FixtureError::Missing("certificate"))?;
         let leaf = Certificate::from_der(leaf_der)?;
-        let (leaf_certificate, issuer_spki_der) = leaf_signature(&leaf, root)?;
+        let cas = root
+            .certificate_authorities
+            .iter()
+            .flat_map(|ca| ca.chain.iter());
+        let (leaf_certificate, issuer_spki_der) =
+            issued_by("leaf certificate", &leaf, cas.map(Vec::as_slice))?;
 
-        let Content::MessageSignature(message_signature) = bundle.content() else {
-            return Err(FixtureError::Missing("message signature"));
-        };
         let (leaf_kind, leaf_point) =
             key_point(&leaf.tbs_certificate.subject_public_key_info.to_der()?)?;
+        let (message, signature) = signed;
         let artifact = SignedMessage {
             what: "artifact",
             kind: leaf_kind,
             hash: HashAlgorithm::Sha256,
             key_point: leaf_point,
-            message: case.artifact.clone(),
-            signature: message_signature.signature.clone(),
+            message,
+            signature,
         };
 
         let sct = sct_signature(&leaf, &issuer_spki_der, root)?;
@@ -170,6 +190,18 @@ impl FloorInputs {
             }
         }
         Ok(inputs)
+    }
+
+    /// What the leaf key of a DSSE bundle signed (the pre-authentication encoding of the
+    /// envelope) and its signature; `None` for a message-signature bundle.
+    pub fn dsse_signed(bundle: &Bundle) -> Option<(Vec<u8>, Vec<u8>)> {
+        match bundle.content() {
+            Content::Dsse(envelope) => Some((
+                sigchain_core::dsse::pae(&envelope.payload_type, &envelope.payload),
+                envelope.signature.sig.clone(),
+            )),
+            Content::MessageSignature(_) => None,
+        }
     }
 
     /// The five signatures, in the order a verifier meets them.
@@ -234,11 +266,12 @@ impl AwsLcFloor<'_> {
     }
 }
 
-/// The Fulcio CA's signature over the leaf, found by trying each CA certificate's key.
-/// Returns it with the issuer's SPKI DER (the SCT signs a hash of it).
-fn leaf_signature(
+/// The signature of `leaf`'s issuer over it, found by trying each of `issuers`' keys (DER
+/// certificates). Returns it with the issuer's SPKI DER (an SCT signs a hash of it).
+fn issued_by<'a>(
+    what: &'static str,
     leaf: &Certificate,
-    root: &TrustedRoot,
+    issuers: impl Iterator<Item = &'a [u8]>,
 ) -> Result<(SignedMessage, Vec<u8>), FixtureError> {
     let hash = match leaf.signature_algorithm.oid {
         oid if oid == OID_ECDSA_SHA384 => HashAlgorithm::Sha384,
@@ -251,18 +284,14 @@ fn leaf_signature(
         .as_bytes()
         .ok_or(FixtureError::Malformed("leaf signature bits"))?
         .to_vec();
-    for ca_der in root
-        .certificate_authorities
-        .iter()
-        .flat_map(|ca| ca.chain.iter())
-    {
+    for ca_der in issuers {
         let ca = Certificate::from_der(ca_der)?;
         let spki_der = ca.tbs_certificate.subject_public_key_info.to_der()?;
         let Ok((kind, key_point)) = key_point(&spki_der) else {
             continue;
         };
         let signed = SignedMessage {
-            what: "leaf certificate",
+            what,
             kind,
             hash,
             key_point,
@@ -273,7 +302,107 @@ fn leaf_signature(
             return Ok((signed, spki_der));
         }
     }
-    Err(FixtureError::NoVerifyingKey("leaf certificate"))
+    Err(FixtureError::NoVerifyingKey(what))
+}
+
+/// The signature checks of one RFC 3161 timestamp (a DER `TimeStampResp`, as bundles carry
+/// it) that the verifier makes per bundle: the TSA's signature over the signed attributes, and
+/// its issuer's over the TSA certificate unless the trusted root pins that very certificate
+/// (then the link was checked once, when the verifier was built).
+pub fn timestamp_signatures(
+    signed_timestamp: &[u8],
+    root: &TrustedRoot,
+) -> Result<Vec<SignedMessage>, FixtureError> {
+    use cms::cert::CertificateChoices;
+    use cms::signed_data::{SignedData, SignerIdentifier};
+
+    let response = x509_tsp::TimeStampResp::from_der(signed_timestamp)?;
+    let token = response
+        .time_stamp_token
+        .ok_or(FixtureError::Missing("timestamp token"))?;
+    let signed_data: SignedData = token.content.decode_as()?;
+    let signer = signed_data
+        .signer_infos
+        .0
+        .as_slice()
+        .first()
+        .ok_or(FixtureError::Missing("timestamp signer"))?;
+    let signed_attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or(FixtureError::Missing("timestamp signed attributes"))?
+        .to_der()?;
+    let hash = match signer.signature_algorithm.oid {
+        oid if oid == OID_ECDSA_SHA384 => HashAlgorithm::Sha384,
+        oid if oid == OID_ECDSA_SHA256 => HashAlgorithm::Sha256,
+        _ => return Err(FixtureError::Malformed("timestamp signature algorithm")),
+    };
+    let matches = |cert: &Certificate| match &signer.sid {
+        SignerIdentifier::IssuerAndSerialNumber(id) => {
+            cert.tbs_certificate.issuer == id.issuer
+                && cert.tbs_certificate.serial_number == id.serial_number
+        }
+        SignerIdentifier::SubjectKeyIdentifier(_) => true,
+    };
+    let mut candidates: Vec<Certificate> = Vec::new();
+    if let Some(set) = &signed_data.certificates {
+        for choice in set.0.iter() {
+            if let CertificateChoices::Certificate(cert) = choice {
+                candidates.push(cert.clone());
+            }
+        }
+    }
+    for authority in &root.timestamp_authorities {
+        if let Some(first) = authority.chain.first() {
+            candidates.push(Certificate::from_der(first)?);
+        }
+    }
+    for cert in candidates.iter().filter(|c| matches(c)) {
+        let (kind, key_point) = key_point(&cert.tbs_certificate.subject_public_key_info.to_der()?)?;
+        let attributes = SignedMessage {
+            what: "timestamp",
+            kind,
+            hash,
+            key_point,
+            message: signed_attrs.clone(),
+            signature: signer.signature.as_bytes().to_vec(),
+        };
+        if !attributes.verifies_with::<AwsLcBackend>() {
+            continue;
+        }
+        let cert_der = cert.to_der()?;
+        let pinned = root.timestamp_authorities.iter().any(|a| {
+            a.chain.first() == Some(&cert_der)
+                && Certificate::from_der(&cert_der).is_ok_and(|c| !is_ca(&c))
+        });
+        if pinned {
+            return Ok(vec![attributes]);
+        }
+        let issuers = root
+            .timestamp_authorities
+            .iter()
+            .flat_map(|a| a.chain.iter())
+            .map(Vec::as_slice);
+        let (link, _) = issued_by("timestamp certificate", cert, issuers)?;
+        return Ok(vec![link, attributes]);
+    }
+    Err(FixtureError::NoVerifyingKey("timestamp"))
+}
+
+/// Whether a certificate's basic constraints say CA (RFC 5280 4.2.1.9).
+fn is_ca(cert: &Certificate) -> bool {
+    const OID_BASIC_CONSTRAINTS: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("2.5.29.19");
+    cert.tbs_certificate
+        .extensions
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .find(|e| e.extn_id == OID_BASIC_CONSTRAINTS)
+        .and_then(|e| {
+            x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .is_some_and(|bc| bc.ca)
 }
 
 /// The first embedded SCT and the precertificate structure it signs (RFC 6962 §3.2).
