@@ -32,8 +32,9 @@
 //! `--image` also takes an OCI layout (`oci:DIR`, `oci:DIR:TAG`, `oci:DIR@sha256:HEX`).
 //! Signatures are stored as cosign v3 does by default: a Sigstore bundle as an OCI 1.1
 //! referrer of the image. `--tag-scheme` stores them as older cosign did (`sha256-HEX.sig` /
-//! `.att` tags), whose annotations keep the log's signed promise but no inclusion proof, so
-//! they are verified accepting promise-only log entries (and say so).
+//! `.att` tags), whose annotations keep the log's signed promise but no inclusion proof: step 5
+//! fetches each one's inclusion proof from the log the trusted root names and verifies it as
+//! strictly as a bundle.
 //!
 //! Without `--sbom`, step 3 writes an SBOM that describes the image by its digest only (it
 //! does not look inside the image); with no arguments at all, the SBOM lists the files the
@@ -62,6 +63,7 @@ use sigchain_oci::flow::{
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::location::ImageLocation;
 use sigchain_oci::predicate::{PredicateKind, MAX_PREDICATE_BYTES};
+use sigchain_oci::proof_source::RekorV1Proofs;
 use sigchain_oci::reference::Tag;
 
 /// Any failure ends the pipeline: nothing after a failed step runs.
@@ -312,34 +314,34 @@ impl Pipeline {
         //    identity and issuer the token names (a consumer writes these down in its policy).
         let required = SignerPolicy::Certificate(vec![self.token.expected_identity()?]);
         let strict = Verifier::new(&self.trusted_root, VerifierConfig::default());
-        // cosign's tag scheme cannot carry an inclusion proof: its signatures verify only
-        // when the log's signed promise (SET) is accepted alone.
-        let promise_only = Verifier::new(
-            &self.trusted_root,
-            VerifierConfig {
-                require_inclusion_proof: false,
-                ..VerifierConfig::default()
-            },
-        );
         let verifiers = Verifiers {
             strict: &strict,
-            promise_only: (self.format == SignatureFormat::TagScheme).then_some(&promise_only),
+            promise_only: None,
         };
-        let signatures = flow::verify_image(
+        // cosign's tag scheme cannot carry an inclusion proof: it is fetched from the log (by
+        // the index its signed promise names) and must be exactly the promised entry.
+        let proofs = RekorV1Proofs::new(
+            self.trusted_root.clone(),
+            VerifierConfig::default(),
+            TransportConfig::default(),
+        );
+        let signatures = flow::verify_image_fetching_proofs(
             &store,
             &image,
             &Wanted::Signatures,
             verifiers,
+            &proofs,
             &required,
             Timestamp::now(),
             &LIMITS,
         )
         .await?;
-        let sboms = flow::verify_image(
+        let sboms = flow::verify_image_fetching_proofs(
             &store,
             &image,
             &Wanted::Attestations(Some(kind.uri().to_owned())),
             verifiers,
+            &proofs,
             &required,
             Timestamp::now(),
             &LIMITS,
@@ -441,6 +443,8 @@ pub struct Evidence {
     pub log_entries: Vec<(u64, Option<Timestamp>, bool)>,
     /// The timestamp authorities that vouched for the signing time.
     pub timestamped_by: Vec<String>,
+    /// Where the inclusion proof came from (the bundle, or fetched from the log).
+    pub inclusion: String,
 }
 
 impl Summary {
@@ -479,6 +483,7 @@ impl Summary {
                                 TimeSource::TransparencyLog { .. } => None,
                             })
                             .collect(),
+                        inclusion: found.inclusion.to_string(),
                     }
                 })
                 .collect()
@@ -516,6 +521,7 @@ impl std::fmt::Display for Summary {
                     };
                     writeln!(f, "    log entry  index {index}{time}, {proof}")?;
                 }
+                writeln!(f, "    proof      {}", evidence.inclusion)?;
                 for tsa in &evidence.timestamped_by {
                     writeln!(f, "    timestamp  {tsa}")?;
                 }
@@ -523,7 +529,9 @@ impl std::fmt::Display for Summary {
         }
         let how = match self.format {
             SignatureFormat::Bundle => "Sigstore bundles as OCI referrers",
-            SignatureFormat::TagScheme => "cosign tag scheme, promise-only log entries accepted",
+            SignatureFormat::TagScheme => {
+                "cosign tag scheme, inclusion proofs fetched from the log"
+            }
         };
         write!(
             f,

@@ -69,23 +69,26 @@ async fn with_no_arguments_the_demo_pipeline_passes_and_prints_its_summary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_no_arguments_and_the_tag_scheme_the_promise_only_entries_are_named() {
+async fn with_no_arguments_and_the_tag_scheme_the_proofs_are_fetched_from_the_log() {
     let (output, result) = run_example(&["--tag-scheme"]).await;
     let summary = assert_passed(&output, result, 1);
     assert_eq!(summary.format, SignatureFormat::TagScheme);
     assert!(summary.signatures[0].location.contains(".sig layer 0"));
     assert!(summary.attestations[0].location.contains(".att layer 0"));
-    assert!(
-        !summary.signatures[0].log_entries[0].2,
-        "no proof in a tag-scheme signature"
-    );
+    // The tag-scheme layers carry no proof: it was fetched from the log and verified.
+    for evidence in summary.signatures.iter().chain(&summary.attestations) {
+        assert!(evidence.log_entries[0].2, "the fetched proof was verified");
+        assert!(
+            evidence
+                .inclusion
+                .starts_with("inclusion proof fetched from"),
+            "{}",
+            evidence.inclusion
+        );
+    }
     let printed = summary.to_string();
     assert!(
-        printed.contains("inclusion promise (SET) only"),
-        "{printed}"
-    );
-    assert!(
-        printed.contains("promise-only log entries accepted"),
+        printed.contains("inclusion proofs fetched from the log"),
         "{printed}"
     );
 }
@@ -177,14 +180,18 @@ async fn with_arguments_an_image_in_a_real_registry_passes_in_both_formats() {
         "{output}"
     );
     assert!(output.contains(r#"document "given""#), "{output}");
-    // The referrer from the first run, and the new `.sig` layer (its entry has no proof).
+    // The referrer from the first run, and the new `.sig` layer (its proof fetched from the log).
     let tag_layers: Vec<_> = summary
         .signatures
         .iter()
         .filter(|s| s.location.starts_with("tag sha256-"))
         .collect();
     assert_eq!(tag_layers.len(), 1, "{summary}");
-    assert!(!tag_layers[0].log_entries[0].2);
+    assert!(tag_layers[0].log_entries[0].2);
+    assert!(
+        tag_layers[0].inclusion.starts_with("inclusion proof fetched from"),
+        "{summary}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
