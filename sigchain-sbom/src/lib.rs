@@ -28,4 +28,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod model;
+
 pub use sigchain_core;
