@@ -1,0 +1,304 @@
+//! CycloneDX 1.6 JSON, on serde types of our own: `cyclonedx-bom` (0.8.1) writes 1.3–1.5 only.
+//!
+//! Properties follow the CycloneDX property-name convention (a namespace prefix of the tool
+//! that defines them, `:`-separated): `sigchain:location:<n>:path` and
+//! `sigchain:location:<n>:layerID` for each place a package was recorded.
+
+use serde::Serialize;
+
+use super::license::License;
+use super::view::{Row, View};
+use super::{OutputError, SourceKind};
+use crate::model::Party;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bom<'a> {
+    bom_format: &'static str,
+    spec_version: &'static str,
+    serial_number: String,
+    version: u32,
+    metadata: Metadata,
+    components: Vec<Component>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<Dependency<'a>>,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    timestamp: String,
+    tools: Tools,
+    component: Component,
+}
+
+#[derive(Serialize)]
+struct Tools {
+    components: Vec<Component>,
+}
+
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Component {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    bom_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<Entity>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Contact>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hashes: Vec<Hash>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<LicenseChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_references: Vec<ExternalReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Entity {
+    name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    contact: Vec<Contact>,
+}
+
+#[derive(Serialize)]
+struct Contact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Hash {
+    alg: &'static str,
+    content: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LicenseChoice {
+    Expression { expression: String },
+    License { license: NamedLicense },
+}
+
+#[derive(Serialize)]
+struct NamedLicense {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct ExternalReference {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Property {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency<'a> {
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    depends_on: Vec<&'a str>,
+}
+
+pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
+    let info = view.info;
+    let tool = Component {
+        kind: "application",
+        name: info.tool.name.clone(),
+        version: Some(info.tool.version.clone()),
+        ..Component::default()
+    };
+    let bom = Bom {
+        bom_format: "CycloneDX",
+        spec_version: "1.6",
+        serial_number: format!("urn:uuid:{}", view.uuid()),
+        version: 1,
+        metadata: Metadata {
+            timestamp: view
+                .created
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            tools: Tools {
+                components: vec![tool],
+            },
+            component: subject_component(view),
+        },
+        components: view.rows.iter().map(component).collect(),
+        dependencies: view
+            .rows
+            .iter()
+            .filter(|row| !row.depends_on.is_empty())
+            .map(|row| Dependency {
+                reference: &row.id,
+                depends_on: row
+                    .depends_on
+                    .iter()
+                    .map(|&d| view.rows[d].id.as_str())
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&bom)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn subject_component(view: &View<'_>) -> Component {
+    let subject = &view.info.subject;
+    Component {
+        kind: match subject.kind {
+            SourceKind::Image => "container",
+            SourceKind::Directory | SourceKind::File => "file",
+        },
+        bom_ref: Some("subject".into()),
+        name: if subject.name.is_empty() {
+            "sbom".into()
+        } else {
+            subject.name.clone()
+        },
+        version: view.digest_hex.as_ref().map(|h| format!("sha256:{h}")),
+        hashes: view
+            .digest_hex
+            .iter()
+            .map(|h| Hash {
+                alg: "SHA-256",
+                content: h.clone(),
+            })
+            .collect(),
+        purl: view.subject_purl(),
+        ..Component::default()
+    }
+}
+
+fn component(row: &Row<'_>) -> Component {
+    let p = row.package;
+    let mut properties = Vec::new();
+    for (n, location) in p.locations.iter().enumerate() {
+        properties.push(Property {
+            name: format!("sigchain:location:{n}:path"),
+            value: location.path.clone(),
+        });
+        if let Some(layer) = &location.layer {
+            properties.push(Property {
+                name: format!("sigchain:location:{n}:layerID"),
+                value: layer.clone(),
+            });
+        }
+    }
+    if let Some(t) = p.package_type {
+        properties.push(Property {
+            name: "sigchain:package:type".into(),
+            value: t.purl_type().into(),
+        });
+    }
+    Component {
+        kind: "library",
+        bom_ref: Some(row.id.clone()),
+        supplier: p.supplier.as_ref().map(entity),
+        authors: p.originator.as_ref().map(contact).into_iter().collect(),
+        // npm scopes and Maven group ids are CycloneDX groups; OS namespaces are not.
+        group: p
+            .namespace
+            .clone()
+            .filter(|_| !p.package_type.is_some_and(|t| t.is_os())),
+        name: p.name.clone(),
+        version: (!p.version.is_empty()).then(|| p.version.clone()),
+        hashes: p.checksums.iter().filter_map(hash).collect(),
+        licenses: match &row.license {
+            License::None => Vec::new(),
+            License::Expression(e) => vec![LicenseChoice::Expression {
+                expression: e.clone(),
+            }],
+            License::Other { text, .. } => vec![LicenseChoice::License {
+                license: NamedLicense { name: text.clone() },
+            }],
+        },
+        purl: row.purl.clone(),
+        external_references: p
+            .homepage
+            .iter()
+            .filter(|h| h.starts_with("https://") || h.starts_with("http://"))
+            .filter(|h| !h.chars().any(|c| c.is_whitespace() || c.is_control()))
+            .map(|h| ExternalReference {
+                kind: "website",
+                url: h.clone(),
+            })
+            .collect(),
+        properties,
+    }
+}
+
+fn party(party: &Party) -> (&String, Option<String>) {
+    match party {
+        Party::Person { name, email } | Party::Organization { name, email } => (
+            name,
+            email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned),
+        ),
+    }
+}
+
+fn entity(p: &Party) -> Entity {
+    let (name, email) = party(p);
+    Entity {
+        name: name.trim().to_owned(),
+        contact: match p {
+            Party::Person { .. } => vec![Contact {
+                name: Some(name.trim().to_owned()),
+                email,
+            }],
+            Party::Organization { .. } => email
+                .map(|email| Contact {
+                    name: None,
+                    email: Some(email),
+                })
+                .into_iter()
+                .collect(),
+        },
+    }
+}
+
+fn contact(p: &Party) -> Contact {
+    let (name, email) = party(p);
+    Contact {
+        name: Some(name.trim().to_owned()),
+        email,
+    }
+}
+
+/// CycloneDX hash algorithm names and the hex length each must have.
+fn hash(c: &crate::model::Checksum) -> Option<Hash> {
+    let (alg, len) = match c.algorithm.to_ascii_uppercase().replace('-', "").as_str() {
+        "MD5" => ("MD5", 32),
+        "SHA1" => ("SHA-1", 40),
+        "SHA256" => ("SHA-256", 64),
+        "SHA384" => ("SHA-384", 96),
+        "SHA512" => ("SHA-512", 128),
+        _ => return None,
+    };
+    let value = c.value.to_ascii_lowercase();
+    (value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(Hash {
+        alg,
+        content: value,
+    })
+}

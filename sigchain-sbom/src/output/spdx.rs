@@ -1,0 +1,246 @@
+//! SPDX 2.3 JSON on the `spdx-rs` types.
+//!
+//! `spdx-rs` 0.5.5 was written for SPDX 2.2 but carries the 2.3 package fields used here
+//! (`primaryPackagePurpose`, the `PACKAGE-MANAGER` reference category); its output passes
+//! `pyspdxtools` when three things are taken care of, which this module does:
+//! - `SPDX::new` reads the clock (with nanoseconds) and makes a random namespace; both are
+//!   overwritten, and `created` is whole seconds, since pyspdxtools only accepts
+//!   `YYYY-MM-DDThh:mm:ssZ`;
+//! - `spdxVersion` defaults to `SPDX-2.2` and is set to `SPDX-2.3`;
+//! - its `PrimaryPackagePurpose::OperatingSystem` serializes as `OPERATING_SYSTEM` (the spec
+//!   says `OPERATING-SYSTEM`), so it is never used;
+//! - its license-expression parser accepts any identifier, so licenses are checked against the
+//!   SPDX list with the `spdx` crate first ([`super::license`]).
+
+use spdx_rs::models::{
+    Algorithm, Checksum, ExternalPackageReference, ExternalPackageReferenceCategory,
+    OtherLicensingInformationDetected, PackageInformation, PrimaryPackagePurpose, Relationship,
+    RelationshipType, SpdxExpression, SPDX,
+};
+
+use super::license::License;
+use super::view::{id_chars, Row, View};
+use super::{OutputError, SourceKind};
+use crate::model::Party;
+
+const NOASSERTION: &str = "NOASSERTION";
+const ROOT_ID: &str = "SPDXRef-DocumentRoot";
+
+pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
+    let mut doc = SPDX::new(&document_name(view));
+    let ci = &mut doc.document_creation_information;
+    ci.spdx_version = "SPDX-2.3".into();
+    ci.spdx_document_namespace = namespace(view);
+    ci.creation_info.created = view.created;
+    ci.creation_info.creators = vec![format!(
+        "Tool: {}-{}",
+        view.info.tool.name, view.info.tool.version
+    )];
+    ci.creation_info.license_list_version = Some(license_list_version());
+    ci.document_describes = Vec::new();
+
+    doc.package_information.push(root_package(view));
+    doc.relationships.push(Relationship::new(
+        "SPDXRef-DOCUMENT",
+        ROOT_ID,
+        RelationshipType::Describes,
+        None,
+    ));
+
+    let mut extracted: Vec<OtherLicensingInformationDetected> = Vec::new();
+    for row in &view.rows {
+        doc.package_information.push(package(row));
+        doc.relationships.push(Relationship::new(
+            ROOT_ID,
+            &spdx_id(row),
+            RelationshipType::Contains,
+            None,
+        ));
+        if let License::Other { id, text } = &row.license {
+            if !extracted.iter().any(|e| &e.license_identifier == id) {
+                extracted.push(OtherLicensingInformationDetected {
+                    license_identifier: id.clone(),
+                    extracted_text: text.clone(),
+                    license_name: text.clone(),
+                    license_cross_reference: Vec::new(),
+                    license_comment: Some(
+                        "The declared license as the package metadata writes it; it is not an SPDX license expression."
+                            .into(),
+                    ),
+                });
+            }
+        }
+    }
+    extracted.sort_by(|a, b| a.license_identifier.cmp(&b.license_identifier));
+    doc.other_licensing_information_detected = extracted;
+    for row in &view.rows {
+        for &dep in &row.depends_on {
+            doc.relationships.push(Relationship::new(
+                &spdx_id(row),
+                &spdx_id(&view.rows[dep]),
+                RelationshipType::DependsOn,
+                None,
+            ));
+        }
+    }
+    let mut out = serde_json::to_vec_pretty(&doc)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn document_name(view: &View<'_>) -> String {
+    let name = &view.info.subject.name;
+    if name.is_empty() {
+        "sbom".into()
+    } else {
+        name.clone()
+    }
+}
+
+/// A URI unique to this document (SPDX 2.3 §6.5): nobody serves it; it only names.
+fn namespace(view: &View<'_>) -> String {
+    let name: String = id_chars(&view.info.subject.name).chars().take(64).collect();
+    let kind = match view.info.subject.kind {
+        SourceKind::Image => "image",
+        SourceKind::Directory => "dir",
+        SourceKind::File => "file",
+    };
+    format!(
+        "https://sigchain.invalid/spdx/{kind}/{}-{}",
+        if name.is_empty() { "sbom" } else { &name },
+        view.uuid()
+    )
+}
+
+fn license_list_version() -> String {
+    // `spdx::identifiers::VERSION` is the list the strict parse checks against ("3.29.0");
+    // SPDX wants major.minor.
+    let v = spdx::identifiers::VERSION;
+    v.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+fn spdx_id(row: &Row<'_>) -> String {
+    format!("SPDXRef-{}", row.id)
+}
+
+fn root_package(view: &View<'_>) -> PackageInformation {
+    let subject = &view.info.subject;
+    let mut counter = 0;
+    let mut p = PackageInformation::new(&document_name(view), &mut counter);
+    p.package_spdx_identifier = ROOT_ID.into();
+    p.package_download_location = NOASSERTION.into();
+    p.files_analyzed = Some(false);
+    p.package_supplier = Some(NOASSERTION.into());
+    p.copyright_text = Some(NOASSERTION.into());
+    p.concluded_license = Some(noassertion());
+    p.declared_license = Some(noassertion());
+    p.primary_package_purpose = Some(match subject.kind {
+        SourceKind::Image => PrimaryPackagePurpose::Container,
+        SourceKind::File => PrimaryPackagePurpose::File,
+        SourceKind::Directory => PrimaryPackagePurpose::Other,
+    });
+    if let Some(hex) = &view.digest_hex {
+        p.package_version = Some(format!("sha256:{hex}"));
+        p.package_checksum
+            .push(Checksum::new(Algorithm::SHA256, hex));
+    }
+    if let Some(purl) = view.subject_purl() {
+        p.external_reference.push(ExternalPackageReference::new(
+            ExternalPackageReferenceCategory::PackageManager,
+            "purl".into(),
+            purl,
+            None,
+        ));
+    }
+    p
+}
+
+fn noassertion() -> SpdxExpression {
+    SpdxExpression::default()
+}
+
+fn package(row: &Row<'_>) -> PackageInformation {
+    let pkg = row.package;
+    let mut counter = 0;
+    let mut p = PackageInformation::new(&pkg.name, &mut counter);
+    p.package_spdx_identifier = spdx_id(row);
+    p.package_version = (!pkg.version.is_empty()).then(|| pkg.version.clone());
+    p.package_supplier = Some(
+        pkg.supplier
+            .as_ref()
+            .map_or_else(|| NOASSERTION.into(), actor),
+    );
+    p.package_originator = pkg.originator.as_ref().map(actor);
+    // A download location must be a URL the package can be fetched from; the metadata's
+    // homepage is not that, so it goes into `homepage` and the location stays NOASSERTION.
+    p.package_download_location = NOASSERTION.into();
+    p.package_home_page = pkg.homepage.as_ref().filter(|h| is_url(h)).cloned();
+    p.files_analyzed = Some(false);
+    p.concluded_license = Some(noassertion());
+    p.declared_license = Some(match &row.license {
+        License::None => noassertion(),
+        License::Expression(e) => SpdxExpression::parse(e).unwrap_or_else(|_| noassertion()),
+        License::Other { id, .. } => SpdxExpression::parse(id).unwrap_or_else(|_| noassertion()),
+    });
+    p.copyright_text = Some(NOASSERTION.into());
+    if !pkg.package_type.is_some_and(|t| t.is_os()) {
+        p.primary_package_purpose = Some(PrimaryPackagePurpose::Library);
+    }
+    for c in &pkg.checksums {
+        if let Some(algorithm) = algorithm(&c.algorithm) {
+            if !c.value.is_empty() && c.value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                p.package_checksum
+                    .push(Checksum::new(algorithm, &c.value.to_ascii_lowercase()));
+            }
+        }
+    }
+    if let Some(purl) = &row.purl {
+        p.external_reference.push(ExternalPackageReference::new(
+            ExternalPackageReferenceCategory::PackageManager,
+            "purl".into(),
+            purl.clone(),
+            None,
+        ));
+    }
+    p
+}
+
+fn is_url(s: &str) -> bool {
+    (s.starts_with("https://") || s.starts_with("http://"))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn algorithm(name: &str) -> Option<Algorithm> {
+    Some(match name.to_ascii_uppercase().replace('-', "").as_str() {
+        "SHA1" => Algorithm::SHA1,
+        "SHA224" => Algorithm::SHA224,
+        "SHA256" => Algorithm::SHA256,
+        "SHA384" => Algorithm::SHA384,
+        "SHA512" => Algorithm::SHA512,
+        "MD5" => Algorithm::MD5,
+        _ => return None,
+    })
+}
+
+/// `Person: Name (email)` / `Organization: Name (email)`. Parentheses in a name would be read
+/// as the email's, so they become brackets.
+fn actor(party: &Party) -> String {
+    let (kind, name, email) = match party {
+        Party::Person { name, email } => ("Person", name, email),
+        Party::Organization { name, email } => ("Organization", name, email),
+    };
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '(' => '[',
+            ')' => ']',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) if !email.contains(['(', ')']) => format!("{kind}: {name} ({email})"),
+        _ => format!("{kind}: {name}"),
+    }
+}

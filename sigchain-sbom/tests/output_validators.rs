@@ -1,0 +1,518 @@
+//! The SBOM writers judged by independent validators: `pyspdxtools` (PyPI `spdx-tools`), the
+//! CycloneDX 1.6 JSON schema (PyPI `cyclonedx-python-lib`'s strict validator) and the NTIA
+//! minimum-elements checker (PyPI `ntia-conformance-checker`). They run from the venv whose
+//! python is `$SIGCHAIN_PYTHON` (scripts/test-all.sh installs them); without it the tests fail,
+//! never skip.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sigchain_sbom::model::{Catalog, Checksum, Distro, Location, Package, PackageType, Party};
+use sigchain_sbom::output::{self, DocumentInfo, OutputError, SourceKind, Subject};
+
+const DIGEST: &str = "sha256:9b3cbf4c0d2c0c1b5d41e18f7a1e7a4a5c8cf0d96c6a2a5c4f0c5d6e7f8a9b0c";
+const LAYER: &str = "sha256:1f6d8e0b8b2c4f7f8c6c9b2e0d0c7a1b5e4f3a2d1c0b9a8f7e6d5c4b3a2f1e0d";
+
+fn python() -> PathBuf {
+    match std::env::var_os("SIGCHAIN_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => panic!(
+            "SIGCHAIN_PYTHON is not set: run scripts/test-all.sh (it installs spdx-tools, \
+             cyclonedx-python-lib and ntia-conformance-checker into <target>/py) or point it at \
+             a python that has them"
+        ),
+    }
+}
+
+/// A console script installed beside the python.
+fn tool(name: &str) -> PathBuf {
+    python()
+        .parent()
+        .expect("python has a directory")
+        .join(name)
+}
+
+fn located(path: &str) -> Vec<Location> {
+    vec![Location {
+        layer: Some(LAYER.into()),
+        path: path.into(),
+    }]
+}
+
+fn person(name: &str, email: Option<&str>) -> Option<Party> {
+    Some(Party::Person {
+        name: name.into(),
+        email: email.map(Into::into),
+    })
+}
+
+/// A catalog like an image's: dpkg packages with maintainers and Depends, a scoped npm
+/// package, a Python distribution, a crate from a Cargo.lock (no supplier: the lock file names
+/// none), a gem whose license is free text, and a Maven artifact with an organization.
+fn catalog() -> Catalog {
+    let status = located("var/lib/dpkg/status");
+    Catalog {
+        distro: Some(Distro {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+        }),
+        packages: vec![
+            Package {
+                name: "libc6".into(),
+                version: "2.36-9+deb12u4".into(),
+                package_type: Some(PackageType::Deb),
+                arch: Some("amd64".into()),
+                qualifiers: BTreeMap::from([("upstream".into(), "glibc".into())]),
+                supplier: person(
+                    "GNU Libc Maintainers",
+                    Some("debian-glibc@lists.debian.org"),
+                ),
+                depends_on: vec!["libgcc-s1".into(), "not-installed".into()],
+                locations: status.clone(),
+                files: vec!["usr/lib/x86_64-linux-gnu/libc.so.6".into()],
+                ..Package::default()
+            },
+            Package {
+                name: "libgcc-s1".into(),
+                version: "12.2.0-14".into(),
+                package_type: Some(PackageType::Deb),
+                arch: Some("amd64".into()),
+                supplier: person(
+                    "Debian GCC Maintainers (GCC team)",
+                    Some("debian-gcc@lists.debian.org"),
+                ),
+                locations: status,
+                ..Package::default()
+            },
+            Package {
+                name: "core".into(),
+                namespace: Some("@babel".into()),
+                version: "7.24.0".into(),
+                package_type: Some(PackageType::Npm),
+                license_declared: Some("MIT".into()),
+                supplier: person("The Babel Team", None),
+                homepage: Some("https://babel.dev/docs/en/next/babel-core".into()),
+                checksums: vec![Checksum {
+                    algorithm: "SHA512".into(),
+                    value: "ab".repeat(64),
+                }],
+                depends_on: vec!["@babel/types".into()],
+                locations: located("app/package-lock.json"),
+                ..Package::default()
+            },
+            Package {
+                name: "types".into(),
+                namespace: Some("@babel".into()),
+                version: "7.24.0".into(),
+                package_type: Some(PackageType::Npm),
+                license_declared: Some("MIT".into()),
+                locations: located("app/package-lock.json"),
+                ..Package::default()
+            },
+            Package {
+                name: "requests".into(),
+                version: "2.32.3".into(),
+                package_type: Some(PackageType::Python),
+                license_declared: Some("Apache-2.0".into()),
+                supplier: person("Kenneth Reitz", Some("me@kennethreitz.org")),
+                locations: located(
+                    "opt/venv/lib/python3.11/site-packages/requests-2.32.3.dist-info/METADATA",
+                ),
+                ..Package::default()
+            },
+            Package {
+                name: "serde".into(),
+                version: "1.0.210".into(),
+                package_type: Some(PackageType::Cargo),
+                license_declared: Some("MIT OR Apache-2.0".into()),
+                checksums: vec![Checksum {
+                    algorithm: "SHA256".into(),
+                    value: "c8e3592472072e6e22e0a54d5904d9febf8508f65fb8552499a1abc7d1078c3a"
+                        .into(),
+                }],
+                locations: located("src/app/Cargo.lock"),
+                ..Package::default()
+            },
+            Package {
+                name: "rake".into(),
+                version: "13.2.1".into(),
+                package_type: Some(PackageType::Gem),
+                license_declared: Some("GPLv2+ with exceptions (see COPYING)".into()),
+                supplier: person("Hiroshi SHIBATA", Some("hsbt@ruby-lang.org")),
+                locations: located("usr/share/gems/specifications/rake-13.2.1.gemspec"),
+                ..Package::default()
+            },
+            Package {
+                name: "commons-lang3".into(),
+                namespace: Some("org.apache.commons".into()),
+                version: "3.14.0".into(),
+                package_type: Some(PackageType::Maven),
+                license_declared: Some("Apache-2.0".into()),
+                supplier: Some(Party::Organization {
+                    name: "The Apache Software Foundation".into(),
+                    email: None,
+                }),
+                locations: located("app/lib/commons-lang3-3.14.0.jar"),
+                ..Package::default()
+            },
+        ],
+        warnings: Vec::new(),
+    }
+}
+
+fn image() -> Subject {
+    Subject {
+        kind: SourceKind::Image,
+        name: "registry.example/team/app:1.0".into(),
+        digest: Some(DIGEST.into()),
+        repository: Some("registry.example/team/app".into()),
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write the document");
+    path
+}
+
+fn run(command: &mut Command) -> (bool, String) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn assert_pyspdxtools_accepts(path: &Path) {
+    let (ok, text) = run(Command::new(tool("pyspdxtools")).arg("-i").arg(path));
+    assert!(
+        ok && text.trim().is_empty(),
+        "pyspdxtools rejects {}:\n{text}",
+        path.display()
+    );
+}
+
+fn assert_cyclonedx_schema_accepts(path: &Path) {
+    let script = "import sys\n\
+        from cyclonedx.schema import SchemaVersion\n\
+        from cyclonedx.validation.json import JsonStrictValidator\n\
+        errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read(), all_errors=True)\n\
+        errors = list(errors or [])\n\
+        [print(e) for e in errors]\n\
+        sys.exit(1 if errors else 0)\n";
+    let (ok, text) = run(Command::new(python()).arg("-c").arg(script).arg(path));
+    assert!(
+        ok,
+        "the CycloneDX 1.6 schema rejects {}:\n{text}",
+        path.display()
+    );
+}
+
+fn subjects() -> Vec<(&'static str, Subject)> {
+    vec![
+        ("image", image()),
+        ("dir", Subject::new(SourceKind::Directory, "rootfs")),
+        (
+            "file",
+            Subject {
+                digest: Some(DIGEST.into()),
+                ..Subject::new(SourceKind::File, "app.tar")
+            },
+        ),
+    ]
+}
+
+#[test]
+fn spdx_documents_pass_pyspdxtools() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, subject) in subjects() {
+        for (label, catalog) in [("full", catalog()), ("empty", Catalog::default())] {
+            let info = DocumentInfo::unique(subject.clone(), 1_717_171_717, [7; 16]);
+            let doc = output::spdx_json(&catalog, &info).unwrap();
+            let path = write(dir.path(), &format!("{name}-{label}.spdx.json"), &doc);
+            assert_pyspdxtools_accepts(&path);
+        }
+    }
+}
+
+#[test]
+fn cyclonedx_documents_pass_the_1_6_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, subject) in subjects() {
+        for (label, catalog) in [("full", catalog()), ("empty", Catalog::default())] {
+            let info = DocumentInfo::deterministic(subject.clone(), 1_717_171_717);
+            let doc = output::cyclonedx_json(&catalog, &info).unwrap();
+            let path = write(dir.path(), &format!("{name}-{label}.cdx.json"), &doc);
+            assert_cyclonedx_schema_accepts(&path);
+        }
+    }
+}
+
+/// The validators are not lenient: a document with a broken field fails them (so the two
+/// tests above mean something).
+#[test]
+fn the_validators_reject_broken_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = DocumentInfo::deterministic(image(), 1_717_171_717);
+    let spdx = String::from_utf8(output::spdx_json(&catalog(), &info).unwrap()).unwrap();
+    // Syft's mistake: a repository path as a download location.
+    let broken = spdx.replacen(
+        "\"downloadLocation\": \"NOASSERTION\"",
+        "\"downloadLocation\": \"babel/babel\"",
+        2,
+    );
+    let path = write(dir.path(), "broken.spdx.json", broken.as_bytes());
+    let (ok, text) = run(Command::new(tool("pyspdxtools")).arg("-i").arg(&path));
+    assert!(
+        !ok || !text.trim().is_empty(),
+        "pyspdxtools accepted {broken}"
+    );
+
+    let cdx = String::from_utf8(output::cyclonedx_json(&catalog(), &info).unwrap()).unwrap();
+    let broken = cdx.replacen(
+        "\"specVersion\": \"1.6\"",
+        "\"specVersion\": \"1.6\", \"x\": 1",
+        1,
+    );
+    let path = write(dir.path(), "broken.cdx.json", broken.as_bytes());
+    let script = "import sys\n\
+        from cyclonedx.schema import SchemaVersion\n\
+        from cyclonedx.validation.json import JsonStrictValidator\n\
+        sys.exit(0 if JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read()) is None else 1)\n";
+    let (ok, _) = run(Command::new(python()).arg("-c").arg(script).arg(&path));
+    assert!(
+        !ok,
+        "the CycloneDX schema accepted an unknown top-level field"
+    );
+}
+
+/// NTIA minimum elements: every element the databases hold is filled; what remains missing is
+/// exactly what the data does not say (printed as a report), never invented.
+#[test]
+fn ntia_checker_reports_only_what_the_data_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let info = DocumentInfo::deterministic(image(), 1_717_171_717);
+    let doc = output::spdx_json(&catalog(), &info).unwrap();
+    let path = write(dir.path(), "image.spdx.json", &doc);
+    let (_, text) = run(Command::new(tool("ntia-checker"))
+        .args(["-r", "json"])
+        .arg(&path));
+    let report: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("ntia-checker said {text}: {e}"));
+    let missing = |element: &str| -> Vec<String> {
+        report[element]["nonconformantComponents"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {element} in {report}"))
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    for element in [
+        "componentNames",
+        "componentVersions",
+        "componentIdentifiers",
+        "componentSuppliers",
+    ] {
+        eprintln!("NTIA {element}: missing for {:?}", missing(element));
+    }
+    assert_eq!(report["specVersionProvided"], true, "{report}");
+    assert_eq!(report["authorNameProvided"], true, "{report}");
+    assert_eq!(report["timestampProvided"], true, "{report}");
+    assert_eq!(report["dependencyRelationshipsProvided"], true, "{report}");
+    assert!(missing("componentNames").is_empty(), "{report}");
+    assert!(missing("componentIdentifiers").is_empty(), "{report}");
+    // Every package has a version; the root (the image) has its digest as its version.
+    assert!(missing("componentVersions").is_empty(), "{report}");
+    // Suppliers: the Cargo.lock entry and the npm dependency name none, nor does the image
+    // itself (who built it is not in the image); everything whose metadata names one passes.
+    let mut suppliers = missing("componentSuppliers");
+    suppliers.sort();
+    assert_eq!(
+        suppliers,
+        ["registry.example/team/app:1.0", "serde", "types"],
+        "{report}"
+    );
+}
+
+#[test]
+fn deterministic_documents_are_byte_identical_and_unique_ones_differ() {
+    let epoch = output::source_date_epoch("1700000000").unwrap();
+    let info = DocumentInfo::deterministic(image(), epoch);
+    let a = output::spdx_json(&catalog(), &info).unwrap();
+    assert_eq!(a, output::spdx_json(&catalog(), &info).unwrap());
+    let c = output::cyclonedx_json(&catalog(), &info).unwrap();
+    assert_eq!(c, output::cyclonedx_json(&catalog(), &info).unwrap());
+    let text = String::from_utf8(a.clone()).unwrap();
+    assert!(
+        text.contains("\"created\": \"2023-11-14T22:13:20Z\""),
+        "{text}"
+    );
+    assert!(String::from_utf8(c.clone())
+        .unwrap()
+        .contains("\"timestamp\": \"2023-11-14T22:13:20Z\""));
+
+    // A different catalog is a different document.
+    let mut other = catalog();
+    other.packages[0].version = "2.36-9+deb12u5".into();
+    let b = output::spdx_json(&other, &info).unwrap();
+    assert_ne!(namespace(&a), namespace(&b));
+
+    // Unique documents: the namespace and serial number come from the random bytes.
+    let one = DocumentInfo::unique(image(), epoch, [1; 16]);
+    let two = DocumentInfo::unique(image(), epoch, [2; 16]);
+    let (x, y) = (
+        output::spdx_json(&catalog(), &one).unwrap(),
+        output::spdx_json(&catalog(), &two).unwrap(),
+    );
+    assert_ne!(namespace(&x), namespace(&y));
+    let serial = |d: &[u8]| -> String {
+        let v: serde_json::Value = serde_json::from_slice(d).unwrap();
+        v["serialNumber"].as_str().unwrap().to_owned()
+    };
+    assert_ne!(
+        serial(&output::cyclonedx_json(&catalog(), &one).unwrap()),
+        serial(&output::cyclonedx_json(&catalog(), &two).unwrap())
+    );
+}
+
+fn namespace(doc: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(doc).unwrap();
+    v["documentNamespace"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn spdx_says_what_the_catalog_says() {
+    let info = DocumentInfo::deterministic(image(), 1_700_000_000);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&output::spdx_json(&catalog(), &info).unwrap()).unwrap();
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert_eq!(doc["dataLicense"], "CC0-1.0");
+    let packages = doc["packages"].as_array().unwrap();
+    let by_name = |n: &str| packages.iter().find(|p| p["name"] == n).unwrap().clone();
+    let root = by_name("registry.example/team/app:1.0");
+    assert_eq!(root["primaryPackagePurpose"], "CONTAINER");
+    assert_eq!(root["checksums"][0]["checksumValue"], &DIGEST[7..]);
+    let libc = by_name("libc6");
+    assert_eq!(
+        libc["supplier"],
+        "Person: GNU Libc Maintainers (debian-glibc@lists.debian.org)"
+    );
+    assert_eq!(libc["downloadLocation"], "NOASSERTION");
+    assert_eq!(
+        by_name("libgcc-s1")["supplier"],
+        "Person: Debian GCC Maintainers [GCC team] (debian-gcc@lists.debian.org)"
+    );
+    assert_eq!(by_name("serde")["supplier"], "NOASSERTION");
+    assert_eq!(by_name("serde")["licenseDeclared"], "MIT OR Apache-2.0");
+    let rake = by_name("rake");
+    let rake_license = rake["licenseDeclared"].as_str().unwrap();
+    assert!(rake_license.starts_with("LicenseRef-"), "{rake_license}");
+    let extracted = doc["hasExtractedLicensingInfos"].as_array().unwrap();
+    assert!(extracted.iter().any(|e| e["licenseId"] == rake_license
+        && e["extractedText"] == "GPLv2+ with exceptions (see COPYING)"));
+
+    let relationships = doc["relationships"].as_array().unwrap();
+    let has = |from: &str, kind: &str, to: &str| {
+        relationships.iter().any(|r| {
+            r["spdxElementId"] == from
+                && r["relationshipType"] == kind
+                && r["relatedSpdxElement"] == to
+        })
+    };
+    let id = |n: &str| by_name(n)["SPDXID"].as_str().unwrap().to_owned();
+    assert!(has(
+        "SPDXRef-DOCUMENT",
+        "DESCRIBES",
+        &id("registry.example/team/app:1.0")
+    ));
+    for p in packages.iter().skip(1) {
+        assert!(has(
+            &id("registry.example/team/app:1.0"),
+            "CONTAINS",
+            p["SPDXID"].as_str().unwrap()
+        ));
+    }
+    assert!(has(&id("libc6"), "DEPENDS_ON", &id("libgcc-s1")));
+    assert!(has(&id("core"), "DEPENDS_ON", &id("types")));
+}
+
+#[test]
+fn cyclonedx_says_what_the_catalog_says() {
+    let info = DocumentInfo::deterministic(image(), 1_700_000_000);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&output::cyclonedx_json(&catalog(), &info).unwrap()).unwrap();
+    assert_eq!(doc["specVersion"], "1.6");
+    assert!(doc["serialNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:uuid:"));
+    let subject = &doc["metadata"]["component"];
+    assert_eq!(subject["type"], "container");
+    assert_eq!(subject["version"], DIGEST);
+    assert_eq!(
+        subject["purl"],
+        format!(
+            "pkg:oci/app@sha256%3A{}?repository_url=registry.example/team/app",
+            &DIGEST[7..]
+        )
+    );
+    let components = doc["components"].as_array().unwrap();
+    let by_name = |n: &str| components.iter().find(|c| c["name"] == n).unwrap().clone();
+    let core = by_name("core");
+    assert_eq!(core["group"], "@babel");
+    assert_eq!(core["licenses"][0]["expression"], "MIT");
+    assert_eq!(core["hashes"][0]["alg"], "SHA-512");
+    assert_eq!(
+        by_name("rake")["licenses"][0]["license"]["name"],
+        "GPLv2+ with exceptions (see COPYING)"
+    );
+    assert_eq!(
+        by_name("libc6")["supplier"]["contact"][0]["email"],
+        "debian-glibc@lists.debian.org"
+    );
+    assert!(by_name("serde").get("supplier").is_none());
+    let props = by_name("libc6")["properties"].as_array().unwrap().clone();
+    assert!(props
+        .iter()
+        .any(|p| p["name"] == "sigchain:location:0:layerID" && p["value"] == LAYER));
+    let deps = doc["dependencies"].as_array().unwrap();
+    let libc_ref = by_name("libc6")["bom-ref"].clone();
+    let gcc_ref = by_name("libgcc-s1")["bom-ref"].clone();
+    assert!(deps
+        .iter()
+        .any(|d| d["ref"] == libc_ref && d["dependsOn"].as_array().unwrap().contains(&gcc_ref)));
+}
+
+#[test]
+fn table_lists_every_package() {
+    let table = output::table(&catalog());
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("NAME"));
+    assert_eq!(lines.len(), 1 + catalog().packages.len());
+    assert!(table.contains("@babel/core"));
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let mut subject = image();
+    subject.digest = Some("sha256:XYZ".into());
+    let info = DocumentInfo::deterministic(subject, 0);
+    assert!(matches!(
+        output::spdx_json(&catalog(), &info),
+        Err(OutputError::InvalidDigest { .. })
+    ));
+    let info = DocumentInfo::deterministic(image(), -1);
+    assert!(matches!(
+        output::cyclonedx_json(&catalog(), &info),
+        Err(OutputError::InvalidTimestamp { .. })
+    ));
+    for bad in ["", "-5", "1.5", "abc", "999999999999999999999"] {
+        assert!(output::source_date_epoch(bad).is_err(), "{bad}");
+    }
+}
