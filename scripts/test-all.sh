@@ -33,11 +33,28 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/d
         exit 1
     fi
 fi
+# The SBOM referees (sigchain-sbom/tests/output_validators.rs), run from the same venv:
+# pyspdxtools (spdx-tools), the CycloneDX JSON schema validator (cyclonedx-python-lib with its
+# `json-validation` extra; the schemas are bundled, so validation is offline) and the NTIA
+# minimum-elements checker (ntia-conformance-checker).
+SPDX_TOOLS_VERSION=0.8.5
+CYCLONEDX_PYTHON_LIB_VERSION=11.12.0
+NTIA_CHECKER_VERSION=6.0.0
 py_venv="${CARGO_TARGET_DIR:-target}/py"
-if ! "$py_venv/bin/python" -c "import sys, sigstore, tuf; sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ != '$PYTHON_TUF_VERSION')" 2>/dev/null; then
+if ! "$py_venv/bin/python" -c "
+import sys, sigstore, tuf
+from importlib.metadata import version
+sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ != '$PYTHON_TUF_VERSION'
+    or version('spdx-tools') != '$SPDX_TOOLS_VERSION'
+    or version('cyclonedx-python-lib') != '$CYCLONEDX_PYTHON_LIB_VERSION'
+    or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION')
+import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "sigstore==$SIGSTORE_PYTHON_VERSION" "tuf==$PYTHON_TUF_VERSION"
+        "sigstore==$SIGSTORE_PYTHON_VERSION" "tuf==$PYTHON_TUF_VERSION" \
+        "spdx-tools==$SPDX_TOOLS_VERSION" \
+        "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
+        "ntia-conformance-checker==$NTIA_CHECKER_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON

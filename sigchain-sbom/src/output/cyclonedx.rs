@@ -7,9 +7,8 @@
 use serde::Serialize;
 
 use super::license::License;
-use super::view::{Row, View};
+use super::view::{Actor, Row, View};
 use super::{OutputError, SourceKind};
-use crate::model::Party;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -211,8 +210,14 @@ fn component(row: &Row<'_>) -> Component {
     Component {
         kind: "library",
         bom_ref: Some(row.id.clone()),
-        supplier: p.supplier.as_ref().map(entity),
-        authors: p.originator.as_ref().map(contact).into_iter().collect(),
+        supplier: p.supplier.as_ref().and_then(Actor::from_party).map(entity),
+        authors: p
+            .originator
+            .as_ref()
+            .and_then(Actor::from_party)
+            .map(contact)
+            .into_iter()
+            .collect(),
         // npm scopes and Maven group ids are CycloneDX groups; OS namespaces are not.
         group: p
             .namespace
@@ -245,44 +250,30 @@ fn component(row: &Row<'_>) -> Component {
     }
 }
 
-fn party(party: &Party) -> (&String, Option<String>) {
-    match party {
-        Party::Person { name, email } | Party::Organization { name, email } => (
-            name,
-            email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned),
-        ),
-    }
-}
-
-fn entity(p: &Party) -> Entity {
-    let (name, email) = party(p);
+fn entity(a: Actor) -> Entity {
     Entity {
-        name: name.trim().to_owned(),
-        contact: match p {
-            Party::Person { .. } => vec![Contact {
-                name: Some(name.trim().to_owned()),
-                email,
-            }],
-            Party::Organization { .. } => email
+        contact: if a.person {
+            vec![Contact {
+                name: Some(a.name.clone()),
+                email: a.email,
+            }]
+        } else {
+            a.email
                 .map(|email| Contact {
                     name: None,
                     email: Some(email),
                 })
                 .into_iter()
-                .collect(),
+                .collect()
         },
+        name: a.name,
     }
 }
 
-fn contact(p: &Party) -> Contact {
-    let (name, email) = party(p);
+fn contact(a: Actor) -> Contact {
     Contact {
-        name: Some(name.trim().to_owned()),
-        email,
+        name: Some(a.name),
+        email: a.email,
     }
 }
 

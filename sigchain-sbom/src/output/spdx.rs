@@ -19,9 +19,8 @@ use spdx_rs::models::{
 };
 
 use super::license::License;
-use super::view::{id_chars, Row, View};
+use super::view::{id_chars, Actor, Row, View};
 use super::{OutputError, SourceKind};
-use crate::model::Party;
 
 const NOASSERTION: &str = "NOASSERTION";
 const ROOT_ID: &str = "SPDXRef-DocumentRoot";
@@ -168,9 +167,14 @@ fn package(row: &Row<'_>) -> PackageInformation {
     p.package_supplier = Some(
         pkg.supplier
             .as_ref()
-            .map_or_else(|| NOASSERTION.into(), actor),
+            .and_then(Actor::from_party)
+            .map_or_else(|| NOASSERTION.into(), |a| actor(&a)),
     );
-    p.package_originator = pkg.originator.as_ref().map(actor);
+    p.package_originator = pkg
+        .originator
+        .as_ref()
+        .and_then(Actor::from_party)
+        .map(|a| actor(&a));
     // A download location must be a URL the package can be fetched from; the metadata's
     // homepage is not that, so it goes into `homepage` and the location stays NOASSERTION.
     p.package_download_location = NOASSERTION.into();
@@ -187,8 +191,9 @@ fn package(row: &Row<'_>) -> PackageInformation {
         p.primary_package_purpose = Some(PrimaryPackagePurpose::Library);
     }
     for c in &pkg.checksums {
-        if let Some(algorithm) = algorithm(&c.algorithm) {
-            if !c.value.is_empty() && c.value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // A checksum of the wrong length or alphabet is the database's error; it is left out.
+        if let Some((algorithm, len)) = algorithm(&c.algorithm) {
+            if c.value.len() == len && c.value.bytes().all(|b| b.is_ascii_hexdigit()) {
                 p.package_checksum
                     .push(Checksum::new(algorithm, &c.value.to_ascii_lowercase()));
             }
@@ -210,37 +215,38 @@ fn is_url(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-fn algorithm(name: &str) -> Option<Algorithm> {
+/// The SPDX algorithm and the hex length its value must have.
+fn algorithm(name: &str) -> Option<(Algorithm, usize)> {
     Some(match name.to_ascii_uppercase().replace('-', "").as_str() {
-        "SHA1" => Algorithm::SHA1,
-        "SHA224" => Algorithm::SHA224,
-        "SHA256" => Algorithm::SHA256,
-        "SHA384" => Algorithm::SHA384,
-        "SHA512" => Algorithm::SHA512,
-        "MD5" => Algorithm::MD5,
+        "SHA1" => (Algorithm::SHA1, 40),
+        "SHA224" => (Algorithm::SHA224, 56),
+        "SHA256" => (Algorithm::SHA256, 64),
+        "SHA384" => (Algorithm::SHA384, 96),
+        "SHA512" => (Algorithm::SHA512, 128),
+        "MD5" => (Algorithm::MD5, 32),
         _ => return None,
     })
 }
 
 /// `Person: Name (email)` / `Organization: Name (email)`. Parentheses in a name would be read
 /// as the email's, so they become brackets.
-fn actor(party: &Party) -> String {
-    let (kind, name, email) = match party {
-        Party::Person { name, email } => ("Person", name, email),
-        Party::Organization { name, email } => ("Organization", name, email),
+fn actor(actor: &Actor) -> String {
+    let kind = if actor.person {
+        "Person"
+    } else {
+        "Organization"
     };
-    let name: String = name
-        .trim()
+    let name: String = actor
+        .name
         .chars()
         .map(|c| match c {
             '(' => '[',
             ')' => ']',
-            c if c.is_control() => ' ',
             c => c,
         })
         .collect();
-    match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(email) if !email.contains(['(', ')']) => format!("{kind}: {name} ({email})"),
-        _ => format!("{kind}: {name}"),
+    match &actor.email {
+        Some(email) => format!("{kind}: {name} ({email})"),
+        None => format!("{kind}: {name}"),
     }
 }

@@ -304,3 +304,55 @@ fn content_identity(info: &DocumentInfo, rows: &[Row<'_>]) -> [u8; 16] {
     out.copy_from_slice(&digest[..16]);
     out
 }
+
+/// A supplier or author as a document can name it: a non-empty name without control
+/// characters, and an email only when it looks like one (validators check its syntax; a
+/// malformed one is dropped rather than repaired).
+pub(crate) struct Actor {
+    pub person: bool,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+impl Actor {
+    pub fn from_party(party: &crate::model::Party) -> Option<Actor> {
+        use crate::model::Party;
+        let (person, name, email) = match party {
+            Party::Person { name, email } => (true, name, email),
+            Party::Organization { name, email } => (false, name, email),
+        };
+        let name: String = name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_owned();
+        if name.is_empty() {
+            return None;
+        }
+        let email = email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| plausible_email(e))
+            .map(str::to_owned);
+        Some(Actor {
+            person,
+            name,
+            email,
+        })
+    }
+}
+
+fn plausible_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && e.chars().all(|c| {
+            c.is_ascii_alphanumeric() || (c.is_ascii_punctuation() && !"@()<>[]\\,;:\"".contains(c))
+        } || c == '@')
+        && e.matches('@').count() == 1
+}
