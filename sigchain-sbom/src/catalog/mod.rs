@@ -1,0 +1,3 @@
+//! The catalogers: one module per ecosystem, each a pure [`crate::model::Cataloger`].
+
+pub mod go;
