@@ -151,7 +151,7 @@ fn module(fields: &[&str]) -> Option<Module> {
 fn strip_sentinels(modinfo: &[u8]) -> &[u8] {
     // As the toolchain reads it: framed when long enough and the byte before the end sentinel
     // is the last line's newline.
-    if modinfo.len() >= 2 * SENTINEL_LEN + 1
+    if modinfo.len() > 2 * SENTINEL_LEN
         && modinfo.get(modinfo.len() - SENTINEL_LEN - 1) == Some(&b'\n')
     {
         &modinfo[SENTINEL_LEN..modinfo.len() - SENTINEL_LEN]
