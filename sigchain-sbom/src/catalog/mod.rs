@@ -1,3 +1,4 @@
 //! The catalogers: one module per ecosystem, each a pure [`crate::model::Cataloger`].
 
 pub mod go;
+pub mod java;
