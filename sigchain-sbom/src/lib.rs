@@ -29,5 +29,6 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod purl;
 
 pub use sigchain_core;
