@@ -30,5 +30,6 @@
 
 pub mod catalog;
 pub mod model;
+pub mod purl;
 
 pub use sigchain_core;
