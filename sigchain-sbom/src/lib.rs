@@ -28,7 +28,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod model;
 pub mod output;
+pub mod purl;
 
 pub use sigchain_core;

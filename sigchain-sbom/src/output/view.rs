@@ -12,22 +12,7 @@ use crate::model::{Catalog, Distro, Package};
 
 /// The purl of a package (made last, once the distribution is known).
 pub(crate) fn purl_of(package: &Package, distro: Option<&Distro>) -> Option<String> {
-    // TODO(merge): crate::purl::package_url(package, distro) once it lands.
-    let t = package.package_type?;
-    let ns = if t.is_os() {
-        Some(distro?.id.clone())
-    } else {
-        package.namespace.clone()
-    };
-    let ns = ns
-        .map(|n| format!("{}/", n.replace('@', "%40")))
-        .unwrap_or_default();
-    Some(format!(
-        "pkg:{}/{ns}{}@{}",
-        t.purl_type(),
-        package.name,
-        package.version
-    ))
+    crate::purl::package_url(package, distro)
 }
 
 /// One package, ready to write.
