@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigchain_sbom::model::{Catalog, Checksum, Distro, Location, Package, PackageType, Party};
+use sigchain_sbom::model::{
+    Catalog, Checksum, Distro, Location, Package, PackageType, Party, Warning,
+};
 use sigchain_sbom::output::{self, DocumentInfo, OutputError, SourceKind, Subject};
 
 const DIGEST: &str = "sha256:9b3cbf4c0d2c0c1b5d41e18f7a1e7a4a5c8cf0d96c6a2a5c4f0c5d6e7f8a9b0c";
@@ -158,7 +160,13 @@ fn catalog() -> Catalog {
                 ..Package::default()
             },
         ],
-        warnings: Vec::new(),
+        warnings: vec![Warning {
+            location: Location {
+                layer: Some(LAYER.into()),
+                path: "var/lib/rpm/Packages".into(),
+            },
+            message: "rpm BerkeleyDB database: not yet supported".into(),
+        }],
     }
 }
 
@@ -452,6 +460,9 @@ fn spdx_says_what_the_catalog_says() {
     let doc: serde_json::Value =
         serde_json::from_slice(&output::spdx_json(&catalog(), &info).unwrap()).unwrap();
     assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert!(doc["comment"].as_str().unwrap().ends_with(&format!(
+        "{LAYER}:var/lib/rpm/Packages: rpm BerkeleyDB database: not yet supported"
+    )));
     assert_eq!(doc["dataLicense"], "CC0-1.0");
     let packages = doc["packages"].as_array().unwrap();
     let by_name = |n: &str| packages.iter().find(|p| p["name"] == n).unwrap().clone();
@@ -508,6 +519,10 @@ fn cyclonedx_says_what_the_catalog_says() {
     let doc: serde_json::Value =
         serde_json::from_slice(&output::cyclonedx_json(&catalog(), &info).unwrap()).unwrap();
     assert_eq!(doc["specVersion"], "1.6");
+    assert_eq!(
+        doc["metadata"]["properties"][0]["name"],
+        "sigchain:warning:0"
+    );
     assert!(doc["serialNumber"]
         .as_str()
         .unwrap()

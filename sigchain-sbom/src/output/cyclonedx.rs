@@ -28,6 +28,9 @@ struct Metadata {
     timestamp: String,
     tools: Tools,
     component: Component,
+    /// `sigchain:warning:<n>`: what could not be read (packages recorded there are missing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
 }
 
 #[derive(Serialize)]
@@ -138,6 +141,14 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
                 components: vec![tool],
             },
             component: subject_component(view),
+            properties: super::view::warning_lines(view.catalog)
+                .into_iter()
+                .enumerate()
+                .map(|(n, value)| Property {
+                    name: format!("sigchain:warning:{n}"),
+                    value,
+                })
+                .collect(),
         },
         components: view.rows.iter().map(component).collect(),
         dependencies: view

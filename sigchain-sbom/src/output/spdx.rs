@@ -37,6 +37,13 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
     )];
     ci.creation_info.license_list_version = Some(license_list_version());
     ci.document_describes = Vec::new();
+    let warnings = super::view::warning_lines(view.catalog);
+    if !warnings.is_empty() {
+        ci.document_comment = Some(format!(
+            "sigchain could not read everything in the source; packages recorded there are missing:\n{}",
+            warnings.join("\n")
+        ));
+    }
 
     doc.package_information.push(root_package(view));
     doc.relationships.push(Relationship::new(

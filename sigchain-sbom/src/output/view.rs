@@ -28,6 +28,7 @@ pub(crate) struct Row<'a> {
 }
 
 pub(crate) struct View<'a> {
+    pub catalog: &'a Catalog,
     pub info: &'a DocumentInfo,
     pub rows: Vec<Row<'a>>,
     pub created: DateTime<Utc>,
@@ -72,9 +73,10 @@ impl<'a> View<'a> {
         resolve_dependencies(&mut rows);
         let identity = match info.nonce {
             Some(random) => random,
-            None => content_identity(info, &rows),
+            None => content_identity(info, catalog, &rows),
         };
         Ok(View {
+            catalog,
             info,
             rows,
             created,
@@ -122,6 +124,36 @@ impl<'a> View<'a> {
         }
         Some(purl)
     }
+}
+
+/// At most this many warnings are written into a document; the rest are counted.
+pub(crate) const MAX_WARNINGS: usize = 1000;
+
+/// The catalog's warnings as lines (`LAYER:PATH: MESSAGE`), at most [`MAX_WARNINGS`] of them
+/// and, if there were more, a last line saying how many were left out.
+pub(crate) fn warning_lines(catalog: &Catalog) -> Vec<String> {
+    let mut lines: Vec<String> = catalog
+        .warnings
+        .iter()
+        .take(MAX_WARNINGS)
+        .map(|w| {
+            let place = match &w.location.layer {
+                Some(layer) => format!("{layer}:{}", w.location.path),
+                None => w.location.path.clone(),
+            };
+            let line = format!("{place}: {}", w.message);
+            line.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        })
+        .collect();
+    if catalog.warnings.len() > MAX_WARNINGS {
+        lines.push(format!(
+            "... and {} more warnings",
+            catalog.warnings.len() - MAX_WARNINGS
+        ));
+    }
+    lines
 }
 
 /// The hex of a `sha256:<64 lowercase hex>` digest.
@@ -253,7 +285,7 @@ fn resolve_dependencies(rows: &mut [Row<'_>]) {
 
 /// The identity of a deterministic document: a hash of the subject and everything the
 /// document says about each package.
-fn content_identity(info: &DocumentInfo, rows: &[Row<'_>]) -> [u8; 16] {
+fn content_identity(info: &DocumentInfo, catalog: &Catalog, rows: &[Row<'_>]) -> [u8; 16] {
     let mut hasher = Sha256::new();
     feed(&mut hasher, "sigchain-sbom document v1");
     feed(&mut hasher, &format!("{:?}", info.subject.kind));
@@ -283,6 +315,9 @@ fn content_identity(info: &DocumentInfo, rows: &[Row<'_>]) -> [u8; 16] {
         for d in &row.depends_on {
             feed(&mut hasher, &rows[*d].id);
         }
+    }
+    for line in warning_lines(catalog) {
+        feed(&mut hasher, &line);
     }
     let digest = hasher.finalize();
     let mut out = [0u8; 16];
