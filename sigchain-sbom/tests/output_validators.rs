@@ -147,6 +147,18 @@ fn catalog() -> Catalog {
                 ..Package::default()
             },
             Package {
+                name: "libgcrypt20".into(),
+                version: "1.10.1-3".into(),
+                package_type: Some(PackageType::Deb),
+                license_declared: Some("GPL-2.0+ AND (LGPL-2.1+ OR MIT)".into()),
+                supplier: person(
+                    "Debian GnuTLS Maintainers",
+                    Some("pkg-gnutls-maint@lists.alioth.debian.org"),
+                ),
+                locations: located("var/lib/dpkg/status"),
+                ..Package::default()
+            },
+            Package {
                 name: "commons-lang3".into(),
                 namespace: Some("org.apache.commons".into()),
                 version: "3.14.0".into(),
@@ -481,6 +493,10 @@ fn spdx_says_what_the_catalog_says() {
     );
     assert_eq!(by_name("serde")["supplier"], "NOASSERTION");
     assert_eq!(by_name("serde")["licenseDeclared"], "MIT OR Apache-2.0");
+    assert_eq!(
+        by_name("libgcrypt20")["licenseDeclared"],
+        "GPL-2.0+ AND (LGPL-2.1+ OR MIT)"
+    );
     let rake = by_name("rake");
     let rake_license = rake["licenseDeclared"].as_str().unwrap();
     assert!(rake_license.starts_with("LicenseRef-"), "{rake_license}");

@@ -30,7 +30,14 @@ pub(crate) fn classify(declared: Option<&str>) -> License {
     if text == "NOASSERTION" || text == "NONE" {
         return License::None;
     }
-    if let Ok(expression) = spdx::Expression::parse_mode(text, spdx::ParseMode::STRICT) {
+    // Strict syntax, listed identifiers; deprecated ones (`GPL-2.0`, `GPL-2.0+`) are still on
+    // the list and what many packages declare.
+    let mode = spdx::ParseMode {
+        allow_deprecated: true,
+        allow_postfix_plus_on_gpl: true,
+        ..spdx::ParseMode::STRICT
+    };
+    if let Ok(expression) = spdx::Expression::parse_mode(text, mode) {
         // A `LicenseRef-` in the declared text names a license defined elsewhere, whose text
         // the document cannot give; such a declaration is carried as text like any other.
         let all_listed = expression
@@ -74,6 +81,22 @@ mod tests {
             classify(Some("GPL-2.0-or-later WITH Classpath-exception-2.0")),
             License::Expression("GPL-2.0-or-later WITH Classpath-exception-2.0".into())
         );
+    }
+
+    #[test]
+    fn deprecated_and_nested_expressions_are_kept() {
+        for text in [
+            "GPL-2.0",
+            "GPL-2.0+",
+            "LGPL-2.1+",
+            "MIT OR (Apache-2.0 AND BSD-3-Clause)",
+        ] {
+            assert_eq!(
+                classify(Some(text)),
+                License::Expression(text.into()),
+                "{text}"
+            );
+        }
     }
 
     #[test]
