@@ -148,6 +148,13 @@ proptest! {
             prop_assert!(refs.insert(c["bom-ref"].as_str().unwrap().to_owned()));
         }
         prop_assert!(!refs.contains("subject"));
+        let libraries = cdx["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "library")
+            .count();
+        prop_assert_eq!(libraries, catalog.packages.len());
         if let Some(deps) = cdx["dependencies"].as_array() {
             for d in deps {
                 prop_assert!(refs.contains(d["ref"].as_str().unwrap()));

@@ -555,6 +555,9 @@ fn cyclonedx_says_what_the_catalog_says() {
     );
     let components = doc["components"].as_array().unwrap();
     let by_name = |n: &str| components.iter().find(|c| c["name"] == n).unwrap().clone();
+    let os = by_name("debian");
+    assert_eq!(os["type"], "operating-system");
+    assert_eq!(os["version"], "12");
     let core = by_name("core");
     assert_eq!(core["group"], "@babel");
     assert_eq!(core["licenses"][0]["expression"], "MIT");

@@ -54,6 +54,8 @@ struct Component {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hashes: Vec<Hash>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -150,7 +152,10 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
                 })
                 .collect(),
         },
-        components: view.rows.iter().map(component).collect(),
+        components: distro_component(view)
+            .into_iter()
+            .chain(view.rows.iter().map(component))
+            .collect(),
         dependencies: view
             .rows
             .iter()
@@ -197,6 +202,39 @@ fn subject_component(view: &View<'_>) -> Component {
     }
 }
 
+/// The distribution named by os-release, as CycloneDX's `operating-system` component (its
+/// bom-ref cannot collide with a package's, which all start with `Package-`).
+fn distro_component(view: &View<'_>) -> Option<Component> {
+    let distro = view.catalog.distro.as_ref()?;
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    };
+    let name = clean(&distro.id);
+    if name.is_empty() {
+        return None;
+    }
+    Some(Component {
+        kind: "operating-system",
+        bom_ref: Some("distro".into()),
+        name,
+        version: distro
+            .version_id
+            .as_deref()
+            .map(clean)
+            .filter(|v| !v.is_empty()),
+        description: distro
+            .pretty_name
+            .as_deref()
+            .map(clean)
+            .filter(|v| !v.is_empty()),
+        ..Component::default()
+    })
+}
+
 fn component(row: &Row<'_>) -> Component {
     let p = row.package;
     let mut properties = Vec::new();
@@ -236,6 +274,7 @@ fn component(row: &Row<'_>) -> Component {
             .filter(|_| !p.package_type.is_some_and(|t| t.is_os())),
         name: p.name.clone(),
         version: (!p.version.is_empty()).then(|| p.version.clone()),
+        description: None,
         hashes: p.checksums.iter().filter_map(hash).collect(),
         licenses: match &row.license {
             License::None => Vec::new(),
