@@ -46,6 +46,32 @@ pub fn catalog_source(
     Ok(assemble(scans, limits))
 }
 
+/// Catalog one tar stream (gzip, zstd or uncompressed, told apart by its first bytes) as a
+/// root of its own, without a diffID: a layer or archive from anywhere, read in one pass.
+///
+/// ```
+/// use sigchain_sbom::driver::catalog_layer;
+/// use sigchain_sbom::source::SourceLimits;
+/// let mut builder = tar::Builder::new(Vec::new());
+/// let os_release = b"ID=alpine\nVERSION_ID=3.20.3\n";
+/// let mut header = tar::Header::new_gnu();
+/// header.set_size(os_release.len() as u64);
+/// builder.append_data(&mut header, "etc/os-release", &os_release[..])?;
+/// let layer = builder.into_inner()?;
+/// let catalog = catalog_layer(&layer[..], &[], &SourceLimits::default())?;
+/// assert_eq!(catalog.distro.map(|d| d.id).as_deref(), Some("alpine"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn catalog_layer(
+    reader: impl Read,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+) -> Result<Catalog, SourceError> {
+    let image_read = AtomicU64::new(0);
+    let scan = scan_stream(reader, None, catalogers, limits, &image_read)?;
+    Ok(assemble(vec![scan], limits))
+}
+
 /// Read each layer in one pass, up to `limits.max_parallel_layers` at once; the scans come
 /// back in layer order whatever order the workers finished in.
 fn scan_layers(

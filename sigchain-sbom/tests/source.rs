@@ -157,28 +157,24 @@ fn oci_layout(dir: &std::path::Path, blobs: &[Vec<u8>], diff_ids: &[String]) {
 }
 
 fn uncompressed_diff_ids() -> Vec<String> {
-    let base = tar(&[]); // placeholder to keep helper shapes similar
-    drop(base);
     layers()
         .iter()
         .map(|blob| {
             let mut out = Vec::new();
-            let (_, mut reader) = decompress(blob);
+            let mut reader = decompress(blob);
             std::io::copy(&mut reader, &mut out).unwrap();
             sha256(&out)
         })
         .collect()
 }
 
-fn decompress(blob: &[u8]) -> ((), Box<dyn std::io::Read + '_>) {
-    match sigchain_sbom::source::decompress::sniff(blob) {
-        sigchain_sbom::source::decompress::Compression::Gzip => {
-            ((), Box::new(flate2::read::GzDecoder::new(blob)))
-        }
-        sigchain_sbom::source::decompress::Compression::Zstd => {
-            ((), Box::new(zstd::Decoder::new(blob).unwrap()))
-        }
-        sigchain_sbom::source::decompress::Compression::None => ((), Box::new(blob)),
+/// Decompressed independently of the crate's reader, so the diffIDs check it.
+fn decompress(blob: &[u8]) -> Box<dyn std::io::Read + '_> {
+    use sigchain_sbom::source::decompress::{sniff, Compression};
+    match sniff(blob) {
+        Compression::Gzip => Box::new(flate2::read::GzDecoder::new(blob)),
+        Compression::Zstd => Box::new(zstd::Decoder::new(blob).unwrap()),
+        Compression::None => Box::new(blob),
     }
 }
 
@@ -439,4 +435,96 @@ fn single_plain_file_and_registry() {
     .unwrap_err();
     assert!(matches!(error, SourceError::RegistryNotSupported { .. }));
     assert!(Source::parse("http:x").is_err());
+}
+
+#[test]
+fn long_names_and_pax_records() {
+    let long_dir = "d".repeat(150);
+    let long_path = format!("{long_dir}/pkgs.txt");
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    let data = b"long 1\n";
+    header.set_size(data.len() as u64);
+    // Over 100 bytes: the builder writes a GNU long-name entry first.
+    builder
+        .append_data(&mut header, &long_path, &data[..])
+        .unwrap();
+    builder
+        .append_pax_extensions([("path", b"pax/pkgs.txt".as_slice())])
+        .unwrap();
+    let mut header = tar::Header::new_ustar();
+    header.set_size(data.len() as u64);
+    builder
+        .append_data(&mut header, "ignored/pkgs.txt", &b"pax 1\n"[..])
+        .unwrap();
+    let layer = builder.into_inner().unwrap();
+    let catalog = catalog_tar(&layer, &SourceLimits::default()).unwrap();
+    let paths: Vec<&str> = catalog
+        .packages
+        .iter()
+        .map(|p| p.locations[0].path.as_str())
+        .collect();
+    assert_eq!(paths, [long_path.as_str(), "pax/pkgs.txt"]);
+
+    // A long name over the header bound stops the read.
+    let limits = SourceLimits {
+        max_header_bytes: 100,
+        ..SourceLimits::default()
+    };
+    let error = catalog_tar(&layer, &limits).unwrap_err();
+    assert!(
+        matches!(error, SourceError::HeaderTooLarge { .. }),
+        "{error}"
+    );
+
+    // A PAX size record that disagrees with the header would make readers disagree.
+    let mut builder = tar::Builder::new(Vec::new());
+    builder
+        .append_pax_extensions([("size", b"999".as_slice())])
+        .unwrap();
+    let mut header = tar::Header::new_ustar();
+    header.set_size(3);
+    builder.append_data(&mut header, "x", &b"abc"[..]).unwrap();
+    let error = catalog_tar(&builder.into_inner().unwrap(), &SourceLimits::default()).unwrap_err();
+    assert!(
+        matches!(error, SourceError::PaxSizeMismatch { .. }),
+        "{error}"
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use sigchain_sbom::driver::catalog_layer;
+
+    fn small() -> SourceLimits {
+        SourceLimits {
+            max_entries: 200,
+            max_layer_bytes: 1024 * 1024,
+            max_header_bytes: 1024,
+            ..SourceLimits::default()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let _ = catalog_layer(&bytes[..], &[&LINES], &small());
+        }
+
+        #[test]
+        fn mutated_layers(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+                          which in 0usize..3) {
+            let mut layer = layers().swap_remove(which);
+            for (index, byte) in flips {
+                let i = index.index(layer.len());
+                layer[i] = byte;
+            }
+            if let Ok(catalog) = catalog_layer(&layer[..], &[&LINES], &small()) {
+                for package in &catalog.packages {
+                    prop_assert!(package.locations.iter().all(|l| !l.path.contains("..")));
+                }
+            }
+        }
+    }
 }
