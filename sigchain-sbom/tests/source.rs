@@ -265,17 +265,30 @@ fn docker_archive_matches_oci_layout() {
     let manifest =
         serde_json::json!([{"Config": "config.json", "RepoTags": ["x:1"], "Layers": names}]);
     let mut builder = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, data: &[u8]| {
+    let add = |builder: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
         builder.append_data(&mut header, name, data).unwrap();
     };
-    add("config.json", config.to_string().as_bytes());
-    for (name, blob) in names.iter().zip(&blobs) {
-        add(name, blob);
+    add(&mut builder, "config.json", config.to_string().as_bytes());
+    for (name, blob) in names.iter().zip(&blobs).skip(1) {
+        add(&mut builder, name, blob);
     }
-    add("manifest.json", manifest.to_string().as_bytes());
+    // The first layer's member is a symlink to a copy elsewhere, as `docker save` writes a
+    // layer shared with another image.
+    add(&mut builder, "shared/layer.tar", &blobs[0]);
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    builder
+        .append_link(&mut link, &names[0], "../shared/layer.tar")
+        .unwrap();
+    add(
+        &mut builder,
+        "manifest.json",
+        manifest.to_string().as_bytes(),
+    );
     let archive = builder.into_inner().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("image.tar");
@@ -527,4 +540,38 @@ mod never_panics {
             }
         }
     }
+}
+
+/// A cataloger breaking its promise never to panic.
+struct Panics;
+
+impl Cataloger for Panics {
+    fn name(&self) -> &'static str {
+        "panics"
+    }
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with("pkgs.txt")
+    }
+    fn catalog(&self, _path: &str, _content: &[u8]) -> Found {
+        panic!("hostile content")
+    }
+}
+
+#[test]
+fn a_panicking_cataloger_is_a_warning() {
+    let layer = tar(&[E::File("a/pkgs.txt", b"a 1\n")]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layer.tar");
+    std::fs::write(&path, layer).unwrap();
+    let catalog = catalog_source(
+        &Source::File(path),
+        &[&LINES, &Panics],
+        &SourceLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(names(&catalog), ["a@1"]);
+    assert!(catalog
+        .warnings
+        .iter()
+        .any(|w| w.message == "panics: cataloger failed on this file"));
 }

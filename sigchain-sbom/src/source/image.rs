@@ -147,6 +147,12 @@ fn check_layer_count(layers: usize, ids: usize, limits: &SourceLimits) -> Result
     Ok(())
 }
 
+/// A docker archive member: a byte range of the archive, or a symlink to another member.
+enum Member {
+    Data(u64, u64),
+    Link(String),
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct DockerManifestEntry {
@@ -178,23 +184,37 @@ pub fn docker_archive_layers(
     while let Some((member, entry)) =
         super::layer::next_member(&mut entries, &None, limits, &mut count)?
     {
+        let Ok(name) = normalize_path(&member.raw_path) else {
+            continue;
+        };
         if member.kind.is_file() {
-            if let Ok(name) = normalize_path(&member.raw_path) {
-                members.insert(name, (entry.raw_file_position(), member.size));
+            members.insert(name, Member::Data(entry.raw_file_position(), member.size));
+        } else if member.kind.is_symlink() {
+            // `docker save` links a layer shared by two images' histories to one copy.
+            let target = member.link.unwrap_or_default();
+            if let Ok(target) = super::path::resolve_link_target(&name, &target) {
+                members.insert(name, Member::Link(target));
             }
         }
     }
-    let read_member = |name: &str| -> Result<Vec<u8>, SourceError> {
-        let normalized = normalize_path(name.as_bytes()).map_err(|e| SourceError::Malformed {
+    let locate = |name: &str| -> Result<(u64, u64), SourceError> {
+        let missing = || SourceError::MissingMember {
+            name: name.to_owned(),
+        };
+        let mut current = normalize_path(name.as_bytes()).map_err(|e| SourceError::Malformed {
             what: "manifest.json",
             reason: format!("member {name:?}: {e}"),
         })?;
-        let (offset, size) =
-            *members
-                .get(&normalized)
-                .ok_or_else(|| SourceError::MissingMember {
-                    name: name.to_owned(),
-                })?;
+        for _ in 0..=limits.max_link_hops {
+            match members.get(&current).ok_or_else(missing)? {
+                Member::Data(offset, size) => return Ok((*offset, *size)),
+                Member::Link(target) => current = target.clone(),
+            }
+        }
+        Err(missing())
+    };
+    let read_member = |name: &str| -> Result<Vec<u8>, SourceError> {
+        let (offset, size) = locate(name)?;
         if size > limits.max_metadata_bytes {
             return Err(SourceError::Malformed {
                 what: "docker archive",
@@ -233,14 +253,7 @@ pub fn docker_archive_layers(
         .iter()
         .zip(diff_ids)
         .map(|(name, diff_id)| {
-            let normalized =
-                normalize_path(name.as_bytes()).map_err(|e| SourceError::Malformed {
-                    what: "manifest.json",
-                    reason: format!("layer {name:?}: {e}"),
-                })?;
-            let (offset, size) = *members
-                .get(&normalized)
-                .ok_or_else(|| SourceError::MissingMember { name: name.clone() })?;
+            let (offset, size) = locate(name)?;
             Ok(LayerBlob {
                 diff_id,
                 file: archive.to_owned(),

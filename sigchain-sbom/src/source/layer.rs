@@ -112,12 +112,20 @@ impl LayerScan {
         content.take(size).read_to_end(&mut bytes)?;
         for cataloger in wanting {
             if size <= cataloger.max_file_bytes().min(limits.max_file_bytes) {
-                let found = cataloger.catalog(path, &bytes);
-                self.found.push(FoundAt {
-                    path: path.to_owned(),
-                    cataloger: cataloger.name(),
-                    found,
-                });
+                // Catalogers promise never to panic; if one does on hostile content, that
+                // file becomes a warning instead of taking the whole catalog down.
+                let run = std::panic::AssertUnwindSafe(|| cataloger.catalog(path, &bytes));
+                match std::panic::catch_unwind(run) {
+                    Ok(found) => self.found.push(FoundAt {
+                        path: path.to_owned(),
+                        cataloger: cataloger.name(),
+                        found,
+                    }),
+                    Err(_) => self.warn(
+                        path,
+                        format!("{}: cataloger failed on this file", cataloger.name()),
+                    ),
+                }
             }
         }
         let kept = os_release.then_some(bytes);
