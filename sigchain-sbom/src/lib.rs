@@ -28,8 +28,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod driver;
 pub mod model;
+pub mod purl;
 pub mod source;
 
 pub use sigchain_core;

@@ -1,0 +1,10 @@
+//! Catalogers: one module per package database or metadata format. Each implements
+//! [`crate::model::Cataloger`] (a cheap path test and a pure, never-panicking parse of one file).
+
+pub mod apk;
+pub mod dpkg;
+pub mod go;
+pub mod java;
+pub mod os_release;
+pub mod party;
+pub mod rpm;
