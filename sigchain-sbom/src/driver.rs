@@ -11,12 +11,13 @@ use std::io::{BufReader, Read};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::catalog::os_release::parse_os_release;
 use crate::model::{Catalog, Cataloger, Location, Warning};
 use crate::source::decompress::{decompressed, BytesExceeded, Compression, Counted};
 use crate::source::image::{docker_archive_layers, oci_layout_layers, BlobReader, LayerBlob};
 use crate::source::layer::{scan_tar, LayerScan};
 use crate::source::squash::squash;
-use crate::source::{parse_os_release, Source, SourceError, SourceLimits};
+use crate::source::{Source, SourceError, SourceLimits};
 
 /// Catalog `source` with `catalogers`: every package found in a file visible in the final
 /// root, each located by (layer diffID, path), sorted by type, name, version and first

@@ -16,8 +16,8 @@ use crate::model::{Cataloger, Found, Location, Warning};
 
 /// The paths whose content the driver reads for the distribution, whatever the catalogers
 /// want.
-pub(crate) const OS_RELEASE_PATHS: [&str; 2] = ["etc/os-release", "usr/lib/os-release"];
-const OS_RELEASE_MAX_BYTES: u64 = 64 * 1024;
+pub(crate) use crate::catalog::os_release::OS_RELEASE_PATHS;
+const OS_RELEASE_MAX_BYTES: u64 = crate::catalog::os_release::MAX_OS_RELEASE_BYTES as u64;
 
 /// What an entry is, as far as squashing needs to know.
 #[derive(Clone, Debug, PartialEq, Eq)]

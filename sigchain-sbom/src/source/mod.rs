@@ -2,15 +2,15 @@
 //! directories and single files, read in one streaming pass per layer with every path made
 //! safe and every read bounded ([`SourceLimits`]).
 //!
-//! - [`path`]: entry paths normalized; nothing names a place outside the root.
+//! - `path` ([`normalize_path`], [`resolve_link_target`]): entry paths normalized; nothing names a place outside the root.
 //! - [`decompress`]: gzip / zstd / plain chosen by magic bytes; a byte budget stops bombs.
 //! - `layer`: the tar pass, offering each path to the catalogers.
 //! - `squash`: whiteouts and replacements across layers (semantics documented there).
 //! - [`image`]: the layers of an OCI layout or docker archive, with diffIDs.
 //! - `dir`: a directory walked without following symlinks.
-//! - [`os_release`](parse_os_release): the distribution.
 //!
-//! The driver putting them together is [`crate::driver::catalog_source`].
+//! The driver putting them together is [`crate::driver::catalog_source`]; it reads the
+//! distribution from the squashed view with [`crate::catalog::os_release`].
 
 pub mod decompress;
 mod dir;
@@ -18,7 +18,6 @@ mod error;
 pub mod image;
 pub(crate) mod layer;
 mod limits;
-mod os_release;
 mod path;
 pub(crate) mod squash;
 
@@ -26,7 +25,6 @@ use std::path::PathBuf;
 
 pub use error::SourceError;
 pub use limits::SourceLimits;
-pub use os_release::parse_os_release;
 pub use path::{normalize_path, resolve_link_target, PathError};
 
 /// A source to catalog, as the CLI names it.
