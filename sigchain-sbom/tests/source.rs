@@ -575,3 +575,13 @@ fn a_panicking_cataloger_is_a_warning() {
         .iter()
         .any(|w| w.message == "panics: cataloger failed on this file"));
 }
+
+#[test]
+fn os_release_symlink_loop_falls_back() {
+    let layer = tar(&[
+        E::Symlink("etc/os-release", "os-release"),
+        E::File("usr/lib/os-release", b"ID=fedora\nVERSION_ID=40\n"),
+    ]);
+    let catalog = catalog_tar(&layer, &SourceLimits::default()).unwrap();
+    assert_eq!(catalog.distro.unwrap().id, "fedora");
+}
