@@ -29,8 +29,10 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod driver;
 pub mod model;
 pub mod output;
 pub mod purl;
+pub mod source;
 
 pub use sigchain_core;

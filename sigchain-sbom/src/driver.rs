@@ -1,0 +1,261 @@
+//! The catalog driver: read a source (layers in parallel, one streaming pass each), squash
+//! the layers, read the distribution, and return the packages in a stable order.
+//!
+//! Purls are not made here: they depend on the distribution, which is known only after the
+//! squash, so a writer makes them from the finished [`Catalog`] (`Catalog::distro` and each
+//! [`crate::model::Package`]).
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::catalog::os_release::parse_os_release;
+use crate::model::{Catalog, Cataloger, Location, Warning};
+use crate::source::decompress::{decompressed, BytesExceeded, Compression, Counted};
+use crate::source::image::{docker_archive_layers, oci_layout_layers, BlobReader, LayerBlob};
+use crate::source::layer::{scan_tar, LayerScan};
+use crate::source::squash::squash;
+use crate::source::{Source, SourceError, SourceLimits};
+
+/// Catalog `source` with `catalogers`: every package found in a file visible in the final
+/// root, each located by (layer diffID, path), sorted by type, name, version and first
+/// location; `distro` from `etc/os-release` (else `usr/lib/os-release`).
+///
+/// A hostile or broken source (decompression bomb, too many entries, malformed layer, a blob
+/// not matching its digest) stops the catalog with an error; a problem with one file is a
+/// warning in the catalog.
+pub fn catalog_source(
+    source: &Source,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+) -> Result<Catalog, SourceError> {
+    let scans = match source {
+        Source::OciDir(dir) => scan_layers(&oci_layout_layers(dir, limits)?, catalogers, limits)?,
+        Source::DockerArchive(path) => {
+            scan_layers(&docker_archive_layers(path, limits)?, catalogers, limits)?
+        }
+        Source::Dir(dir) => vec![crate::source::dir_scan(dir, catalogers, limits)?],
+        Source::File(path) => vec![scan_file(path, catalogers, limits)?],
+        Source::Registry(reference) => {
+            return Err(SourceError::RegistryNotSupported {
+                reference: reference.clone(),
+            })
+        }
+    };
+    Ok(assemble(scans, limits))
+}
+
+/// Catalog one tar stream (gzip, zstd or uncompressed, told apart by its first bytes) as a
+/// root of its own, without a diffID: a layer or archive from anywhere, read in one pass.
+///
+/// ```
+/// use sigchain_sbom::driver::catalog_layer;
+/// use sigchain_sbom::source::SourceLimits;
+/// let mut builder = tar::Builder::new(Vec::new());
+/// let os_release = b"ID=alpine\nVERSION_ID=3.20.3\n";
+/// let mut header = tar::Header::new_gnu();
+/// header.set_size(os_release.len() as u64);
+/// builder.append_data(&mut header, "etc/os-release", &os_release[..])?;
+/// let layer = builder.into_inner()?;
+/// let catalog = catalog_layer(&layer[..], &[], &SourceLimits::default())?;
+/// assert_eq!(catalog.distro.map(|d| d.id).as_deref(), Some("alpine"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn catalog_layer(
+    reader: impl Read,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+) -> Result<Catalog, SourceError> {
+    let image_read = AtomicU64::new(0);
+    let scan = scan_stream(reader, None, catalogers, limits, &image_read)?;
+    Ok(assemble(vec![scan], limits))
+}
+
+/// Read each layer in one pass, up to `limits.max_parallel_layers` at once; the scans come
+/// back in layer order whatever order the workers finished in.
+fn scan_layers(
+    layers: &[LayerBlob],
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+) -> Result<Vec<LayerScan>, SourceError> {
+    let image_read = AtomicU64::new(0);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<LayerScan, SourceError>>>> =
+        Mutex::new((0..layers.len()).map(|_| None).collect());
+    let workers = limits.max_parallel_layers.clamp(1, layers.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(blob) = layers.get(index) else {
+                    break;
+                };
+                let result = scan_blob(blob, catalogers, limits, &image_read);
+                let failed = result.is_err();
+                if let Ok(mut slots) = results.lock() {
+                    if let Some(slot) = slots.get_mut(index) {
+                        *slot = Some(result);
+                    }
+                }
+                if failed {
+                    // Other workers stop taking layers: the catalog fails anyway.
+                    next.store(layers.len(), Ordering::Relaxed);
+                    break;
+                }
+            });
+        }
+    });
+    let slots = results.into_inner().unwrap_or_default();
+    let mut scans = Vec::with_capacity(slots.len());
+    let mut first_error = None;
+    for slot in slots {
+        match slot {
+            Some(Ok(scan)) => scans.push(scan),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(scans),
+    }
+}
+
+fn scan_blob(
+    blob: &LayerBlob,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+    image_read: &AtomicU64,
+) -> Result<LayerScan, SourceError> {
+    let layer = Some(blob.diff_id.clone());
+    let mut reader = BlobReader::open(blob)?;
+    let scan = scan_stream(
+        BufReader::with_capacity(256 * 1024, &mut reader),
+        layer,
+        catalogers,
+        limits,
+        image_read,
+    )?;
+    reader.finish(blob)?;
+    Ok(scan)
+}
+
+/// Decompress (by magic bytes), count, and scan one tar stream; the decompressed stream is
+/// read to its end so the whole blob passes the counters (and the digest check after).
+fn scan_stream(
+    reader: impl Read,
+    layer: Option<String>,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+    image_read: &AtomicU64,
+) -> Result<LayerScan, SourceError> {
+    let exceeded = Cell::new(None);
+    let (_, stream) =
+        decompressed(reader).map_err(|e| crate::source::layer::read_error(&layer, &e))?;
+    let mut counted = Counted {
+        inner: stream,
+        read: 0,
+        layer_limit: limits.max_layer_bytes,
+        image_read,
+        image_limit: limits.max_image_bytes,
+        exceeded: &exceeded,
+    };
+    let over = |layer: &Option<String>| match exceeded.get() {
+        Some(BytesExceeded::Layer) => Some(SourceError::TooManyBytes {
+            layer: layer.clone(),
+            limit: limits.max_layer_bytes,
+        }),
+        Some(BytesExceeded::Image) => Some(SourceError::ImageTooLarge {
+            limit: limits.max_image_bytes,
+        }),
+        None => None,
+    };
+    let scan = scan_tar(&mut counted, layer.clone(), catalogers, limits)
+        .map_err(|e| over(&layer).unwrap_or(e))?;
+    std::io::copy(&mut counted, &mut std::io::sink()).map_err(|e| {
+        over(&layer).unwrap_or_else(|| crate::source::layer::read_error(&layer, &e))
+    })?;
+    Ok(scan)
+}
+
+/// A single file: a tar (compressed or not) is read as one layer without a diffID; any other
+/// file is offered to the catalogers under its file name.
+fn scan_file(
+    path: &std::path::Path,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+) -> Result<LayerScan, SourceError> {
+    let io = |source| SourceError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut head = Vec::new();
+    (&mut file).take(512).read_to_end(&mut head).map_err(io)?;
+    let is_tar = head.get(257..262) == Some(b"ustar".as_slice());
+    let compressed = crate::source::decompress::sniff(&head) != Compression::None;
+    let file = File::open(path).map_err(io)?;
+    if is_tar || compressed {
+        let image_read = AtomicU64::new(0);
+        return scan_stream(BufReader::new(file), None, catalogers, limits, &image_read);
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let mut scan = LayerScan::new(None);
+    scan.offer_file(&name, size, &mut BufReader::new(file), catalogers, limits)
+        .map_err(io)?;
+    Ok(scan)
+}
+
+/// Squash, read the distribution, locate and sort.
+fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
+    let squashed = squash(scans, limits.max_link_hops);
+    let distro = squashed.os_release.as_deref().and_then(parse_os_release);
+    let mut packages = Vec::new();
+    let mut warnings = squashed.warnings;
+    for (layer, found_at) in squashed.found {
+        let here = Location {
+            layer: layer.clone(),
+            path: found_at.path.clone(),
+        };
+        for mut package in found_at.found.packages {
+            for location in &mut package.locations {
+                if location.layer.is_none() {
+                    location.layer.clone_from(&layer);
+                }
+            }
+            if package.locations.is_empty() {
+                package.locations.push(here.clone());
+            }
+            packages.push(package);
+        }
+        for message in found_at.found.warnings {
+            warnings.push(Warning {
+                location: here.clone(),
+                message: format!("{}: {message}", found_at.cataloger),
+            });
+        }
+    }
+    packages.sort_by(|a, b| {
+        (a.package_type, &a.name, &a.version, a.locations.first()).cmp(&(
+            b.package_type,
+            &b.name,
+            &b.version,
+            b.locations.first(),
+        ))
+    });
+    warnings.sort();
+    Catalog {
+        distro,
+        packages,
+        warnings,
+    }
+}
