@@ -126,9 +126,12 @@ if [[ ! -f "$out/.image-bookworm.done" ]]; then
     --config.cmd /bin/bash --os linux --architecture amd64
   umoci unpack --image "$out/image-bookworm:latest" "$out/bundle"
   # Layer 1: the Debian rootfs.
+  # debootstrap leaves the downloaded .debs in the rootfs; images are shipped without them.
   cp -a "$out/rootfs-bookworm/." "$out/bundle/rootfs/"
+  find "$out/bundle/rootfs/var/cache/apt/archives" -name '*.deb' -delete
+  # --refresh-bundle: the next repack then diffs against this layer, giving a second layer.
   umoci repack --image "$out/image-bookworm:latest" --history.created "$created" \
-    --history.created_by "debootstrap --variant=minbase bookworm" "$out/bundle"
+    --history.created_by "debootstrap --variant=minbase bookworm" --refresh-bundle "$out/bundle"
   # Layer 2: the Python venv, the npm app and the Cargo.lock.
   place_parts "$out/bundle/rootfs"
   umoci repack --image "$out/image-bookworm:latest" --history.created "$created" \

@@ -284,8 +284,10 @@ def render(summary: dict) -> str:
                 f"{l['compressed_bytes'] / 1e6:.1f} MB → {l.get('decompressed_bytes', 0) / 1e6:.1f} MB "
                 f"in {l.get('median_s', float('nan')):.3f} s" for l in fl["layers"])
             out.append(f"Decompression floor ({fl['decompressor']}, median of {fl['runs']}): "
-                       f"largest layer {fl['largest_layer_s']:.3f} s, all layers sequentially "
-                       f"{fl['all_layers_sequential_s']:.3f} s; layers: {layers}.")
+                       f"largest layer {fl['largest_layer_s']:.3f} s wall / "
+                       f"{fl['largest_layer_cpu_s']:.3f} s CPU, all layers sequentially "
+                       f"{fl['all_layers_sequential_s']:.3f} s wall / "
+                       f"{fl['all_layers_sequential_cpu_s']:.3f} s CPU; layers: {layers}.")
         out.append("")
     return "\n".join(out)
 
