@@ -257,7 +257,7 @@ def render(summary: dict) -> str:
     out = []
     for name, entry in summary["targets"].items():
         tools = list(entry["tools"])
-        out.append(f"#### {name} ({entry['bytes'] / 1e6:.0f} MB)\n")
+        out.append(f"#### {name} ({entry['bytes'] / 1e6:.0f} MB of files)\n")
         out.append("| packages by purl type | " + " | ".join(tools) + " |")
         out.append("|---" * (len(tools) + 1) + "|")
         types = sorted({k for t in entry["tools"].values() for k in (t["packages"] or {})})
@@ -275,7 +275,7 @@ def render(summary: dict) -> str:
         if any("pyspdxtools" in entry["tools"][t] for t in tools):
             out.append("| SPDX passes `pyspdxtools -i` | " + " | ".join(
                 ("yes" if entry["tools"][t]["pyspdxtools"]["valid"] else
-                 f"no ({entry['tools'][t]['pyspdxtools']['messages']} messages)")
+                 f"no ({entry['tools'][t]['pyspdxtools']['messages']} lines of errors)")
                 if "pyspdxtools" in entry["tools"][t] else "-" for t in tools) + " |")
         fl = entry.get("floor")
         if fl:
