@@ -123,7 +123,7 @@ if [[ ! -f "$out/.image-bookworm.done" ]]; then
   umoci init --layout "$out/image-bookworm"
   umoci new --image "$out/image-bookworm:latest"
   umoci config --image "$out/image-bookworm:latest" --created "$created" \
-    --config.cmd /bin/bash --os linux --architecture amd64
+    --config.cmd /bin/bash --os linux --architecture "$(dpkg --print-architecture)"
   umoci unpack --image "$out/image-bookworm:latest" "$out/bundle"
   # Layer 1: the Debian rootfs.
   # debootstrap leaves the downloaded .debs in the rootfs; images are shipped without them.

@@ -272,6 +272,9 @@ def render(summary: dict) -> str:
             f"{entry['tools'][t]['cpu_s']:.2f}" for t in tools) + " |")
         out.append("| peak RSS, median (MB) | " + " | ".join(
             f"{entry['tools'][t]['max_rss_mb']:.0f}" for t in tools) + " |")
+        if any(entry["tools"][t]["exit"] != 0 for t in tools):
+            out.append("| exit status (worst run) | " + " | ".join(
+                str(entry["tools"][t]["exit"]) for t in tools) + " |")
         if any("pyspdxtools" in entry["tools"][t] for t in tools):
             out.append("| SPDX passes `pyspdxtools -i` | " + " | ".join(
                 ("yes" if entry["tools"][t]["pyspdxtools"]["valid"] else
