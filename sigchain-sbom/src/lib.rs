@@ -1,28 +1,43 @@
-//! SBOMs for sigchain: **not implemented yet**.
+//! SBOMs for sigchain: **in progress** (issue 9).
 //!
-//! This crate will hold catalogers (finding the packages in a directory or OCI image),
-//! writers and readers for SPDX 2.3 and CycloneDX documents, and SBOM attestations: in-toto
-//! Statements with an SBOM predicate, signed in DSSE envelopes and verified by
-//! [`sigchain_core`].
+//! Find the packages in a container image or a file system, and write them as SPDX 2.3 or
+//! CycloneDX 1.6 documents that independent validators accept. What works today:
+//! - [`source`]: OCI image layouts, `docker save` archives, root-filesystem directories and
+//!   single files, read without extracting to disk: every layer in one streaming pass (gzip and
+//!   zstd told apart by their first bytes), layers in parallel, bounded (entries, inflated
+//!   bytes, header sizes, link hops), with paths that never leave the root; the squashed view
+//!   honours whiteouts and opaque directories;
+//! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
+//!   [`model::Catalog`], each package located by (layer diffID, path);
+//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
+//!   reader is still to come), Go build information, Java archives, os-release;
+//! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
+//!   CycloneDX 1.6 JSON and a table, deterministic on request.
 //!
-//! Today the crate contains nothing but a re-export of [`sigchain_core`], which already parses
-//! the in-toto Statement an SBOM attestation carries and finds the subject an artifact digest
-//! names:
+//! To come: the language catalogers (Python, npm, Cargo, gems), CPEs, the `sigchain sbom`
+//! command, registry sources, attestations end to end and the comparison with Trivy and Syft.
 //!
 //! ```
-//! use sigchain_sbom::sigchain_core::encoding::hex_decode;
-//! use sigchain_sbom::sigchain_core::intoto::Statement;
-//! use sigchain_sbom::sigchain_core::limits::Limits;
-//! let json = br#"{"_type": "https://in-toto.io/Statement/v1",
-//!   "subject": [{"name": "app.tar", "digest": {"sha256":
-//!     "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"}}],
-//!   "predicateType": "https://spdx.dev/Document",
-//!   "predicate": {"spdxVersion": "SPDX-2.3", "packages": []}}"#;
-//! let statement = Statement::from_json(json, &Limits::DEFAULT)?;
-//! assert_eq!(statement.predicate_type, "https://spdx.dev/Document");
-//! let digest = hex_decode("a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf")
-//!     .ok_or("bad hex")?;
-//! assert!(statement.subject_matching("sha256", &digest).is_some());
+//! use sigchain_sbom::catalog::dpkg::DpkgCataloger;
+//! use sigchain_sbom::driver::catalog_source;
+//! use sigchain_sbom::output::{cyclonedx_json, DocumentInfo, SourceKind, Subject};
+//! use sigchain_sbom::source::{Source, SourceLimits};
+//!
+//! let root = tempfile::tempdir()?;
+//! std::fs::create_dir_all(root.path().join("var/lib/dpkg"))?;
+//! std::fs::create_dir_all(root.path().join("etc"))?;
+//! std::fs::write(root.path().join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n")?;
+//! std::fs::write(root.path().join("var/lib/dpkg/status"),
+//!     "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\n\
+//!      Version: 1:1.2.13.dfsg-1\nMaintainer: Mark Brown <broonie@debian.org>\n")?;
+//! let catalog = catalog_source(&Source::Dir(root.path().into()), &[&DpkgCataloger],
+//!     &SourceLimits::default())?;
+//! assert_eq!(catalog.packages.len(), 1);
+//! assert_eq!(catalog.packages[0].purl(catalog.distro.as_ref()).as_deref(),
+//!     Some("pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12"));
+//! let subject = Subject::new(SourceKind::Directory, "rootfs");
+//! let bom = cyclonedx_json(&catalog, &DocumentInfo::deterministic(subject, 0))?;
+//! assert!(String::from_utf8(bom)?.contains("\"specVersion\": \"1.6\""));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
