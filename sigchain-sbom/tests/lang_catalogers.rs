@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use sigchain_sbom::catalog::cargo::CargoLockCataloger;
 use sigchain_sbom::catalog::declared::is_spdx_expression;
 use sigchain_sbom::catalog::gem::GemCataloger;
+use sigchain_sbom::catalog::go::{GoBinaryCataloger, MAGIC};
 use sigchain_sbom::catalog::npm::{self, NpmCataloger};
 use sigchain_sbom::catalog::python::{self, PythonCataloger};
 use sigchain_sbom::model::{Cataloger, Found, Package, PackageType, Party};
@@ -406,6 +407,7 @@ fn catalogers() -> Vec<(Box<dyn Cataloger>, &'static str)> {
         ),
         (Box::new(CargoLockCataloger), "Cargo.lock"),
         (Box::new(GemCataloger), "specifications/a.gemspec"),
+        (Box::new(GoBinaryCataloger), "usr/bin/a"),
     ]
 }
 
@@ -441,6 +443,19 @@ proptest! {
         bytes.truncate(cut.max(at));
         let found = cataloger.catalog(path, &bytes);
         prop_assert!(found.warnings.len() <= 21);
+    }
+
+    #[test]
+    fn go_build_info_never_panics(
+        flags in any::<u8>(),
+        tail in proptest::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let mut bytes = b"\x7fELF".to_vec();
+        bytes.extend(MAGIC);
+        bytes.extend([8, flags]);
+        bytes.resize(4 + 32, 0);
+        bytes.extend(tail);
+        let _ = GoBinaryCataloger.catalog("usr/bin/a", &bytes);
     }
 
     #[test]

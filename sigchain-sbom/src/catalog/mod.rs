@@ -3,5 +3,6 @@
 pub mod cargo;
 pub mod declared;
 pub mod gem;
+pub mod go;
 pub mod npm;
 pub mod python;
