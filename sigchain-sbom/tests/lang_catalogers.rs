@@ -6,6 +6,7 @@ use sigchain_sbom::catalog::cargo::CargoLockCataloger;
 use sigchain_sbom::catalog::declared::is_spdx_expression;
 use sigchain_sbom::catalog::gem::GemCataloger;
 use sigchain_sbom::catalog::go::{GoBinaryCataloger, MAGIC};
+use sigchain_sbom::catalog::java::JavaArchiveCataloger;
 use sigchain_sbom::catalog::npm::{self, NpmCataloger};
 use sigchain_sbom::catalog::python::{self, PythonCataloger};
 use sigchain_sbom::model::{Cataloger, Found, Package, PackageType, Party};
@@ -408,6 +409,7 @@ fn catalogers() -> Vec<(Box<dyn Cataloger>, &'static str)> {
         (Box::new(CargoLockCataloger), "Cargo.lock"),
         (Box::new(GemCataloger), "specifications/a.gemspec"),
         (Box::new(GoBinaryCataloger), "usr/bin/a"),
+        (Box::new(JavaArchiveCataloger), "app.jar"),
     ]
 }
 

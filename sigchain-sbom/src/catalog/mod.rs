@@ -4,5 +4,6 @@ pub mod cargo;
 pub mod declared;
 pub mod gem;
 pub mod go;
+pub mod java;
 pub mod npm;
 pub mod python;
