@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use sigchain_sbom::catalog::cargo::CargoLockCataloger;
+use sigchain_sbom::catalog::cargo_auditable::CargoAuditableCataloger;
 use sigchain_sbom::catalog::declared::is_spdx_expression;
 use sigchain_sbom::catalog::gem::GemCataloger;
 use sigchain_sbom::catalog::go::{GoBinaryCataloger, MAGIC};
@@ -410,6 +411,7 @@ fn catalogers() -> Vec<(Box<dyn Cataloger>, &'static str)> {
         (Box::new(GemCataloger), "specifications/a.gemspec"),
         (Box::new(GoBinaryCataloger), "usr/bin/a"),
         (Box::new(JavaArchiveCataloger), "app.jar"),
+        (Box::new(CargoAuditableCataloger), "usr/bin/a"),
     ]
 }
 
@@ -458,6 +460,7 @@ proptest! {
         bytes.resize(4 + 32, 0);
         bytes.extend(tail);
         let _ = GoBinaryCataloger.catalog("usr/bin/a", &bytes);
+        let _ = CargoAuditableCataloger.catalog("usr/bin/a", &bytes);
     }
 
     #[test]
