@@ -5,7 +5,8 @@
 //! Packages without a `source` are the workspace's own members (and path dependencies). They
 //! are packages too: the lock sits beside code built from them, and an image that contains the
 //! lock ships what they compile to, so an SBOM of the image that left them out would omit the
-//! application itself. They carry no checksum and no supplier (the lock names none).
+//! application itself. Both peers list them too (Trivy 0.76 and Syft 1.x, run on
+//! `tests/data/lang/Cargo-v3.lock`). They carry no checksum and no supplier (the lock names none).
 //! `dependencies` entries (`name`, `name version` or `name version (source)`) give
 //! `depends_on` by name.
 

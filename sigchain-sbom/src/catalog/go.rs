@@ -147,6 +147,22 @@ fn read_string(bytes: &[u8]) -> Result<(&[u8], &[u8]), BuildInfoError> {
     Err(BuildInfoError::Truncated)
 }
 
+/// Whether `bytes` start like an ELF, Mach-O or PE file: anything else is no binary, and
+/// scanning it for the magic would be wasted.
+pub fn is_executable_format(bytes: &[u8]) -> bool {
+    let Some(head) = bytes.get(..4) else {
+        return false;
+    };
+    head == b"\x7fELF"
+        || head.starts_with(b"MZ")
+        || matches!(
+            head,
+            [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+                | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+                | [0xca, 0xfe, 0xba, 0xbe]
+        )
+}
+
 /// The Go binary cataloger.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoBinaryCataloger;
@@ -168,11 +184,16 @@ impl Cataloger for GoBinaryCataloger {
         let no_extension = !file.contains('.')
             && !path.starts_with("etc/")
             && !path.starts_with("usr/share/")
+            && !path.starts_with("usr/src/")
             && !path.starts_with("var/lib/")
             && !path.contains("/include/")
             && !path.contains("node_modules/")
             && !path.contains("site-packages/")
-            && !path.contains("dist-packages/");
+            && !path.contains("dist-packages/")
+            && !matches!(
+                file,
+                "Makefile" | "Kconfig" | "LICENSE" | "README" | "COPYING" | "NOTICE" | "AUTHORS"
+            );
         (in_bin_dir && !file.ends_with(".so")) || no_extension
     }
 
@@ -181,6 +202,9 @@ impl Cataloger for GoBinaryCataloger {
     }
 
     fn catalog(&self, path: &str, content: &[u8]) -> Found {
+        if !is_executable_format(content) {
+            return Found::default();
+        }
         let info = match parse_build_info(content) {
             Ok(info) => info,
             Err(BuildInfoError::NotGo) => return Found::default(),
@@ -230,6 +254,7 @@ mod tests {
     /// A build info blob as the Go 1.18+ linker lays it out, inside other bytes.
     pub(crate) fn blob(go_version: &str, modinfo: &str) -> Vec<u8> {
         let mut out = vec![0u8; 100];
+        out[..4].copy_from_slice(b"\x7fELF");
         out.extend(MAGIC);
         out.extend([8, 2]);
         out.resize(100 + 32, 0);
@@ -301,7 +326,8 @@ mod tests {
             parse_build_info(b"\xff\xff not go"),
             Err(BuildInfoError::NotGo)
         );
-        let mut old = MAGIC.to_vec();
+        let mut old = b"\x7fELF".to_vec();
+        old.extend(MAGIC);
         old.extend([8, 0]);
         old.resize(64, 0);
         assert_eq!(parse_build_info(&old), Err(BuildInfoError::PointerForm));
@@ -324,5 +350,11 @@ mod tests {
         assert!(!GoBinaryCataloger.wants("etc/passwd"));
         assert!(!GoBinaryCataloger.wants("usr/lib/x86_64-linux-gnu/libc.so.6"));
         assert!(!GoBinaryCataloger.wants("app/main.go"));
+        assert!(!GoBinaryCataloger.wants("usr/src/linux/Makefile"));
+        assert!(!GoBinaryCataloger.wants("app/LICENSE"));
+        assert!(GoBinaryCataloger
+            .catalog("manager", &blob("go1.22.0", "")[4..])
+            .packages
+            .is_empty());
     }
 }

@@ -6,9 +6,10 @@
 //! - The lock's root entry (`""` in v2/v3) is the project itself, not a package it contains.
 //! - `dev: true` entries are skipped unless [`NpmCataloger::include_dev`] is set: development
 //!   dependencies are not installed by `npm ci --omit=dev`, which is how images are built, and
-//!   both peers leave them out by default (Trivy's `--include-dev-deps`, Syft's
-//!   `include-dev-dependencies`). A dev package that *is* installed is still found through its
-//!   `package.json`.
+//!   both peers leave them out by default (Trivy 0.76 without `--include-dev-deps` and Syft
+//!   1.x, run on `tests/data/lang/package-lock-v3.json`: on it this module finds exactly Trivy's
+//!   set; Syft adds the root project and a versionless entry for the workspace link). A dev
+//!   package that *is* installed is still found through its `package.json`.
 //! - `link: true` entries (workspace symlinks) are skipped: the entry they point at is listed
 //!   under its own key.
 //! - A lock and the installed tree describe the same packages: [`dedupe`] merges npm packages
