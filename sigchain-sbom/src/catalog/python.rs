@@ -1,5 +1,6 @@
 //! Python distributions: `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO` and
-//! single-file `*.egg-info` (setuptools), and `*.dist-info/RECORD` (the installed files).
+//! single-file `*.egg-info` (setuptools), and the installed files: `*.dist-info/RECORD` and
+//! `*.egg-info/installed-files.txt`.
 //!
 //! METADATA and RECORD are two files of one package, and a cataloger sees one file at a time:
 //! each is cataloged on its own (a RECORD gives a package named after its `NAME-VERSION.dist-info`
@@ -67,7 +68,29 @@ fn is_metadata(path: &str) -> bool {
 }
 
 fn is_record(path: &str) -> bool {
-    path.ends_with(".dist-info/RECORD")
+    path.ends_with(".dist-info/RECORD") || path.ends_with(".egg-info/installed-files.txt")
+}
+
+/// The `.dist-info`/`.egg-info` directory a file of a distribution sits in, and whether the
+/// file is the one with the metadata (`METADATA`, `PKG-INFO`) or the one listing the files
+/// (`RECORD`, `installed-files.txt`).
+fn distribution_part(path: &str) -> Option<(&str, bool)> {
+    for (suffix, is_metadata) in [
+        ("/METADATA", true),
+        ("/RECORD", false),
+        ("/PKG-INFO", true),
+        ("/installed-files.txt", false),
+    ] {
+        if let Some(dir) = path.strip_suffix(suffix) {
+            let expected = if suffix == "/METADATA" || suffix == "/RECORD" {
+                ".dist-info"
+            } else {
+                ".egg-info"
+            };
+            return dir.ends_with(expected).then_some((dir, is_metadata));
+        }
+    }
+    None
 }
 
 /// A name normalized per PEP 503: lowercase, runs of `-`, `_`, `.` become one `-`.
@@ -340,25 +363,33 @@ fn requirement_name(requirement: &str) -> Option<String> {
 }
 
 /// A RECORD: the files the distribution installed, relative to the directory holding the
-/// `.dist-info` directory (`site-packages`), as CSV `path,hash,size`.
+/// `.dist-info` directory (`site-packages`), as CSV `path,hash,size`; or an egg-info
+/// `installed-files.txt`: one path a line, relative to the `.egg-info` directory itself.
 fn catalog_record(path: &str, content: &[u8]) -> Found {
     let mut warnings = Warnings::new();
     let path = path.trim_start_matches('/');
-    let Some(dist_info) = path.strip_suffix("/RECORD") else {
+    let Some((dir, false)) = distribution_part(path) else {
         return Found::default();
     };
-    let (base, dir_name) = match dist_info.rsplit_once('/') {
-        Some((base, dir_name)) => (base, dir_name),
-        None => ("", dist_info),
+    let egg = dir.ends_with(".egg-info");
+    let (parent, dir_name) = match dir.rsplit_once('/') {
+        Some((parent, dir_name)) => (parent, dir_name),
+        None => ("", dir),
     };
-    let stem = dir_name.strip_suffix(".dist-info").unwrap_or(dir_name);
-    // Wheel directory names escape `-` in the name as `_`, so the first `-` ends the name.
+    let base = if egg { dir } else { parent };
+    let stem = dir_name
+        .strip_suffix(".dist-info")
+        .or_else(|| dir_name.strip_suffix(".egg-info"))
+        .unwrap_or(dir_name);
+    // Directory names escape `-` in the name as `_`, so the first `-` ends the name; an egg's
+    // may go on with `-pyX.Y` after the version.
     let Some((name, version)) = stem
         .split_once('-')
+        .map(|(n, rest)| (n, rest.split('-').next().unwrap_or(rest)))
         .filter(|(n, v)| !n.is_empty() && !v.is_empty())
     else {
         warnings.push(format!(
-            "directory {dir_name:?} is not NAME-VERSION.dist-info"
+            "directory {dir_name:?} is not NAME-VERSION.dist-info or NAME-VERSION.egg-info"
         ));
         return Found {
             packages: Vec::new(),
@@ -377,7 +408,12 @@ fn catalog_record(path: &str, content: &[u8]) -> Found {
             ));
             break;
         }
-        let Some(file) = first_csv_field(line) else {
+        let field = if egg {
+            Some(line.trim().to_string())
+        } else {
+            first_csv_field(line)
+        };
+        let Some(file) = field else {
             warnings.push(format!("line {}: unterminated quoted path", number + 1));
             continue;
         };
@@ -446,9 +482,10 @@ fn join_relative(base: &str, relative: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// Folds each RECORD package (see the module docs) into the METADATA package of the same
-/// `.dist-info` directory: its files and its location join that package. Packages of other
-/// types, and RECORDs whose METADATA was not found, pass through unchanged.
+/// Folds each RECORD (or `installed-files.txt`) package (see the module docs) into the
+/// METADATA (or `PKG-INFO`) package of the same directory: its files and its location join
+/// that package. Packages of other types, and file lists whose metadata was not found, pass
+/// through unchanged.
 ///
 /// ```
 /// use sigchain_sbom::catalog::python::{merge_records, PythonCataloger};
@@ -463,27 +500,22 @@ fn join_relative(base: &str, relative: &str) -> Option<String> {
 /// assert_eq!(merged[0].files, ["venv/lib/python3.12/site-packages/six.py"]);
 /// ```
 pub fn merge_records(packages: Vec<Package>) -> Vec<Package> {
-    let dist_info_dir = |package: &Package, file: &str| -> Option<String> {
+    let dist_info_dir = |package: &Package, metadata: bool| -> Option<String> {
         if package.package_type != Some(PackageType::Python) {
             return None;
         }
-        let path = &package.locations.first()?.path;
-        path.strip_suffix(file)
-            .filter(|dir| dir.ends_with(".dist-info"))
-            .map(str::to_string)
+        let (dir, is_metadata) = distribution_part(&package.locations.first()?.path)?;
+        (is_metadata == metadata).then(|| dir.to_string())
     };
     let mut metadata_index = std::collections::HashMap::new();
     for (index, package) in packages.iter().enumerate() {
-        if let Some(dir) = dist_info_dir(package, "/METADATA") {
+        if let Some(dir) = dist_info_dir(package, true) {
             metadata_index.entry(dir).or_insert(index);
         }
     }
     let mut out: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
     for index in 0..out.len() {
-        let Some(dir) = out[index]
-            .as_ref()
-            .and_then(|p| dist_info_dir(p, "/RECORD"))
-        else {
+        let Some(dir) = out[index].as_ref().and_then(|p| dist_info_dir(p, false)) else {
             continue;
         };
         let Some(&target) = metadata_index.get(&dir) else {
@@ -522,6 +554,31 @@ mod tests {
             Some("requests")
         );
         assert_eq!(requirement_name("  "), None);
+    }
+
+    #[test]
+    fn egg_info_installed_files() {
+        let dir = "usr/lib/python3/dist-packages/six-1.16.0-py3.11.egg-info";
+        let metadata =
+            catalog_metadata(&format!("{dir}/PKG-INFO"), b"Name: six\nVersion: 1.16.0\n");
+        let files = catalog_record(
+            &format!("{dir}/installed-files.txt"),
+            b"../six.py\n../__pycache__/six.cpython-311.pyc\nPKG-INFO\n",
+        );
+        assert_eq!(files.packages[0].version, "1.16.0");
+        let mut packages = metadata.packages;
+        packages.extend(files.packages);
+        let merged = merge_records(packages);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            merged[0].files,
+            [
+                "usr/lib/python3/dist-packages/six.py",
+                "usr/lib/python3/dist-packages/__pycache__/six.cpython-311.pyc",
+                "usr/lib/python3/dist-packages/six-1.16.0-py3.11.egg-info/PKG-INFO"
+            ]
+        );
+        assert!(!is_record("a.dist-info/installed-files.txt"));
     }
 
     #[test]
