@@ -195,7 +195,9 @@ fn lock_packages(
             warnings.push(format!("{key}: no version"));
             continue;
         };
-        let mut package = new_package(path, full, version);
+        let Some(mut package) = new_package(path, full, version, warnings) else {
+            continue;
+        };
         package.license_declared = entry.get("license").and_then(license);
         package.checksums = entry.get("integrity").map(integrity).unwrap_or_default();
         package.depends_on = dependency_names(entry);
@@ -248,7 +250,9 @@ fn lock_v1(
                 Some((real, version)) => (real, version),
                 None => (name.as_str(), version),
             };
-            let mut package = new_package(path, full, version);
+            let Some(mut package) = new_package(path, full, version, warnings) else {
+                continue;
+            };
             package.checksums = entry.get("integrity").map(integrity).unwrap_or_default();
             if let Some(Value::Object(requires)) = entry.get("requires") {
                 package.depends_on = requires.keys().cloned().collect();
@@ -276,7 +280,7 @@ fn catalog_package_json(
         warnings.push("installed package.json without a name or version".into());
         return None;
     };
-    let mut package = new_package(path, name, version);
+    let mut package = new_package(path, name, version, warnings)?;
     package.license_declared = root
         .get("license")
         .and_then(license)
@@ -297,16 +301,27 @@ fn catalog_package_json(
     Some(package)
 }
 
-fn new_package(path: &str, full: &str, version: &str) -> Package {
+/// A package named `full`; `None` (and a warning) when the name is empty, as a key like
+/// `node_modules/` or a name like `@scope/` leaves it.
+fn new_package(
+    path: &str,
+    full: &str,
+    version: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Package> {
     let (namespace, name) = split_scope(full);
-    Package {
+    if name.is_empty() || version.is_empty() {
+        warnings.push(format!("{full:?}: empty name or version"));
+        return None;
+    }
+    Some(Package {
         name,
         version: version.to_string(),
         package_type: Some(PackageType::Npm),
         namespace,
         locations: vec![location(path)],
         ..Package::default()
-    }
+    })
 }
 
 /// `dependencies` and `optionalDependencies` names (optional ones are installed when they
@@ -496,6 +511,22 @@ mod tests {
         assert!(!is_installed_package_json(
             "app/not_node_modules/x/package.json"
         ));
+    }
+
+    #[test]
+    fn empty_names_are_warnings() {
+        let mut warnings = Vec::new();
+        let lock: Map<String, Value> = serde_json::from_str(
+            r#"{"packages": {"node_modules/": {"version": "1"}, "node_modules/@s/": {"version": "1"}},
+                "dependencies": {}}"#,
+        )
+        .unwrap();
+        assert!(catalog_lock("package-lock.json", &lock, false, &mut warnings).is_empty());
+        assert_eq!(warnings.len(), 2);
+        let v1: Map<String, Value> =
+            serde_json::from_str(r#"{"dependencies": {"": {"version": "1"}}}"#).unwrap();
+        assert!(catalog_lock("package-lock.json", &v1, false, &mut warnings).is_empty());
+        assert_eq!(warnings.len(), 3);
     }
 
     #[test]
