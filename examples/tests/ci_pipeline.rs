@@ -189,7 +189,9 @@ async fn with_arguments_an_image_in_a_real_registry_passes_in_both_formats() {
     assert_eq!(tag_layers.len(), 1, "{summary}");
     assert!(tag_layers[0].log_entries[0].2);
     assert!(
-        tag_layers[0].inclusion.starts_with("inclusion proof fetched from"),
+        tag_layers[0]
+            .inclusion
+            .starts_with("inclusion proof fetched from"),
         "{summary}"
     );
 }

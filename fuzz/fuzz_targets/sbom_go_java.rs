@@ -4,12 +4,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use sigchain_sbom::catalog::{go, java};
+use sigchain_sbom::model::Cataloger;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(info) = go::read_build_info(data) {
-        for package in go::packages(&info) {
-            assert!(!package.name.is_empty());
-        }
+    let _ = go::parse_build_info(data);
+    for package in go::GoBinaryCataloger.catalog("bin/fuzz", data).packages {
+        assert!(!package.name.is_empty());
     }
     let found = java::read_archive("fuzz.jar", data, &java::JavaLimits::DEFAULT);
     for package in &found.packages {

@@ -244,6 +244,10 @@ fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
             });
         }
     }
+    // One package recorded by two files: a dist-info's METADATA and RECORD, an npm package in
+    // the lock and in node_modules.
+    let packages = crate::catalog::python::merge_records(packages);
+    let mut packages = crate::catalog::npm::dedupe(packages);
     packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, a.locations.first()).cmp(&(
             b.package_type,

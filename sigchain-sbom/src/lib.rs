@@ -10,12 +10,14 @@
 //! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
 //!   [`model::Catalog`], each package located by (layer diffID, path);
 //! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
-//!   reader is still to come), Go build information, Java archives, os-release;
+//!   reader is still to come), Python (dist-info, egg-info), npm (package-lock v1–v3,
+//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information,
+//!   Java archives, os-release;
 //! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
 //!   CycloneDX 1.6 JSON and a table, deterministic on request.
 //!
-//! To come: the language catalogers (Python, npm, Cargo, gems), CPEs, the `sigchain sbom`
-//! command, registry sources, attestations end to end and the comparison with Trivy and Syft.
+//! To come: the rpm sqlite database, CPEs, the `sigchain sbom` command, registry sources,
+//! attestations end to end and the comparison with Trivy and Syft.
 //!
 //! ```
 //! use sigchain_sbom::catalog::dpkg::DpkgCataloger;

@@ -1,136 +1,111 @@
-//! Go modules compiled into a binary, from the build information the Go toolchain embeds
-//! (Go 1.18 and later: `go version -m` reads the same bytes).
+//! Go modules from the build information the Go linker embeds in every binary built with
+//! module support (`go version -m` shows it).
 //!
-//! The linker writes a 32-byte header, `\xff Go buildinf:`, a pointer size, a flags byte, at a
-//! 16-byte aligned offset; with the "inline strings" flag (bit 1, Go 1.18+) two
-//! length-prefixed (unsigned varint) strings follow: the Go version and the module info. The
-//! module info is framed by 16 sentinel bytes on each side and holds tab-separated lines:
-//! `path` (the main package), `mod` (the main module: path, version, sum), `dep` (each
-//! dependency), `=>` (the replacement of the line before), `build` (settings).
+//! The build info blob starts with the 14-byte magic `\xff Go buildinf:`, then a pointer
+//! size byte and a flags byte, padded to 32 bytes. Since Go 1.18 (flag bit 2) the Go version
+//! and the module info follow inline as two uvarint-length-prefixed strings, so no executable
+//! format (ELF, Mach-O, PE) needs parsing: the blob is found by its magic. Older binaries hold
+//! pointers to the strings instead; reading them needs the section table, which this module
+//! does not do: such a binary gives the warning [`PRE_1_18`].
 //!
-//! Binaries from Go before 1.18 keep the strings behind pointers into the loaded image; reading
-//! them needs the executable's segment map, which this reader does not do: such a binary is a
-//! warning. The main module is reported unless its version is `(devel)` (a local build names
-//! no version to match advisories against); `stdlib` is reported with the Go version, as Syft
-//! and Trivy do, so that advisories against the standard library are found.
+//! The module info is lines of tab-separated fields between two 16-byte sentinels:
+//! `path`, `mod` (the main module), `dep` (a dependency), `=>` (the dependency just above is
+//! replaced by this one), `build` (settings). Packages: the main module (its version is often
+//! `(devel)`, as `go build` in a checkout records it), each dependency (after replacement), and
+//! `stdlib` at the Go version, as both peers report it.
+//!
+//! Which files are binaries cannot be told from a path: [`GoBinaryCataloger::wants`] takes
+//! paths in executable directories and extension-less files; a source that knows the file
+//! mode could ask for executables instead.
 
+use crate::catalog::declared::location;
 use crate::model::{Cataloger, Found, Package, PackageType};
 
-const MAGIC: &[u8] = b"\xff Go buildinf:";
-const HEADER_LEN: usize = 32;
-const FLAG_INLINE_STRINGS: u8 = 0x2;
-/// The module info's framing (`cmd/go/internal/modload.infoStart` / `infoEnd`).
-const SENTINEL_LEN: usize = 16;
-/// The longest string read from the header (module info of a large program is tens of KiB).
-const MAX_STRING: u64 = 4 * 1024 * 1024;
+/// The magic that starts the build info blob.
+pub const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+/// The warning for binaries from before Go 1.18.
+pub const PRE_1_18: &str = "Go build info from before Go 1.18 (pointer form) is not yet supported";
+/// The most dependencies read from one binary.
+pub const MAX_DEPS: usize = 50_000;
+/// The longest build info string read.
+pub const MAX_STRING: usize = 16 * 1024 * 1024;
 
-/// What a binary's build information says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a Go binary's build info says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BuildInfo {
-    /// The Go version (`go1.22.1`).
+    /// `go1.22.3`.
     pub go_version: String,
-    /// The main package's path (`path` line), if any.
+    /// The main package's import path (`path` line).
     pub path: Option<String>,
-    /// The main module, if any.
-    pub main: Option<Module>,
-    /// The dependencies, replacements applied.
-    pub deps: Vec<Module>,
+    /// The main module: path and version.
+    pub main: Option<(String, String)>,
+    /// Dependencies (path, version), replacements applied.
+    pub deps: Vec<(String, String)>,
 }
 
-/// A module line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Module {
-    /// The module path.
-    pub path: String,
-    /// The version (`v1.2.3`, `(devel)`).
-    pub version: String,
-    /// The `go.sum` hash (`h1:...`), if any.
-    pub sum: Option<String>,
-}
-
-/// Why a file's build information could not be read.
+/// Why a file's build info could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildInfoError {
-    /// No build information header: not a Go binary (or stripped of it).
-    #[error("no Go build information")]
+    /// No magic: not a Go binary (or built without module support).
+    #[error("no Go build info")]
     NotGo,
-    /// A binary from before Go 1.18 (strings behind pointers).
-    #[error("Go build information without inline strings (Go before 1.18) is not read")]
-    PointerStrings,
-    /// The header's strings run past the file or a limit.
-    #[error("truncated or oversized Go build information")]
+    /// The pointer form of Go before 1.18.
+    #[error("{}", PRE_1_18)]
+    PointerForm,
+    /// A length runs past the end of the file or beyond [`MAX_STRING`].
+    #[error("build info truncated or oversized")]
     Truncated,
 }
 
-fn uvarint(bytes: &[u8]) -> Option<(u64, usize)> {
-    let mut value: u64 = 0;
-    for (i, &byte) in bytes.iter().enumerate().take(10) {
-        let low = u64::from(byte & 0x7f);
-        value |= low.checked_shl(7 * i as u32)?;
-        if byte & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
-}
-
-fn read_string(bytes: &[u8]) -> Result<(&[u8], &[u8]), BuildInfoError> {
-    let (len, used) = uvarint(bytes).ok_or(BuildInfoError::Truncated)?;
-    if len > MAX_STRING {
-        return Err(BuildInfoError::Truncated);
-    }
-    let rest = bytes.get(used..).ok_or(BuildInfoError::Truncated)?;
-    let len = usize::try_from(len).map_err(|_| BuildInfoError::Truncated)?;
-    if rest.len() < len {
-        return Err(BuildInfoError::Truncated);
-    }
-    Ok(rest.split_at(len))
-}
-
-/// Find and read the build information in a binary's bytes.
-pub fn read_build_info(binary: &[u8]) -> Result<BuildInfo, BuildInfoError> {
-    let mut offset = 0;
-    let header = loop {
-        let Some(found) = find(binary.get(offset..).unwrap_or_default(), MAGIC) else {
-            return Err(BuildInfoError::NotGo);
-        };
-        let at = offset + found;
-        // The linker aligns the header; an unaligned match is some other data.
-        if at % 16 == 0 {
-            break at;
-        }
-        offset = at + 1;
-    };
-    let flags = *binary.get(header + 15).ok_or(BuildInfoError::Truncated)?;
-    if flags & FLAG_INLINE_STRINGS == 0 {
-        return Err(BuildInfoError::PointerStrings);
-    }
-    let strings = binary
-        .get(header + HEADER_LEN..)
+/// Reads the build info from a binary's bytes.
+///
+/// ```
+/// use sigchain_sbom::catalog::go::{parse_build_info, MAGIC};
+/// let mut blob = MAGIC.to_vec();
+/// blob.extend([8, 2]);
+/// blob.resize(32, 0);
+/// blob.push(8);
+/// blob.extend(b"go1.22.3");
+/// blob.push(0);
+/// let info = parse_build_info(&blob)?;
+/// assert_eq!(info.go_version, "go1.22.3");
+/// # Ok::<(), sigchain_sbom::catalog::go::BuildInfoError>(())
+/// ```
+pub fn parse_build_info(binary: &[u8]) -> Result<BuildInfo, BuildInfoError> {
+    let start = find_magic(binary).ok_or(BuildInfoError::NotGo)?;
+    let header = binary
+        .get(start..start + 32)
         .ok_or(BuildInfoError::Truncated)?;
-    let (version, rest) = read_string(strings)?;
+    let flags = header.get(15).copied().unwrap_or(0);
+    if flags & 2 == 0 {
+        return Err(BuildInfoError::PointerForm);
+    }
+    let rest = binary.get(start + 32..).ok_or(BuildInfoError::Truncated)?;
+    let (go_version, rest) = read_string(rest)?;
     let (modinfo, _) = read_string(rest)?;
-    let modinfo = strip_sentinels(modinfo);
     let mut info = BuildInfo {
-        go_version: String::from_utf8_lossy(version).into_owned(),
-        path: None,
-        main: None,
-        deps: Vec::new(),
+        go_version: String::from_utf8_lossy(go_version).into_owned(),
+        ..BuildInfo::default()
     };
-    for line in String::from_utf8_lossy(modinfo).lines() {
+    // The module info sits between two 16-byte sentinels; the byte before the closing one is
+    // a newline (what Go's own reader checks before stripping them).
+    let modinfo = if modinfo.len() >= 33 && modinfo.get(modinfo.len() - 17) == Some(&b'\n') {
+        &modinfo[16..modinfo.len() - 16]
+    } else {
+        &[][..]
+    };
+    let text = String::from_utf8_lossy(modinfo);
+    for line in text.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
-            ["path", path, ..] => info.path = Some((*path).to_owned()),
-            ["mod", rest @ ..] => info.main = module(rest),
-            ["dep", rest @ ..] => info.deps.extend(module(rest)),
-            ["=>", rest @ ..] => {
-                // A replacement applies to the line before it: the main module or the last dep.
-                if let Some(replacement) = module(rest) {
-                    if let Some(last) = info.deps.last_mut() {
-                        *last = replacement;
-                    } else if let Some(main) = info.main.as_mut() {
-                        *main = replacement;
-                    }
+            ["path", path, ..] => info.path = Some(path.to_string()),
+            ["mod", path, version, ..] => info.main = Some((path.to_string(), version.to_string())),
+            ["dep", path, version, ..] if info.deps.len() < MAX_DEPS => {
+                info.deps.push((path.to_string(), version.to_string()))
+            }
+            ["=>", path, version, ..] => {
+                if let Some(last) = info.deps.last_mut() {
+                    *last = (path.to_string(), version.to_string());
                 }
             }
             _ => {}
@@ -139,124 +114,135 @@ pub fn read_build_info(binary: &[u8]) -> Result<BuildInfo, BuildInfoError> {
     Ok(info)
 }
 
-fn module(fields: &[&str]) -> Option<Module> {
-    let path = fields.first().filter(|p| !p.is_empty())?;
-    Some(Module {
-        path: (*path).to_owned(),
-        version: fields.get(1).copied().unwrap_or_default().to_owned(),
-        sum: fields.get(2).map(|s| (*s).to_owned()),
-    })
-}
-
-fn strip_sentinels(modinfo: &[u8]) -> &[u8] {
-    // As the toolchain reads it: framed when long enough and the byte before the end sentinel
-    // is the last line's newline.
-    if modinfo.len() > 2 * SENTINEL_LEN
-        && modinfo.get(modinfo.len() - SENTINEL_LEN - 1) == Some(&b'\n')
-    {
-        &modinfo[SENTINEL_LEN..modinfo.len() - SENTINEL_LEN]
-    } else {
-        modinfo
+fn find_magic(binary: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = binary.get(from..)?.iter().position(|&b| b == 0xff) {
+        let at = from + offset;
+        if binary.get(at..at + MAGIC.len()) == Some(&MAGIC[..]) {
+            return Some(at);
+        }
+        from = at + 1;
     }
+    None
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+/// A uvarint length, then that many bytes.
+fn read_string(bytes: &[u8]) -> Result<(&[u8], &[u8]), BuildInfoError> {
+    let mut length: u64 = 0;
+    for (index, &byte) in bytes.iter().enumerate().take(10) {
+        length |= u64::from(byte & 0x7f) << (7 * index);
+        if byte & 0x80 == 0 {
+            let length = usize::try_from(length).map_err(|_| BuildInfoError::Truncated)?;
+            if length > MAX_STRING {
+                return Err(BuildInfoError::Truncated);
+            }
+            let body = bytes.get(index + 1..).ok_or(BuildInfoError::Truncated)?;
+            return if body.len() >= length {
+                Ok(body.split_at(length))
+            } else {
+                Err(BuildInfoError::Truncated)
+            };
+        }
+    }
+    Err(BuildInfoError::Truncated)
 }
 
-/// The packages a binary's build information names.
-pub fn packages(info: &BuildInfo) -> Vec<Package> {
-    let go_package = |path: &str, version: &str, sum: Option<&str>| Package {
-        name: path.to_owned(),
-        version: version.to_owned(),
-        package_type: Some(PackageType::Go),
-        qualifiers: sum
-            .map(|s| [("sum".to_owned(), s.to_owned())].into())
-            .unwrap_or_default(),
-        ..Package::default()
+/// Whether `bytes` start like an ELF, Mach-O or PE file: anything else is no binary, and
+/// scanning it for the magic would be wasted.
+pub fn is_executable_format(bytes: &[u8]) -> bool {
+    let Some(head) = bytes.get(..4) else {
+        return false;
     };
-    let mut found = Vec::new();
-    if let Some(main) = &info.main {
-        if main.version != "(devel)" && !main.version.is_empty() {
-            found.push(go_package(&main.path, &main.version, None));
-        }
-    }
-    for dep in &info.deps {
-        let mut package = go_package(&dep.path, &dep.version, None);
-        if let Some(sum) = &dep.sum {
-            package.checksums.push(crate::model::Checksum {
-                algorithm: "GO-SUM".to_owned(),
-                value: sum.clone(),
-            });
-        }
-        package.qualifiers.clear();
-        found.push(package);
-    }
-    if let Some(version) = info.go_version.strip_prefix("go") {
-        // `go1.22.1`, possibly followed by ` X:...` experiment flags.
-        let version = version.split_whitespace().next().unwrap_or_default();
-        if !version.is_empty() {
-            found.push(go_package("stdlib", &format!("go{version}"), None));
-        }
-    }
-    if let Some(main) = &info.main {
-        let names: Vec<String> = info.deps.iter().map(|d| d.path.clone()).collect();
-        if let Some(package) = found.iter_mut().find(|p| p.name == main.path) {
-            package.depends_on = names;
-        }
-    }
-    found
+    head == b"\x7fELF"
+        || head.starts_with(b"MZ")
+        || matches!(
+            head,
+            [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+                | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+                | [0xca, 0xfe, 0xba, 0xbe]
+        )
 }
 
-/// The Go binary cataloger. A path carries no file mode, so it reads files in the directories
-/// programs are installed to (`bin`, `sbin`, `usr/local/bin`, `go/bin`, `app`) without a
-/// file-name extension, and `.exe` files; Go binaries elsewhere are not found yet.
+/// The Go binary cataloger.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoBinaryCataloger;
 
 impl Cataloger for GoBinaryCataloger {
     fn name(&self) -> &'static str {
-        "go-binary"
+        "go"
     }
 
     fn wants(&self, path: &str) -> bool {
-        let (dir, file) = match path.rsplit_once('/') {
-            Some((dir, file)) => (dir, file),
-            None => ("", path),
-        };
-        if file.is_empty() {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        if file.is_empty() || file.starts_with('.') {
             return false;
         }
-        if file.ends_with(".exe") {
-            return true;
-        }
-        let in_bin_dir = dir == "app"
-            || dir.starts_with("app/")
-            || dir
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last == "bin" || last == "sbin");
-        in_bin_dir && !file.contains('.')
+        let in_bin_dir = ["bin/", "sbin/", "libexec/"]
+            .iter()
+            .any(|dir| path.starts_with(dir) || path.contains(&format!("/{dir}")));
+        // Extension-less files anywhere except where they are known to be text or data.
+        let no_extension = !file.contains('.')
+            && !path.starts_with("etc/")
+            && !path.starts_with("usr/share/")
+            && !path.starts_with("usr/src/")
+            && !path.starts_with("var/lib/")
+            && !path.contains("/include/")
+            && !path.contains("node_modules/")
+            && !path.contains("site-packages/")
+            && !path.contains("dist-packages/")
+            && !matches!(
+                file,
+                "Makefile" | "Kconfig" | "LICENSE" | "README" | "COPYING" | "NOTICE" | "AUTHORS"
+            );
+        (in_bin_dir && !file.ends_with(".so")) || no_extension
     }
 
     fn max_file_bytes(&self) -> u64 {
         256 * 1024 * 1024
     }
 
-    fn catalog(&self, _path: &str, content: &[u8]) -> Found {
-        match read_build_info(content) {
-            Ok(info) => Found {
-                packages: packages(&info),
-                warnings: Vec::new(),
-            },
-            // Most files in a bin directory are not Go programs: that is not worth a warning.
-            Err(BuildInfoError::NotGo) => Found::default(),
-            Err(e) => Found {
-                packages: Vec::new(),
-                warnings: vec![e.to_string()],
-            },
+    fn catalog(&self, path: &str, content: &[u8]) -> Found {
+        if !is_executable_format(content) {
+            return Found::default();
+        }
+        let info = match parse_build_info(content) {
+            Ok(info) => info,
+            Err(BuildInfoError::NotGo) => return Found::default(),
+            Err(error) => {
+                return Found {
+                    packages: Vec::new(),
+                    warnings: vec![error.to_string()],
+                }
+            }
+        };
+        let module = |module_path: &str, version: &str| {
+            let (namespace, name) = match module_path.rsplit_once('/') {
+                Some((namespace, name)) => (Some(namespace.to_string()), name.to_string()),
+                None => (None, module_path.to_string()),
+            };
+            Package {
+                name,
+                version: version.to_string(),
+                package_type: Some(PackageType::Go),
+                namespace,
+                locations: vec![location(path)],
+                ..Package::default()
+            }
+        };
+        let mut packages = Vec::new();
+        let dep_paths: Vec<String> = info.deps.iter().map(|(p, _)| p.clone()).collect();
+        if let Some((main_path, version)) = &info.main {
+            let mut main = module(main_path, version);
+            main.depends_on = dep_paths;
+            packages.push(main);
+        }
+        packages.extend(info.deps.iter().map(|(p, v)| module(p, v)));
+        if !info.go_version.is_empty() {
+            packages.push(module("stdlib", &info.go_version));
+        }
+        Found {
+            packages,
+            warnings: Vec::new(),
         }
     }
 }
@@ -265,140 +251,110 @@ impl Cataloger for GoBinaryCataloger {
 mod tests {
     use super::*;
 
-    fn varint(mut n: usize, out: &mut Vec<u8>) {
-        while n >= 0x80 {
-            out.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        out.push(n as u8);
+    /// A build info blob as the Go 1.18+ linker lays it out, inside other bytes.
+    pub(crate) fn blob(go_version: &str, modinfo: &str) -> Vec<u8> {
+        let mut out = vec![0u8; 100];
+        out[..4].copy_from_slice(b"\x7fELF");
+        out.extend(MAGIC);
+        out.extend([8, 2]);
+        out.resize(100 + 32, 0);
+        let mut string = |bytes: &[u8]| {
+            let mut length = bytes.len();
+            while length >= 0x80 {
+                out.push((length as u8 & 0x7f) | 0x80);
+                length >>= 7;
+            }
+            out.push(length as u8);
+            out.extend(bytes);
+        };
+        string(go_version.as_bytes());
+        let mut framed = vec![0x30u8; 16];
+        framed.extend(modinfo.as_bytes());
+        framed.extend([0x31u8; 16]);
+        string(&framed);
+        out.extend([0u8; 64]);
+        out
     }
 
-    /// A binary-like blob with build information at a 16-aligned offset.
-    fn binary(version: &str, modinfo: &str, framed: bool) -> Vec<u8> {
-        let mut bytes = vec![0u8; 40];
-        bytes.extend_from_slice(b"\xff Go buildinf:"); // unaligned decoy first
-        bytes.resize(64, 0); // the decoy at 40 is not 16-aligned
-        let mut header = MAGIC.to_vec();
-        header.push(8);
-        header.push(FLAG_INLINE_STRINGS);
-        header.resize(HEADER_LEN, 0);
-        bytes.extend_from_slice(&header);
-        varint(version.len(), &mut bytes);
-        bytes.extend_from_slice(version.as_bytes());
-        let mut info = Vec::new();
-        if framed {
-            info.extend_from_slice(&[0xAA; SENTINEL_LEN]);
-        }
-        info.extend_from_slice(modinfo.as_bytes());
-        if framed {
-            info.extend_from_slice(&[0xBB; SENTINEL_LEN]);
-        }
-        varint(info.len(), &mut bytes);
-        bytes.extend_from_slice(&info);
-        bytes.extend_from_slice(&[0u8; 100]);
-        bytes
-    }
-
-    const MODINFO: &str = "path\texample.com/app/cmd/app\n\
-        mod\texample.com/app\tv1.4.0\th1:abc=\n\
-        dep\tgithub.com/google/uuid\tv1.6.0\th1:uuidsum=\n\
-        dep\tgolang.org/x/sys\tv0.20.0\th1:syssum=\n\
-        =>\tgolang.org/x/sys\tv0.21.0\th1:replaced=\n\
-        build\t-compiler=gc\n";
+    const MODINFO: &str = "path\tgithub.com/acme/tool/cmd/tool\n\
+        mod\tgithub.com/acme/tool\t(devel)\t\n\
+        dep\tgithub.com/spf13/cobra\tv1.8.0\th1:7aJaZx1B85qltLMc546zn58BxxfZdR/W22ej9CFoEf0=\n\
+        dep\tgolang.org/x/sys\tv0.15.0\th1:h48lPFYpsTvQJZF4EKyI4aLHaev3CxGDZDsYsk4c=\n\
+        =>\tgolang.org/x/sys\tv0.16.0\th1:x\n\
+        build\t-compiler=gc\n\
+        build\tGOOS=linux\n";
 
     #[test]
-    fn reads_modules_replacements_and_the_go_version() {
-        let info = read_build_info(&binary("go1.22.1", MODINFO, true)).unwrap();
-        assert_eq!(info.go_version, "go1.22.1");
-        assert_eq!(info.path.as_deref(), Some("example.com/app/cmd/app"));
-        assert_eq!(info.main.as_ref().unwrap().version, "v1.4.0");
-        assert_eq!(info.deps.len(), 2);
-        assert_eq!(info.deps[1].version, "v0.21.0", "the replacement applies");
-        let packages = packages(&info);
-        let names: Vec<(&str, &str)> = packages
+    fn reads_inline_build_info() {
+        let info = parse_build_info(&blob("go1.21.5", MODINFO)).unwrap();
+        assert_eq!(info.go_version, "go1.21.5");
+        assert_eq!(
+            info.main,
+            Some(("github.com/acme/tool".into(), "(devel)".into()))
+        );
+        assert_eq!(
+            info.deps,
+            [
+                ("github.com/spf13/cobra".into(), "v1.8.0".into()),
+                ("golang.org/x/sys".into(), "v0.16.0".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn catalogs_modules_and_stdlib() {
+        let found = GoBinaryCataloger.catalog("usr/local/bin/tool", &blob("go1.21.5", MODINFO));
+        let names: Vec<String> = found
+            .packages
             .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .map(|p| format!("{:?} {} {}", p.namespace, p.name, p.version))
             .collect();
         assert_eq!(
             names,
             [
-                ("example.com/app", "v1.4.0"),
-                ("github.com/google/uuid", "v1.6.0"),
-                ("golang.org/x/sys", "v0.21.0"),
-                ("stdlib", "go1.22.1"),
+                "Some(\"github.com/acme\") tool (devel)",
+                "Some(\"github.com/spf13\") cobra v1.8.0",
+                "Some(\"golang.org/x\") sys v0.16.0",
+                "None stdlib go1.21.5"
             ]
         );
-        assert_eq!(packages[0].depends_on.len(), 2);
     }
 
     #[test]
-    fn unframed_module_info_and_devel_main_modules() {
-        let modinfo = "mod\texample.com/app\t(devel)\t\ndep\tgithub.com/a/b\tv0.1.0\n";
-        let info =
-            read_build_info(&binary("go1.21.0 X:nocoverageredesign", modinfo, false)).unwrap();
-        let packages = packages(&info);
-        let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["github.com/a/b", "stdlib"]);
-        assert_eq!(packages[1].version, "go1.21.0");
-    }
-
-    #[test]
-    fn not_go_old_go_and_truncated_are_told_apart() {
+    fn refuses_what_it_cannot_read() {
         assert_eq!(
-            read_build_info(b"\x7fELF plain"),
+            parse_build_info(b"\xff\xff not go"),
             Err(BuildInfoError::NotGo)
         );
-        let mut old = vec![0u8; 16];
-        old.extend_from_slice(MAGIC);
-        old.push(8);
-        old.push(0);
-        old.resize(80, 0);
-        assert_eq!(read_build_info(&old), Err(BuildInfoError::PointerStrings));
-        let mut cut = binary("go1.22.1", MODINFO, true);
-        cut.truncate(64 + HEADER_LEN + 20);
-        assert_eq!(read_build_info(&cut), Err(BuildInfoError::Truncated));
-        let cataloger = GoBinaryCataloger;
-        assert!(cataloger
-            .catalog("usr/bin/x", b"#!/bin/sh")
-            .warnings
+        let mut old = b"\x7fELF".to_vec();
+        old.extend(MAGIC);
+        old.extend([8, 0]);
+        old.resize(64, 0);
+        assert_eq!(parse_build_info(&old), Err(BuildInfoError::PointerForm));
+        let mut cut = blob("go1.21.5", MODINFO);
+        cut.truncate(100 + 32 + 20);
+        assert_eq!(parse_build_info(&cut), Err(BuildInfoError::Truncated));
+        let found = GoBinaryCataloger.catalog("bin/x", &old);
+        assert_eq!(found.warnings, [PRE_1_18]);
+        assert!(GoBinaryCataloger
+            .catalog("bin/x", b"#!/bin/sh\n")
+            .packages
             .is_empty());
-        assert_eq!(cataloger.catalog("usr/bin/x", &old).warnings.len(), 1);
     }
 
     #[test]
-    fn wants_programs_in_bin_directories() {
-        let cataloger = GoBinaryCataloger;
-        for path in [
-            "usr/local/bin/app",
-            "bin/app",
-            "usr/sbin/x",
-            "app/server",
-            "go/bin/tool",
-            "c/app.exe",
-        ] {
-            assert!(cataloger.wants(path), "{path}");
-        }
-        for path in [
-            "usr/bin/script.sh",
-            "etc/passwd",
-            "usr/lib/libc.so.6",
-            "usr/bin/",
-        ] {
-            assert!(!cataloger.wants(path), "{path}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), at in 0usize..256) {
-            let mut data = bytes.clone();
-            let at = (at / 16) * 16;
-            if at + MAGIC.len() + 2 <= data.len() {
-                data[at..at + MAGIC.len()].copy_from_slice(MAGIC);
-                data[at + 15] |= FLAG_INLINE_STRINGS;
-            }
-            let _ = read_build_info(&data);
-            let _ = GoBinaryCataloger.catalog("bin/x", &data);
-        }
+    fn wants_binaries_by_place() {
+        assert!(GoBinaryCataloger.wants("usr/local/bin/kubectl"));
+        assert!(GoBinaryCataloger.wants("ko-app/server"));
+        assert!(GoBinaryCataloger.wants("manager"));
+        assert!(!GoBinaryCataloger.wants("etc/passwd"));
+        assert!(!GoBinaryCataloger.wants("usr/lib/x86_64-linux-gnu/libc.so.6"));
+        assert!(!GoBinaryCataloger.wants("app/main.go"));
+        assert!(!GoBinaryCataloger.wants("usr/src/linux/Makefile"));
+        assert!(!GoBinaryCataloger.wants("app/LICENSE"));
+        assert!(GoBinaryCataloger
+            .catalog("manager", &blob("go1.22.0", "")[4..])
+            .packages
+            .is_empty());
     }
 }
