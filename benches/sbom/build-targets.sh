@@ -37,6 +37,20 @@ mkdir -p "$parts"
 
 log() { printf '== %s\n' "$*" >&2; }
 
+# The tools the image target needs, installed as scripts/test-all.sh installs its own.
+missing=()
+for tool in debootstrap umoci skopeo; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "build-targets.sh needs ${missing[*]} (Debian: apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 # --- the parts --------------------------------------------------------------------------
 # About a dozen Python distributions: these five and their dependencies, all pinned.
 python_reqs=(

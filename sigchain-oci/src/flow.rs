@@ -302,14 +302,9 @@ impl PreparedAttestation {
         format: SignatureFormat,
         now: Timestamp,
     ) -> Result<PreparedAttestation, FlowError> {
-        let predicate = kind.predicate(predicate, now)?;
-        let statement = Statement::new(
-            StatementType::V1,
-            vec![image_subject(image)],
-            kind.uri().to_owned(),
-            predicate,
-        )
-        .map_err(PredicateError::from)?;
+        // `resolve` made sure the digest is SHA-256.
+        let statement =
+            crate::predicate::statement_about(&image.name, &image.digest, kind, predicate, now)?;
         Ok(PreparedAttestation { format, statement })
     }
 

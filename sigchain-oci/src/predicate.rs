@@ -22,7 +22,7 @@
 use sigchain_core::intoto::{IntotoError, Statement, StatementType, Subject};
 use sigchain_core::time::Timestamp;
 
-use crate::reference::{DigestAlgorithm, Reference};
+use crate::reference::{Digest, DigestAlgorithm, Reference};
 
 /// The largest predicate file read, as cosign's own 128 MiB would be more than any admission
 /// pipeline should carry in a signed payload.
@@ -185,8 +185,21 @@ pub fn statement_for_image(
         .digest()
         .filter(|d| d.algorithm() == DigestAlgorithm::Sha256)
         .ok_or_else(|| PredicateError::NoDigest(image.to_string()))?;
+    statement_about(&image.name(), digest, kind, file, now)
+}
+
+/// An in-toto Statement v1 binding the predicate in `file` to the artifact `name` whose SHA-256
+/// digest is `digest` (the caller checked the algorithm): what [`statement_for_image`] and the
+/// attest flow both make.
+pub(crate) fn statement_about(
+    name: &str,
+    digest: &Digest,
+    kind: &PredicateKind,
+    file: &[u8],
+    now: Timestamp,
+) -> Result<Statement, PredicateError> {
     let subject = Subject {
-        name: image.name(),
+        name: name.to_owned(),
         digest: [("sha256".to_owned(), digest.hex().to_owned())].into(),
     };
     let predicate = kind.predicate(file, now)?;

@@ -300,14 +300,7 @@ pub fn upload_finished(
     digest: &Digest,
     response: &Response,
 ) -> Result<(), RegistryError> {
-    if response.status != 201 {
-        return Err(unexpected(
-            registry,
-            &format!("PUT blob {digest}"),
-            response,
-        ));
-    }
-    agrees(registry, digest, response)
+    created(registry, "blob", digest, response)
 }
 
 /// The answer to a manifest `PUT`: 201, and a `Docker-Content-Digest`, when sent, naming the
@@ -317,10 +310,20 @@ pub fn manifest_stored(
     digest: &Digest,
     response: &Response,
 ) -> Result<(), RegistryError> {
+    created(registry, "manifest", digest, response)
+}
+
+/// A `PUT` of a blob or manifest answered 201, naming (if at all) the digest that was sent.
+fn created(
+    registry: &str,
+    what: &str,
+    digest: &Digest,
+    response: &Response,
+) -> Result<(), RegistryError> {
     if response.status != 201 {
         return Err(unexpected(
             registry,
-            &format!("PUT manifest {digest}"),
+            &format!("PUT {what} {digest}"),
             response,
         ));
     }
