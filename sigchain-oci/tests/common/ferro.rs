@@ -10,9 +10,8 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use super::registry::http_status;
+use super::registry::wait_until_ready;
 
 /// Where the binary is: `$SIGCHAIN_FERRO_OCI_SERVER`, else `ferro-oci-server` on the PATH, else
 /// in `$CARGO_HOME/bin` or `~/.cargo/bin` (where `cargo install` puts it).
@@ -74,23 +73,11 @@ impl Ferro {
                     binary().display()
                 )
             });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return None;
-            }
-            if http_status(&host, "/v2/") == Some(200) {
-                return Some(Ferro {
-                    host,
-                    child,
-                    _storage: storage,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        None
+        wait_until_ready(&mut child, &host, |status| status == Some(200)).then(|| Ferro {
+            host,
+            child,
+            _storage: storage,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.

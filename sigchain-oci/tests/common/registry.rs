@@ -75,23 +75,12 @@ impl Registry {
                 )
             });
         let host = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return None;
-            }
-            if http_status(&host, "/v2/").is_some() {
-                return Some(Registry {
-                    host,
-                    child,
-                    _storage: storage,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        None
+        // Any answer at all: with `auth:` configured, `/v2/` answers 401.
+        wait_until_ready(&mut child, &host, |status| status.is_some()).then(|| Registry {
+            host,
+            child,
+            _storage: storage,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -105,6 +94,28 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Poll `GET /v2/` on `host` until `ready` accepts the answer (true), `child` exits, or 10 s
+/// pass; a server that never got ready is killed (false). A lost port race shows up here.
+pub fn wait_until_ready(
+    child: &mut Child,
+    host: &str,
+    ready: impl Fn(Option<u16>) -> bool,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if ready(http_status(host, "/v2/")) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
 }
 
 /// The status of a plain `GET path` (HTTP/1.1, connection closed), or `None` when nothing
