@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use super::registry::wait_until_ready;
+use super::registry::{starting, wait_until_ready};
 
 /// Where the binary is: `$SIGCHAIN_FERRO_OCI_SERVER`, else `ferro-oci-server` on the PATH, else
 /// in `$CARGO_HOME/bin` or `~/.cargo/bin` (where `cargo install` puts it).
@@ -42,6 +42,7 @@ pub struct Ferro {
 impl Ferro {
     /// Start a server with an empty store.
     pub fn start() -> Ferro {
+        let _starting = starting();
         // A port that was free a moment ago; a lost race shows up as a failed start, retried.
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")

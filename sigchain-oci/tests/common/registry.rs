@@ -31,6 +31,7 @@ impl Registry {
     /// Start a registry with `extra` appended to its configuration (YAML, top level), e.g. an
     /// `auth:` section.
     pub fn start_with(extra: &str) -> Registry {
+        let _starting = starting();
         // A port that was free a moment ago; a lost race shows up as a failed start, retried.
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
@@ -94,6 +95,15 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Held while a test server picks a port and comes up: two servers of one test process never
+/// race for the same free port (the readiness check cannot tell whose server answered).
+pub fn starting() -> std::sync::MutexGuard<'static, ()> {
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Poll `GET /v2/` on `host` until `ready` accepts the answer (true), `child` exits, or 10 s
