@@ -51,5 +51,6 @@ pub mod model;
 pub mod output;
 pub mod purl;
 pub mod source;
+pub mod sqlite;
 
 pub use sigchain_core;
