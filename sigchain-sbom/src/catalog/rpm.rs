@@ -1,14 +1,33 @@
 //! rpm's database. The sqlite rpmdb (`var/lib/rpm/rpmdb.sqlite`, `usr/lib/sysimage/rpm/
-//! rpmdb.sqlite`) keeps one header blob per package in its `Packages` table; this module
-//! parses those header blobs ([`parse_header_blob`]). Reading the sqlite file itself and the
-//! older BerkeleyDB (`Packages`) and ndb (`Packages.db`) formats is **not yet supported**:
-//! the cataloger reports each such database as a warning, so the document says what it
-//! could not read rather than silently listing no rpm packages.
+//! rpmdb.sqlite`, as RHEL 9, Fedora 33+, CentOS Stream, Amazon Linux 2023 and openSUSE keep
+//! it) holds one header blob per package in its `Packages` table (`hnum INTEGER PRIMARY KEY
+//! AUTOINCREMENT, blob BLOB NOT NULL`). The file is read with our own read-only SQLite reader
+//! ([`crate::sqlite`], which says why not the SQLite library), each row's blob is parsed by
+//! [`parse_header_blob`]; a row that cannot be read is a warning, the other rows are listed.
+//!
+//! The older BerkeleyDB (`Packages`) and ndb (`Packages.db`) formats are **not yet
+//! supported**: the cataloger reports each such database as a warning, so the document says
+//! what it could not read rather than silently listing no rpm packages.
+//!
+//! Only the main database file is read. The cataloger sees one file at a time, so it cannot
+//! merge a write-ahead log into the database; instead it also asks for `rpmdb.sqlite-wal` and
+//! `rpmdb.sqlite-journal`, and a non-empty log or a hot journal beside the database is a
+//! warning that changes not yet checkpointed into it (packages installed or removed since)
+//! were not read. rpm checkpoints when it closes the database, so images rarely carry one.
 
 use crate::catalog::party::parse_party;
 use crate::model::{Cataloger, Found, Location, Package, PackageType};
+use crate::sqlite::{Database, Value};
 
 const DB_DIRS: [&str; 2] = ["var/lib/rpm/", "usr/lib/sysimage/rpm/"];
+
+/// Per-row warnings kept for one database; the rest are counted in one more warning, so a
+/// badly broken file cannot flood the document.
+pub const MAX_ROW_WARNINGS: usize = 20;
+
+/// The first bytes of a rollback journal that still has to be played back (SQLite's
+/// `aJournalMagic`); a journal zeroed or truncated after its commit is not hot.
+const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
 
 /// Most index entries in one header (rpm's own `HEADER_TAGS_MAX`).
 pub const MAX_HEADER_ENTRIES: usize = 0xffff;
@@ -35,7 +54,8 @@ const TYPE_STRING: u32 = 6;
 const TYPE_STRING_ARRAY: u32 = 8;
 const TYPE_I18NSTRING: u32 = 9;
 
-/// Finds rpm databases and says which it cannot read yet.
+/// Lists the packages of sqlite rpm databases; reports BerkeleyDB and ndb databases as not
+/// yet supported.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RpmCataloger;
 
@@ -46,35 +66,112 @@ impl Cataloger for RpmCataloger {
 
     fn wants(&self, path: &str) -> bool {
         DB_DIRS.iter().any(|dir| {
-            path.strip_prefix(dir)
-                .is_some_and(|file| matches!(file, "rpmdb.sqlite" | "Packages" | "Packages.db"))
+            path.strip_prefix(dir).is_some_and(|file| {
+                matches!(
+                    file,
+                    "rpmdb.sqlite"
+                        | "rpmdb.sqlite-wal"
+                        | "rpmdb.sqlite-journal"
+                        | "Packages"
+                        | "Packages.db"
+                )
+            })
         })
     }
 
     fn max_file_bytes(&self) -> u64 {
-        // Only the first bytes are looked at until the sqlite reader lands.
+        // The whole database is held in memory while it is read. A container image's rpmdb is
+        // a few MB to 30 MB (a full Fedora or RHEL install: up to ~150 MB); 256 MiB leaves
+        // room for the largest hosts without letting one file take unbounded memory.
         256 * 1024 * 1024
     }
 
     fn catalog(&self, path: &str, content: &[u8]) -> Found {
-        let format = if path.ends_with("rpmdb.sqlite") {
-            if content.starts_with(b"SQLite format 3\0") {
-                "sqlite rpmdb"
-            } else {
-                "rpmdb.sqlite that is not a sqlite file"
-            }
-        } else if path.ends_with("Packages.db") {
-            "ndb rpmdb"
-        } else {
-            "BerkeleyDB rpmdb"
-        };
-        Found {
-            packages: Vec::new(),
-            warnings: vec![format!(
-                "{path}: {format}: not yet supported; its rpm packages are not listed"
-            )],
+        if path.ends_with("rpmdb.sqlite") {
+            return catalog_sqlite(path, content);
         }
+        let mut found = Found::default();
+        if path.ends_with("-wal") {
+            if !content.is_empty() {
+                found.warnings.push(format!(
+                    "{path}: a write-ahead log of {} bytes lies beside rpmdb.sqlite; changes \
+                     not yet checkpointed into the database (packages installed or removed \
+                     since) were not read",
+                    content.len()
+                ));
+            }
+        } else if path.ends_with("-journal") {
+            if content.starts_with(&JOURNAL_MAGIC) {
+                found.warnings.push(format!(
+                    "{path}: a hot rollback journal lies beside rpmdb.sqlite; the database may \
+                     hold a half-written transaction"
+                ));
+            }
+        } else {
+            let format = if path.ends_with("Packages.db") {
+                "ndb rpmdb"
+            } else {
+                "BerkeleyDB rpmdb"
+            };
+            found.warnings.push(format!(
+                "{path}: {format}: not yet supported; its rpm packages are not listed"
+            ));
+        }
+        found
     }
+}
+
+/// The packages of a sqlite rpmdb: every row of its `Packages` table whose header parses.
+fn catalog_sqlite(path: &str, content: &[u8]) -> Found {
+    let mut found = Found::default();
+    let table = Database::open(content).and_then(|db| Ok((db.table("Packages")?, db)));
+    let (table, db) = match table {
+        Ok(opened) => opened,
+        Err(error) => {
+            found.warnings.push(format!(
+                "{path}: sqlite rpmdb: {error}; its rpm packages are not listed"
+            ));
+            return found;
+        }
+    };
+    let Some(blob_column) = table.column("blob") else {
+        found.warnings.push(format!(
+            "{path}: sqlite rpmdb: the Packages table has no blob column; its rpm packages \
+             are not listed"
+        ));
+        return found;
+    };
+    let mut row_problems = Vec::new();
+    for row in db.rows(&table) {
+        let problem = match row {
+            Err(error) => format!("Packages table: {error}"),
+            Ok(row) => match row.value(blob_column) {
+                Ok(Value::Blob(blob)) => match parse_header_blob(path, blob) {
+                    Ok(package) => {
+                        found.packages.push(package);
+                        continue;
+                    }
+                    Err(error) => format!("package {}: {error}", row.rowid()),
+                },
+                Ok(other) => format!("package {}: blob holds {}", row.rowid(), other.kind()),
+                Err(error) => format!("package {}: {error}", row.rowid()),
+            },
+        };
+        row_problems.push(problem);
+    }
+    let more = row_problems.len().saturating_sub(MAX_ROW_WARNINGS);
+    found.warnings.extend(
+        row_problems
+            .into_iter()
+            .take(MAX_ROW_WARNINGS)
+            .map(|problem| format!("{path}: {problem}; not listed")),
+    );
+    if more > 0 {
+        found
+            .warnings
+            .push(format!("{path}: {more} more unreadable rows; not listed"));
+    }
+    found
 }
 
 /// Parses one rpm header blob (as the rpmdb stores it: index count and data length as
@@ -353,14 +450,10 @@ mod tests {
     }
 
     #[test]
-    fn databases_are_reported_not_yet_supported() {
-        for path in [
-            "var/lib/rpm/rpmdb.sqlite",
-            "usr/lib/sysimage/rpm/Packages.db",
-            "var/lib/rpm/Packages",
-        ] {
+    fn berkeley_and_ndb_databases_are_reported_not_yet_supported() {
+        for path in ["usr/lib/sysimage/rpm/Packages.db", "var/lib/rpm/Packages"] {
             assert!(RpmCataloger.wants(path));
-            let found = RpmCataloger.catalog(path, b"SQLite format 3\0");
+            let found = RpmCataloger.catalog(path, b"\0\0\0\0");
             assert!(found.packages.is_empty());
             assert!(
                 found.warnings[0].contains("not yet supported"),
@@ -369,6 +462,36 @@ mod tests {
             );
         }
         assert!(!RpmCataloger.wants("var/lib/rpm/Name"));
+        assert!(!RpmCataloger.wants("var/lib/rpm/rpmdb.sqlite-shm"));
+    }
+
+    #[test]
+    fn an_unreadable_sqlite_file_is_one_warning() {
+        let found = RpmCataloger.catalog("var/lib/rpm/rpmdb.sqlite", b"SQLite format 3\0");
+        assert!(found.packages.is_empty());
+        assert_eq!(
+            found.warnings,
+            [
+                "var/lib/rpm/rpmdb.sqlite: sqlite rpmdb: database file truncated: 16 bytes, at \
+              least 100 needed; its rpm packages are not listed"
+            ]
+        );
+    }
+
+    #[test]
+    fn logs_beside_the_database_are_warnings_when_they_hold_something() {
+        let wal = "usr/lib/sysimage/rpm/rpmdb.sqlite-wal";
+        let journal = "var/lib/rpm/rpmdb.sqlite-journal";
+        assert!(RpmCataloger.wants(wal) && RpmCataloger.wants(journal));
+        assert_eq!(RpmCataloger.catalog(wal, b""), Found::default());
+        assert!(RpmCataloger
+            .catalog(wal, &[0x37, 0x7f, 0x06, 0x82])
+            .warnings[0]
+            .contains("not yet checkpointed"));
+        assert_eq!(RpmCataloger.catalog(journal, &[0; 512]), Found::default());
+        let mut hot = JOURNAL_MAGIC.to_vec();
+        hot.resize(512, 0);
+        assert!(RpmCataloger.catalog(journal, &hot).warnings[0].contains("half-written"));
     }
 
     proptest! {
