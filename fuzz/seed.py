@@ -15,7 +15,9 @@ import hashlib
 import json
 import os
 import struct
+import sqlite3
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "shared"))
@@ -366,6 +368,38 @@ def seed_fixed(corpus):
         corpus.add("monitor_state", "\n---\n" + "\n===\n".join(reversed(notes)), "sigsum-barreleye-rollback")
 
 
+RPM_FIXTURES = os.path.join(HERE, "..", "sigchain-sbom", "tests", "data", "rpm")
+PACKAGES_SQL = "CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"
+
+
+def seed_rpm_sqlite(corpus):
+    """The committed rpmdb fixtures (real, but 140-390 KB), and small databases SQLite writes
+    with 512-byte pages from their blobs: two real headers (overflow chains), and forty cut
+    ones (leaves under an interior page), so mutations start from a few KB."""
+    fixtures = sorted(glob.glob(os.path.join(RPM_FIXTURES, "*.rpmdb.sqlite")))
+    for path in fixtures:
+        with open(path, "rb") as f:
+            corpus.add("sbom_rpm_sqlite", f.read(), os.path.basename(path).split(".")[0])
+    if not fixtures:
+        return
+    src = sqlite3.connect("file:" + fixtures[-1] + "?mode=ro&immutable=1", uri=True)
+    blobs = [blob for (blob,) in src.execute("SELECT blob FROM Packages ORDER BY hnum")]
+    src.close()
+    small = [b for b in blobs if len(b) < 4096]
+    variants = {"two-headers": small[:2], "forty-cut": [b[: 40 + i] for i in range(40) for b in small[:1]]}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, rows in variants.items():
+            path = os.path.join(tmp, label + ".sqlite")
+            db = sqlite3.connect(path)
+            db.execute("PRAGMA page_size=512")
+            db.execute(PACKAGES_SQL)
+            db.executemany("INSERT INTO Packages (blob) VALUES (?)", [(r,) for r in rows])
+            db.commit()
+            db.close()
+            with open(path, "rb") as f:
+                corpus.add("sbom_rpm_sqlite", f.read(), label)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=DEFAULT_SHARED)
@@ -425,6 +459,7 @@ def main():
             seed_fulcio(corpus, name, leafs[:1] + ca_pems, ca_pems)
     seed_tokens(corpus)
     seed_fixed(corpus)
+    seed_rpm_sqlite(corpus)
     counts = {}
     for target, _ in corpus.seen:
         counts[target] = counts.get(target, 0) + 1

@@ -9,14 +9,16 @@
 //!   honours whiteouts and opaque directories;
 //! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
 //!   [`model::Catalog`], each package located by (layer diffID, path);
-//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
-//!   reader is still to come), Python (dist-info, egg-info), npm (package-lock v1–v3,
-//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information,
-//!   Java archives, os-release;
+//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm (the sqlite rpmdb;
+//!   BerkeleyDB and ndb databases are reported as not yet supported), Python (dist-info,
+//!   egg-info), npm (package-lock v1–v3, node_modules), Cargo.lock and cargo-auditable
+//!   binaries, Ruby gems, Go build information, Java archives, os-release;
+//! - [`sqlite`]: a read-only reader of SQLite table B-trees from bytes (for the rpmdb): pure,
+//!   bounded, every page visited at most once;
 //! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
 //!   CycloneDX 1.6 JSON and a table, deterministic on request.
 //!
-//! To come: the rpm sqlite database, CPEs, the `sigchain sbom` command, registry sources,
+//! To come: CPEs, the `sigchain sbom` command, registry sources,
 //! attestations end to end and the comparison with Trivy and Syft.
 //!
 //! ```

@@ -50,13 +50,17 @@ pub struct Rows<'d, 'a> {
     leaf: Option<Leaf<'a>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Leaf<'a> {
     number: u32,
     page: &'a [u8],
     cell_pointers: usize,
     cell_count: usize,
     next: usize,
+    /// Bytes of the page not yet claimed by a cell. Cells may not share bytes, so every
+    /// cell's size is taken from this; cell pointers repeated to make one page yield its
+    /// bytes many times (work quadratic in the page size) run out of it.
+    unclaimed: usize,
 }
 
 impl<'d, 'a> Rows<'d, 'a> {
@@ -104,6 +108,7 @@ impl<'d, 'a> Rows<'d, 'a> {
                 cell_pointers,
                 cell_count,
                 next: 0,
+                unclaimed: page.len() - (cell_pointers + 2 * cell_count),
             });
             return Ok(());
         }
@@ -120,7 +125,7 @@ impl<'d, 'a> Rows<'d, 'a> {
     }
 
     /// Reads cell `index` of a leaf: rowid and payload, following the overflow chain.
-    fn leaf_row(&mut self, leaf: Leaf<'a>, index: usize) -> Result<Row<'a>, SqliteError> {
+    fn leaf_row(&mut self, leaf: &mut Leaf<'a>, index: usize) -> Result<Row<'a>, SqliteError> {
         let (page, number) = (leaf.page, leaf.number);
         let out = |what| SqliteError::OutOfPage { page: number, what };
         let cell = cell_offset(page, leaf.cell_pointers, index).ok_or(out("cell pointer"))?;
@@ -148,7 +153,13 @@ impl<'d, 'a> Rows<'d, 'a> {
         let local_bytes = page
             .get(local_start..local_start + local)
             .ok_or(out("cell payload"))?;
-        if declared == local as u64 {
+        let overflows = declared > local as u64;
+        let cell_len = local_start - cell + local + if overflows { 4 } else { 0 };
+        leaf.unclaimed = leaf
+            .unclaimed
+            .checked_sub(cell_len)
+            .ok_or(out("cells together larger than the page"))?;
+        if !overflows {
             let record = Record::parse(local_bytes, rowid)?;
             return Ok(Row {
                 rowid,
@@ -192,14 +203,14 @@ impl<'a> Iterator for Rows<'_, 'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(leaf) = self.leaf.as_mut() {
+            if let Some(mut leaf) = self.leaf.take() {
                 if leaf.next < leaf.cell_count {
                     let index = leaf.next;
                     leaf.next += 1;
-                    let leaf = *leaf;
-                    return Some(self.leaf_row(leaf, index));
+                    let row = self.leaf_row(&mut leaf, index);
+                    self.leaf = Some(leaf);
+                    return Some(row);
                 }
-                self.leaf = None;
             }
             let (page, depth) = self.stack.pop()?;
             if let Err(error) = self.visit(page, depth) {

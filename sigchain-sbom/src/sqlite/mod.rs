@@ -50,8 +50,10 @@
 //! # Safety
 //! Every offset and length is checked against its page and the file; page numbers must be in
 //! range; a walk visits each page at most once, so a B-tree or overflow chain that comes back
-//! to a page is an error ([`SqliteError::PageVisitedTwice`]), never a loop, and the bytes a walk
-//! copies are bounded by the file's size. Trees deeper than [`MAX_TREE_DEPTH`] are refused.
+//! to a page is an error ([`SqliteError::PageVisitedTwice`]), never a loop; the cells of a
+//! leaf may not claim more bytes than the page has (repeated cell pointers would otherwise
+//! make one page yield its bytes thousands of times), so the bytes a walk yields and copies
+//! are bounded by the file's size. Trees deeper than [`MAX_TREE_DEPTH`] are refused.
 //! The walk has no recursion. A broken row or subtree is an `Err` item of [`Rows`]; the walk
 //! goes on with the rest.
 

@@ -340,6 +340,25 @@ fn broken_cells_and_records_lose_only_their_row() {
 }
 
 #[test]
+fn repeated_cell_pointers_cannot_make_a_page_yield_more_than_its_bytes() {
+    // MANY's first leaf: two cells of ~1777 bytes each. Two more pointers to the first cell
+    // (in the free space after the array) would read it twice more.
+    let start = at(4096, MANY_FIRST_LEAF);
+    let mut bytes = MANY.to_vec();
+    let first_pointer = [bytes[start + 8], bytes[start + 9]];
+    bytes[start + 3..start + 5].copy_from_slice(&4u16.to_be_bytes());
+    bytes[start + 12..start + 14].copy_from_slice(&first_pointer);
+    bytes[start + 14..start + 16].copy_from_slice(&first_pointer);
+    let items = packages(&bytes).unwrap();
+    assert_eq!(good_rowids(&items), (1..=60).collect::<Vec<_>>());
+    let overrun = SqliteError::OutOfPage {
+        page: MANY_FIRST_LEAF,
+        what: "cells together larger than the page",
+    };
+    assert_eq!(errors(&items), [overrun.clone(), overrun]);
+}
+
+#[test]
 fn a_child_that_is_not_a_table_page_is_an_error() {
     let mut bytes = SMALL.to_vec();
     let first_child = cell(SMALL, ROOT, 0);
@@ -389,7 +408,8 @@ fn schema_problems_are_errors() {
     );
 }
 
-/// Walks everything a mutated database lets the reader reach.
+/// Walks everything a mutated database lets the reader reach; what it reads is never more
+/// than the file (each page's bytes are read once).
 fn walk_all(bytes: &[u8]) {
     let Ok(db) = Database::open(bytes) else {
         return;
@@ -397,11 +417,21 @@ fn walk_all(bytes: &[u8]) {
     let Ok(table) = db.table("Packages") else {
         return;
     };
+    let mut read = 0;
     for row in db.rows(&table).flatten() {
         for column in 0..row.value_count() + 1 {
-            let _ = row.value(column);
+            match row.value(column) {
+                Ok(Value::Blob(value)) => read += value.len(),
+                Ok(Value::Text(value)) => read += value.len(),
+                _ => {}
+            }
         }
     }
+    assert!(
+        read <= bytes.len(),
+        "{read} bytes read from {}",
+        bytes.len()
+    );
 }
 
 proptest! {
