@@ -71,7 +71,8 @@ impl<'a> Database<'a> {
                 .ok()
                 .filter(|page| (1..=self.page_count).contains(page))
                 .ok_or(SqliteError::PageOutOfRange {
-                    page: root_page as u64,
+                    // A negative root page is as far out of range as page 0.
+                    page: u64::try_from(root_page).unwrap_or(0),
                     page_count: self.page_count,
                 })?;
             return Ok(Table {
