@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigchain_sbom::catalog::rpm::RpmCataloger;
+use sigchain_sbom::catalog::rpm::{RpmCataloger, MAX_ROW_WARNINGS};
 use sigchain_sbom::driver::catalog_source;
 use sigchain_sbom::model::{Cataloger, Distro, Party};
 use sigchain_sbom::source::{Source, SourceLimits};
@@ -269,6 +269,33 @@ fn broken_rows_are_warnings_and_the_rest_listed() {
             "var/lib/rpm/rpmdb.sqlite: Packages table: page 55 is reached twice (a cycle in the \
           B-tree or an overflow chain); not listed"
         ]
+    );
+}
+
+#[test]
+fn row_warnings_are_capped() {
+    let mut bytes = std::fs::read(fixture("many.rpmdb.sqlite")).unwrap();
+    // Each of the 60 rows: record header [4, NULL, blob of 1768 bytes (1772 for one)], then
+    // the header blob, whose index count is made far too large.
+    let record_headers = [[4, 0, 0x9b, 0x5c], [4, 0, 0x9b, 0x64]];
+    let starts: Vec<usize> = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| record_headers.iter().any(|h| h == w))
+        .map(|(at, _)| at + 4)
+        .collect();
+    // (A page's free space may hold a stale copy too; changing it is harmless.)
+    assert!(starts.len() >= 60);
+    for at in starts {
+        bytes[at..at + 4].copy_from_slice(&[0xff; 4]);
+    }
+    let found = RpmCataloger.catalog("var/lib/rpm/rpmdb.sqlite", &bytes);
+    assert!(found.packages.is_empty());
+    assert_eq!(found.warnings.len(), MAX_ROW_WARNINGS + 1);
+    assert!(found.warnings[0].contains("package 1: header too large"));
+    assert_eq!(
+        found.warnings[MAX_ROW_WARNINGS],
+        "var/lib/rpm/rpmdb.sqlite: 40 more unreadable rows; not listed"
     );
 }
 

@@ -142,6 +142,7 @@ fn catalog_sqlite(path: &str, content: &[u8]) -> Found {
         return found;
     };
     let mut row_problems = Vec::new();
+    let mut more = 0usize;
     for row in db.rows(&table) {
         let problem = match row {
             Err(error) => format!("Packages table: {error}"),
@@ -157,13 +158,16 @@ fn catalog_sqlite(path: &str, content: &[u8]) -> Found {
                 Err(error) => format!("package {}: {error}", row.rowid()),
             },
         };
-        row_problems.push(problem);
+        // Counted, not kept: a hostile file can break a row per cell pointer.
+        if row_problems.len() < MAX_ROW_WARNINGS {
+            row_problems.push(problem);
+        } else {
+            more += 1;
+        }
     }
-    let more = row_problems.len().saturating_sub(MAX_ROW_WARNINGS);
     found.warnings.extend(
         row_problems
             .into_iter()
-            .take(MAX_ROW_WARNINGS)
             .map(|problem| format!("{path}: {problem}; not listed")),
     );
     if more > 0 {

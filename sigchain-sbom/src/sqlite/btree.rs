@@ -65,9 +65,14 @@ struct Leaf<'a> {
 
 impl<'d, 'a> Rows<'d, 'a> {
     pub(super) fn new(db: &'d Database<'a>, root_page: u32) -> Self {
+        let mut visited = Visited::new(db.page_count);
+        if (1..=db.page_count).contains(&root_page) {
+            // Freshly made, so this cannot fail; an out-of-range root fails when visited.
+            let _ = visited.insert(root_page);
+        }
         Rows {
             db,
-            visited: Visited::new(db.page_count),
+            visited,
             stack: vec![(root_page, 1)],
             leaf: None,
         }
@@ -75,12 +80,16 @@ impl<'d, 'a> Rows<'d, 'a> {
 
     /// Reads page `number`'s B-tree header: a leaf becomes the current leaf, an interior
     /// page's children go on the stack (left-most on top).
+    ///
+    /// A page is marked visited when it is put on the stack, so the stack never holds more
+    /// entries than the database has pages, whatever the interior cells repeat. A child out of
+    /// range or already reached is left out; the first such is this page's error, returned
+    /// once the other children are on the stack.
     fn visit(&mut self, number: u32, depth: usize) -> Result<(), SqliteError> {
         if depth > MAX_TREE_DEPTH {
             return Err(SqliteError::TreeTooDeep { page: number });
         }
         let page = self.db.page(u64::from(number))?;
-        self.visited.insert(number)?;
         // Page 1 starts with the 100-byte database header; cell offsets still count from the
         // page's first byte.
         let header = if number == 1 { 100 } else { 0 };
@@ -119,9 +128,23 @@ impl<'d, 'a> Rows<'d, 'a> {
             children.push(be_u32(page, cell).ok_or(out("interior cell"))?);
         }
         children.push(right_most);
-        self.stack
-            .extend(children.into_iter().rev().map(|child| (child, depth + 1)));
-        Ok(())
+        let mut first_error = None;
+        for child in children.into_iter().rev() {
+            let reached = if child == 0 || child > self.db.page_count {
+                Err(SqliteError::PageOutOfRange {
+                    page: child.into(),
+                    page_count: self.db.page_count,
+                })
+            } else {
+                self.visited.insert(child)
+            };
+            match reached {
+                Ok(()) => self.stack.push((child, depth + 1)),
+                // Children are taken right to left: the last error is the left-most.
+                Err(error) => first_error = Some(error),
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Reads cell `index` of a leaf: rowid and payload, following the overflow chain.

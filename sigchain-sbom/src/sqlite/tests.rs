@@ -233,6 +233,25 @@ fn a_btree_cycle_is_an_error_not_a_loop() {
 }
 
 #[test]
+fn repeated_children_are_one_error_and_never_queued_twice() {
+    // Every cell of MANY's root (29 of them, the first pointing at leaf 53) made to point at
+    // leaf 53: one error for the page, the leaf read once, the right-most child still read.
+    let mut bytes = MANY.to_vec();
+    for index in 1..29 {
+        let child = cell(MANY, ROOT, index);
+        put_u32(&mut bytes, child, MANY_FIRST_LEAF);
+    }
+    let items = packages(&bytes).unwrap();
+    assert_eq!(good_rowids(&items), [1, 2, 59, 60]);
+    assert_eq!(
+        errors(&items),
+        [SqliteError::PageVisitedTwice {
+            page: MANY_FIRST_LEAF
+        }]
+    );
+}
+
+#[test]
 fn an_overflow_cycle_is_an_error_not_a_loop() {
     let mut bytes = SMALL.to_vec();
     put_u32(&mut bytes, at(4096, BIGDOCS_OVERFLOW), BIGDOCS_OVERFLOW);
