@@ -49,8 +49,9 @@
 //!
 //! # Safety
 //! Every offset and length is checked against its page and the file; page numbers must be in
-//! range; a walk visits each page at most once, so a B-tree or overflow chain that comes back
-//! to a page is an error ([`SqliteError::PageVisitedTwice`]), never a loop; the cells of a
+//! range; a walk reaches each page at most once (marking it when it is queued), so a B-tree or
+//! overflow chain that comes back to a page is an error ([`SqliteError::PageVisitedTwice`]),
+//! never a loop, and the walk's stack holds at most one entry per page; the cells of a
 //! leaf may not claim more bytes than the page has (repeated cell pointers would otherwise
 //! make one page yield its bytes thousands of times), so the bytes a walk yields and copies
 //! are bounded by the file's size. Trees deeper than [`MAX_TREE_DEPTH`] are refused.
