@@ -178,9 +178,21 @@ pub struct Distro {
     pub pretty_name: Option<String>,
 }
 
+/// Which image was cataloged.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageIdentity {
+    /// The image manifest's digest (`sha256:<hex>`), the digest a registry reference resolves
+    /// to for this platform; a `docker save` archive keeps no manifest, so it has none.
+    pub manifest_digest: Option<String>,
+    /// The image config's digest (`sha256:<hex>`): Docker's image ID.
+    pub config_digest: String,
+}
+
 /// Everything found in a source.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalog {
+    /// The image, when the source is one.
+    pub image: Option<ImageIdentity>,
     /// The distribution, if the root names one.
     pub distro: Option<Distro>,
     /// The packages, in a stable order (type, name, version, first location).

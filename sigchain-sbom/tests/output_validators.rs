@@ -55,6 +55,7 @@ fn person(name: &str, email: Option<&str>) -> Option<Party> {
 fn catalog() -> Catalog {
     let status = located("var/lib/dpkg/status");
     Catalog {
+        image: None,
         distro: Some(Distro {
             id: "debian".into(),
             version_id: Some("12".into()),
@@ -214,6 +215,7 @@ fn hostile() -> Catalog {
         ..Package::default()
     };
     Catalog {
+        image: None,
         distro: None,
         packages: vec![
             weird.clone(),
@@ -622,6 +624,7 @@ fn a_real_dpkg_status_passes_every_validator() {
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     assert_eq!(found.packages.len(), 11);
     let catalog = Catalog {
+        image: None,
         distro: os_release::parse_os_release(
             b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
         ),

@@ -34,6 +34,7 @@ mod table;
 mod view;
 
 use crate::model::Catalog;
+use crate::source::Source;
 
 /// What kind of thing was scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,51 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The subject of `catalog`, made from `source`: its path (or reference) as the name, and
+    /// the image's manifest digest when the catalog has one.
+    ///
+    /// ```
+    /// use sigchain_sbom::model::{Catalog, ImageIdentity};
+    /// use sigchain_sbom::output::{SourceKind, Subject};
+    /// use sigchain_sbom::source::Source;
+    /// let catalog = Catalog {
+    ///     image: Some(ImageIdentity {
+    ///         manifest_digest: Some(format!("sha256:{}", "ab".repeat(32))),
+    ///         config_digest: format!("sha256:{}", "cd".repeat(32)),
+    ///     }),
+    ///     ..Catalog::default()
+    /// };
+    /// let subject = Subject::of(&Source::parse("oci-dir:build/app")?, &catalog);
+    /// assert_eq!((subject.kind, subject.name.as_str()), (SourceKind::Image, "build/app"));
+    /// assert_eq!(subject.digest, catalog.image.unwrap().manifest_digest);
+    /// # Ok::<(), sigchain_sbom::source::SourceError>(())
+    /// ```
+    pub fn of(source: &Source, catalog: &Catalog) -> Self {
+        let (kind, name) = match source {
+            Source::OciDir(path) | Source::DockerArchive(path) => {
+                (SourceKind::Image, path.display().to_string())
+            }
+            Source::Dir(path) => (SourceKind::Directory, path.display().to_string()),
+            Source::File(path) => (SourceKind::File, path.display().to_string()),
+            Source::Registry(reference) => (SourceKind::Image, reference.clone()),
+        };
+        let repository = match source {
+            Source::Registry(reference) => sigchain_oci::reference::Reference::parse(reference)
+                .ok()
+                .map(|r| r.name()),
+            _ => None,
+        };
+        Subject {
+            kind,
+            name,
+            digest: catalog
+                .image
+                .as_ref()
+                .and_then(|image| image.manifest_digest.clone()),
+            repository,
+        }
+    }
+
     /// A subject with neither digest nor repository.
     pub fn new(kind: SourceKind, name: impl Into<String>) -> Self {
         Subject {

@@ -17,6 +17,7 @@ use sigchain_oci::layout::{LayoutLimits, Manifest, OciLayout};
 use super::error::SourceError;
 use super::limits::SourceLimits;
 use super::path::normalize_path;
+use crate::model::ImageIdentity;
 
 /// A layer blob: a byte range of a file, and the layer's diffID.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,9 +78,18 @@ fn choose(descriptors: &[Descriptor], what: &str) -> Result<Descriptor, SourceEr
     }
 }
 
+/// An image's identity and its layers, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageLayers {
+    /// Who the image is: its manifest and config digests.
+    pub identity: ImageIdentity,
+    /// The layer blobs, base layer first.
+    pub layers: Vec<LayerBlob>,
+}
+
 /// The layers of the image in an OCI image layout directory: the only manifest in
 /// `index.json` (or the linux/amd64 one), through nested indexes.
-pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerBlob>, SourceError> {
+pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<ImageLayers, SourceError> {
     let layout_limits = LayoutLimits {
         max_layers: limits.max_layers,
         max_blob_bytes: limits.max_metadata_bytes,
@@ -96,9 +106,14 @@ pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerB
             Manifest::Image { manifest, .. } => {
                 let config = layout.get_blob(manifest.config())?;
                 let diff_ids = diff_ids(&config)?;
+                let identity = ImageIdentity {
+                    // The digest of the bytes just read and checked by the layout.
+                    manifest_digest: Some(descriptor.digest().to_string()),
+                    config_digest: manifest.config().digest().to_string(),
+                };
                 let layers = manifest.layers();
                 check_layer_count(layers.len(), diff_ids.len(), limits)?;
-                return layers
+                let layers = layers
                     .iter()
                     .zip(diff_ids)
                     .map(|(layer, diff_id)| {
@@ -122,7 +137,8 @@ pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerB
                             digest: Some(digest),
                         })
                     })
-                    .collect();
+                    .collect::<Result<_, SourceError>>()?;
+                return Ok(ImageLayers { identity, layers });
             }
         }
     }
@@ -172,7 +188,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
 pub fn docker_archive_layers(
     archive: &Path,
     limits: &SourceLimits,
-) -> Result<Vec<LayerBlob>, SourceError> {
+) -> Result<ImageLayers, SourceError> {
     let file = File::open(archive).map_err(io_error(archive))?;
     let mut members = std::collections::HashMap::new();
     let mut tar = tar::Archive::new(BufReader::new(file));
@@ -246,9 +262,15 @@ pub fn docker_archive_layers(
             ),
         });
     };
-    let diff_ids = diff_ids(&read_member(&image.config)?)?;
+    let config = read_member(&image.config)?;
+    let diff_ids = diff_ids(&config)?;
+    // `docker save` keeps no manifest; the config's digest is Docker's image ID.
+    let identity = ImageIdentity {
+        manifest_digest: None,
+        config_digest: sigchain_core::crypto::Sha256Digest::of(&config).to_string(),
+    };
     check_layer_count(image.layers.len(), diff_ids.len(), limits)?;
-    image
+    let layers = image
         .layers
         .iter()
         .zip(diff_ids)
@@ -262,7 +284,8 @@ pub fn docker_archive_layers(
                 digest: None,
             })
         })
-        .collect()
+        .collect::<Result<_, SourceError>>()?;
+    Ok(ImageLayers { identity, layers })
 }
 
 /// A reader of a blob's byte range that hashes what it reads.
