@@ -90,7 +90,13 @@ fn sbom(args: &Args) -> Result<(), String> {
             bar.message(&format!("pulling {reference}"));
             let (dir, digest) = pull(reference, &args.platform, args.allow_insecure_registry)?;
             bar.message(&format!("pulled {reference} ({digest})"));
-            (Source::OciDir(dir.path().to_owned()), Some(dir))
+            (
+                Source::OciDir {
+                    dir: dir.path().to_owned(),
+                    image: None,
+                },
+                Some(dir),
+            )
         }
         other => (other.clone(), None),
     };

@@ -233,6 +233,36 @@ fn an_oci_layout_and_a_directory_give_valid_spdx_and_cyclonedx() {
         .count();
     assert_eq!(libraries, 3, "{bom}");
 
+    // A signed image's layout lists its signature too (here a cosign tag-scheme entry): the
+    // image is still found without naming it, and naming it by tag or digest works.
+    let layout = OciLayout::open(&image).unwrap();
+    let empty = layout.put_blob(MediaType::ImageConfig, b"{}").unwrap();
+    let signature = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(empty)
+        .layers(vec![])
+        .build()
+        .unwrap();
+    let tag = format!("{}.sig", digest.replace(':', "-"));
+    layout
+        .put_manifest(
+            &serde_json::to_vec(&signature).unwrap(),
+            [(ANNOTATION_REF_NAME.to_owned(), tag)].into(),
+        )
+        .unwrap();
+    for source in [
+        format!("oci-dir:{}", image.display()),
+        format!("oci-dir:{}:v1", image.display()),
+        format!("oci-dir:{}@{digest}", image.display()),
+    ] {
+        let output = sbom(&[&source, "-o", "spdx-json"]);
+        assert_success(&source, &output);
+        let spdx: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(packages(&spdx), expected_packages(), "{source}");
+        assert_eq!(described_digest(&spdx), digest, "{source}");
+    }
+
     // The table, the default, for people.
     let table = sbom(&[&format!("oci-dir:{}", image.display())]);
     assert_success("sbom (table)", &table);

@@ -42,8 +42,8 @@ pub fn catalog_source_with_progress(
     progress: &dyn Progress,
 ) -> Result<Catalog, SourceError> {
     let (image, scans) = match source {
-        Source::OciDir(dir) => {
-            let image = oci_layout_layers(dir, limits)?;
+        Source::OciDir { dir, image } => {
+            let image = oci_layout_layers(dir, image.as_deref(), limits)?;
             let scans = scan_layers(&image.layers, catalogers, limits, progress)?;
             (Some(image.identity), scans)
         }

@@ -2,13 +2,15 @@
 //!
 //! Find the packages in a container image or a file system, and write them as SPDX 2.3 or
 //! CycloneDX 1.6 documents that independent validators accept. What works today:
-//! - [`source`]: OCI image layouts, `docker save` archives, root-filesystem directories and
-//!   single files, read without extracting to disk: every layer in one streaming pass (gzip and
+//! - [`source`]: OCI image layouts (an image chosen by tag or digest, or the layout's only
+//!   image), `docker save` archives, root-filesystem directories and single files, read without extracting to disk: every layer in one streaming pass (gzip and
 //!   zstd told apart by their first bytes), layers in parallel, bounded (entries, inflated
 //!   bytes, header sizes, link hops), with paths that never leave the root; the squashed view
 //!   honours whiteouts and opaque directories;
-//! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
-//!   [`model::Catalog`], each package located by (layer diffID, path);
+//! - [`driver`]: [`driver::catalog_source`] runs catalogers (all of them:
+//!   [`catalog::standard_catalogers`]) over a source and returns a [`model::Catalog`], each
+//!   package located by (layer diffID, path), with the image's manifest and config digests;
+//!   [`driver::catalog_source_with_progress`] reports layers, bytes and entries as it goes;
 //! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
 //!   reader is still to come), Python (dist-info, egg-info), npm (package-lock v1–v3,
 //!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information,
@@ -16,8 +18,10 @@
 //! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
 //!   CycloneDX 1.6 JSON and a table, deterministic on request.
 //!
-//! To come: the rpm sqlite database, CPEs, the `sigchain sbom` command, registry sources,
-//! attestations end to end and the comparison with Trivy and Syft.
+//! The `sigchain sbom` command drives this crate; a `registry:` image is copied into a
+//! temporary layout with `sigchain_oci`'s `RegistryClient::pull_image` first (the crate itself
+//! does no network I/O). The SBOM is attested to the image with `sigchain attest --type
+//! spdxjson` (an in-toto statement about the image digest the document describes).
 //!
 //! ```
 //! use sigchain_sbom::catalog::dpkg::DpkgCataloger;

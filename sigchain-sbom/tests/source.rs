@@ -246,7 +246,10 @@ fn oci_layout_blob_not_matching_its_digest_fails() {
     // A byte of a file's content (after three 512-byte headers): the tar still parses.
     tampered[3 * 512] ^= 1;
     std::fs::write(&path, &tampered).unwrap();
-    let source = Source::OciDir(dir.path().to_owned());
+    let source = Source::OciDir {
+        dir: dir.path().to_owned(),
+        image: None,
+    };
     let error = catalog_source(&source, &[&LINES], &SourceLimits::default()).unwrap_err();
     assert!(
         matches!(error, SourceError::DigestMismatch { .. }),
@@ -303,7 +306,10 @@ fn docker_archive_matches_oci_layout() {
     let oci = tempfile::tempdir().unwrap();
     oci_layout(oci.path(), &blobs, &diff_ids);
     let from_layout = catalog_source(
-        &Source::OciDir(oci.path().to_owned()),
+        &Source::OciDir {
+            dir: oci.path().to_owned(),
+            image: None,
+        },
         &[&LINES],
         &SourceLimits::default(),
     )

@@ -83,9 +83,17 @@ impl Subject {
     /// ```
     pub fn of(source: &Source, catalog: &Catalog) -> Self {
         let (kind, name) = match source {
-            Source::OciDir(path) | Source::DockerArchive(path) => {
-                (SourceKind::Image, path.display().to_string())
-            }
+            Source::OciDir { dir, image } => (
+                SourceKind::Image,
+                match image {
+                    Some(image) if image.starts_with("sha256:") => {
+                        format!("{}@{image}", dir.display())
+                    }
+                    Some(tag) => format!("{}:{tag}", dir.display()),
+                    None => dir.display().to_string(),
+                },
+            ),
+            Source::DockerArchive(path) => (SourceKind::Image, path.display().to_string()),
             Source::Dir(path) => (SourceKind::Directory, path.display().to_string()),
             Source::File(path) => (SourceKind::File, path.display().to_string()),
             Source::Registry(reference) => (SourceKind::Image, reference.clone()),

@@ -61,6 +61,22 @@ fn is_linux_amd64(descriptor: &Descriptor) -> bool {
         .is_some_and(|p| p.os().to_string() == "linux" && p.architecture().to_string() == "amd64")
 }
 
+/// An `index.json` entry for something stored about an image rather than an image: it has an
+/// `artifactType`, or its tag is cosign's or the referrers fallback's (`sha256-<64 hex>`, with
+/// `.sig`, `.att` or `.sbom` or nothing after it).
+fn is_supply_chain_artifact(descriptor: &Descriptor) -> bool {
+    if descriptor.artifact_type().is_some() {
+        return true;
+    }
+    let tag = descriptor
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(sigchain_oci::layout::oci_spec::image::ANNOTATION_REF_NAME));
+    tag.and_then(|t| t.strip_prefix("sha256-"))
+        .map(|rest| rest.split_once('.').map_or(rest, |(hex, _)| hex))
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The one descriptor to follow in a list: the only one, else the only linux/amd64 one.
 fn choose(descriptors: &[Descriptor], what: &str) -> Result<Descriptor, SourceError> {
     if let [only] = descriptors {
@@ -87,16 +103,33 @@ pub struct ImageLayers {
     pub layers: Vec<LayerBlob>,
 }
 
-/// The layers of the image in an OCI image layout directory: the only manifest in
-/// `index.json` (or the linux/amd64 one), through nested indexes.
-pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<ImageLayers, SourceError> {
+/// The layers of the image in an OCI image layout directory: the manifest `image` names (a
+/// tag or digest in `index.json`), else the only manifest in `index.json` (or the
+/// linux/amd64 one); through nested indexes.
+pub fn oci_layout_layers(
+    dir: &Path,
+    image: Option<&str>,
+    limits: &SourceLimits,
+) -> Result<ImageLayers, SourceError> {
     let layout_limits = LayoutLimits {
         max_layers: limits.max_layers,
         max_blob_bytes: limits.max_metadata_bytes,
         ..LayoutLimits::default()
     };
     let layout = OciLayout::open_with_limits(dir, layout_limits)?;
-    let mut descriptor = choose(&layout.manifests()?, "index.json")?;
+    let mut descriptor = match image {
+        Some(name_or_digest) => layout.resolve(name_or_digest)?,
+        None => {
+            // A signed image's layout also lists its signatures and attestations (cosign's
+            // `sha256-<hex>.sig` tags, the referrers fallback tag, artifacts): not images.
+            let images: Vec<Descriptor> = layout
+                .manifests()?
+                .into_iter()
+                .filter(|d| !is_supply_chain_artifact(d))
+                .collect();
+            choose(&images, "index.json")?
+        }
+    };
     // Nesting deeper than an index of indexes is not something an image builder writes.
     for _ in 0..4 {
         match layout.get_manifest(&descriptor)? {
