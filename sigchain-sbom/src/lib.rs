@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cpe;
 pub mod driver;
 pub mod model;
 pub mod output;

@@ -3,6 +3,10 @@
 //! Properties follow the CycloneDX property-name convention (a namespace prefix of the tool
 //! that defines them, `:`-separated): `sigchain:location:<n>:path` and
 //! `sigchain:location:<n>:layerID` for each place a package was recorded.
+//!
+//! A component holds one `cpe`; a package with more than one gets the rest as
+//! `sigchain:cpe23` properties (as Syft writes `syft:cpe23`). The `operating-system`
+//! component carries the os-release `CPE_NAME`.
 
 use serde::Serialize;
 
@@ -60,6 +64,8 @@ struct Component {
     hashes: Vec<Hash>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     licenses: Vec<LicenseChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -231,6 +237,11 @@ fn distro_component(view: &View<'_>) -> Option<Component> {
             .as_deref()
             .map(clean)
             .filter(|v| !v.is_empty()),
+        cpe: distro
+            .cpe
+            .as_deref()
+            .and_then(|c| crate::cpe::Cpe::parse(c).ok())
+            .map(|c| c.to_string()),
         ..Component::default()
     })
 }
@@ -256,6 +267,12 @@ fn component(row: &Row<'_>) -> Component {
             value: t.purl_type().into(),
         });
     }
+    let mut cpes = super::view::valid_cpes(p).into_iter();
+    let cpe = cpes.next();
+    properties.extend(cpes.map(|value| Property {
+        name: "sigchain:cpe23".into(),
+        value,
+    }));
     Component {
         kind: "library",
         bom_ref: Some(row.id.clone()),
@@ -285,6 +302,7 @@ fn component(row: &Row<'_>) -> Component {
                 license: NamedLicense { name: text.clone() },
             }],
         },
+        cpe,
         purl: row.purl.clone(),
         external_references: p
             .homepage
