@@ -29,8 +29,9 @@
 //! use sigchain_sbom::cpe::{Attribute, Cpe};
 //! let go = Cpe::application("golang", "go", "1.22.1")?.with_update(Attribute::NotApplicable);
 //! assert_eq!(go.to_string(), "cpe:2.3:a:golang:go:1.22.1:-:*:*:*:*:*:*");
-//! let odd = Cpe::application("acme", "c++ tools", "1.0")?;
+//! let odd = Cpe::application("acme", "c++_tools", "1.0")?;
 //! assert_eq!(odd.to_string(), "cpe:2.3:a:acme:c\\+\\+_tools:1.0:*:*:*:*:*:*:*");
+//! assert!(Cpe::application("acme", "c++ tools", "1.0").is_err()); // no spaces in a name
 //! assert_eq!(Cpe::parse(&odd.to_string())?, odd);
 //! let fedora = Cpe::from_cpe_name("cpe:/o:fedoraproject:fedora:40")?;
 //! assert_eq!(fedora.to_string(), "cpe:2.3:o:fedoraproject:fedora:40:*:*:*:*:*:*:*");

@@ -9,14 +9,17 @@
 //!   honours whiteouts and opaque directories;
 //! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
 //!   [`model::Catalog`], each package located by (layer diffID, path);
-//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
+//! - [`catalog`]: dpkg (status and distroless `status.d`, and each package's installed files
+//!   from `info/*.list`, `*.md5sums` and `Conffiles`), apk, rpm headers (the sqlite rpmdb
 //!   reader is still to come), Python (dist-info, egg-info), npm (package-lock v1–v3,
-//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information,
-//!   Java archives, os-release;
-//! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
-//!   CycloneDX 1.6 JSON and a table, deterministic on request.
+//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information
+//!   (modules and the standard library), Java archives, os-release (with `CPE_NAME`);
+//! - [`purl`]: package URLs per the purl spec; [`cpe`]: CPE 2.3 names, written only where
+//!   known rather than guessed (the Go toolchain, the distribution's own `CPE_NAME`);
+//!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON (installed files as nested
+//!   `file` components on request) and a table, deterministic on request.
 //!
-//! To come: the rpm sqlite database, CPEs, the `sigchain sbom` command, registry sources,
+//! To come: the rpm sqlite database, the `sigchain sbom` command, registry sources,
 //! attestations end to end and the comparison with Trivy and Syft.
 //!
 //! ```

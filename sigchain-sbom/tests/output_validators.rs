@@ -74,7 +74,17 @@ fn catalog() -> Catalog {
                 ),
                 depends_on: vec!["libgcc-s1".into(), "not-installed".into()],
                 locations: status.clone(),
-                files: vec!["usr/lib/x86_64-linux-gnu/libc.so.6".into()],
+                files: vec![
+                    "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+                    "lib64/ld-linux-x86-64.so.2".into(),
+                ],
+                file_checksums: BTreeMap::from([(
+                    "lib64/ld-linux-x86-64.so.2".into(),
+                    Checksum {
+                        algorithm: "MD5".into(),
+                        value: "108877c29ef6a482337ddc42ea8b0985".into(),
+                    },
+                )]),
                 ..Package::default()
             },
             Package {
@@ -359,6 +369,11 @@ fn spdx_documents_pass_pyspdxtools() {
         ] {
             let info = DocumentInfo::unique(subject.clone(), 1_717_171_717, [7; 16]);
             let doc = output::spdx_json(&catalog, &info).unwrap();
+            // SPDX never lists files (no SHA1 to give them), with or without the option.
+            assert_eq!(
+                doc,
+                output::spdx_json(&catalog, &info.clone().with_files(true)).unwrap()
+            );
             let path = write(dir.path(), &format!("{name}-{label}.spdx.json"), &doc);
             assert_pyspdxtools_accepts(&path);
         }
@@ -379,9 +394,15 @@ fn cyclonedx_documents_pass_the_1_6_schema() {
             let info = DocumentInfo::deterministic(subject.clone(), 1_717_171_717);
             let doc = output::cyclonedx_json(&catalog, &info).unwrap();
             paths.push(write(dir.path(), &format!("{name}-{label}.cdx.json"), &doc));
+            let with_files = output::cyclonedx_json(&catalog, &info.with_files(true)).unwrap();
+            paths.push(write(
+                dir.path(),
+                &format!("{name}-{label}-files.cdx.json"),
+                &with_files,
+            ));
         }
     }
-    assert_eq!(paths.len(), 12);
+    assert_eq!(paths.len(), 24);
     assert_cyclonedx_schema_accepts(&paths);
 }
 
@@ -765,4 +786,37 @@ fn cpes_are_written_where_known() {
     assert_eq!(os["type"], "operating-system");
     assert_eq!(os["cpe"], "cpe:2.3:o:fedoraproject:fedora:40:*:*:*:*:*:*:*");
     assert!(cdx["components"][1].get("cpe").is_none());
+}
+
+/// Installed files: nested `file` components (with the database's MD5 where recorded) only
+/// when asked for.
+#[test]
+fn cyclonedx_lists_files_only_on_request() {
+    let info = DocumentInfo::deterministic(image(), 1_717_171_717);
+    let plain: serde_json::Value =
+        serde_json::from_slice(&output::cyclonedx_json(&catalog(), &info).unwrap()).unwrap();
+    let with_files: serde_json::Value = serde_json::from_slice(
+        &output::cyclonedx_json(&catalog(), &info.clone().with_files(true)).unwrap(),
+    )
+    .unwrap();
+    let libc = |doc: &serde_json::Value| -> serde_json::Value {
+        doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "libc6")
+            .cloned()
+            .unwrap()
+    };
+    assert!(libc(&plain).get("components").is_none());
+    let files = libc(&with_files)["components"].clone();
+    assert_eq!(
+        files,
+        serde_json::json!([
+            {"type": "file", "name": "lib64/ld-linux-x86-64.so.2",
+             "hashes": [{"alg": "MD5", "content": "108877c29ef6a482337ddc42ea8b0985"}]},
+            {"type": "file", "name": "usr/lib/x86_64-linux-gnu/libc.so.6"}
+        ])
+    );
+    assert_ne!(plain["serialNumber"], with_files["serialNumber"]);
 }

@@ -7,6 +7,10 @@
 //! A component holds one `cpe`; a package with more than one gets the rest as
 //! `sigchain:cpe23` properties (as Syft writes `syft:cpe23`). The `operating-system`
 //! component carries the os-release `CPE_NAME`.
+//!
+//! With [`super::DocumentInfo::files`], a package's installed files are `file` components
+//! nested in its component (CycloneDX's way to say one component contains others), each with
+//! the MD5 its database recorded (dpkg `md5sums`, `Conffiles`) when there is one.
 
 use serde::Serialize;
 
@@ -72,6 +76,8 @@ struct Component {
     external_references: Vec<ExternalReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     properties: Vec<Property>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<Component>,
 }
 
 #[derive(Serialize)]
@@ -160,7 +166,7 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
         },
         components: distro_component(view)
             .into_iter()
-            .chain(view.rows.iter().map(component))
+            .chain(view.rows.iter().map(|row| component(row, info.files)))
             .collect(),
         dependencies: view
             .rows
@@ -246,7 +252,7 @@ fn distro_component(view: &View<'_>) -> Option<Component> {
     })
 }
 
-fn component(row: &Row<'_>) -> Component {
+fn component(row: &Row<'_>, files: bool) -> Component {
     let p = row.package;
     let mut properties = Vec::new();
     for (n, location) in p.locations.iter().enumerate() {
@@ -315,7 +321,32 @@ fn component(row: &Row<'_>) -> Component {
             })
             .collect(),
         properties,
+        components: if files {
+            file_components(p)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+fn file_components(p: &crate::model::Package) -> Vec<Component> {
+    let mut paths: Vec<&String> = p.files.iter().filter(|f| !f.is_empty()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| Component {
+            kind: "file",
+            name: path.clone(),
+            hashes: p
+                .file_checksums
+                .get(path)
+                .and_then(hash)
+                .into_iter()
+                .collect(),
+            ..Component::default()
+        })
+        .collect()
 }
 
 fn entity(a: Actor) -> Entity {

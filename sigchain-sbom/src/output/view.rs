@@ -334,6 +334,14 @@ fn content_identity(info: &DocumentInfo, catalog: &Catalog, rows: &[Row<'_>]) ->
         for cpe in &p.cpes {
             feed(&mut hasher, cpe);
         }
+        if info.files {
+            for file in &p.files {
+                feed(&mut hasher, file);
+                if let Some(c) = p.file_checksums.get(file) {
+                    feed(&mut hasher, &c.value);
+                }
+            }
+        }
         for d in &row.depends_on {
             feed(&mut hasher, &rows[*d].id);
         }
