@@ -32,6 +32,10 @@ fn files() -> Vec<(&'static str, &'static str)> {
         ("etc/os-release", OS_RELEASE),
         ("var/lib/dpkg/status", DPKG_STATUS),
         (
+            "var/lib/dpkg/info/zlib1g:amd64.list",
+            "/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu/libz.so.1.2.13\n",
+        ),
+        (
             "usr/lib/python3/dist-packages/requests-2.32.3.dist-info/METADATA",
             METADATA,
         ),
@@ -262,6 +266,26 @@ fn an_oci_layout_and_a_directory_give_valid_spdx_and_cyclonedx() {
         assert_eq!(packages(&spdx), expected_packages(), "{source}");
         assert_eq!(described_digest(&spdx), digest, "{source}");
     }
+
+    // --files: each package's installed files nested in its CycloneDX component.
+    let with_files = sbom(&[
+        &format!("oci-dir:{}", image.display()),
+        "-o",
+        "cyclonedx-json",
+        "--files",
+    ]);
+    assert_success("sbom --files", &with_files);
+    let bom: serde_json::Value = serde_json::from_slice(&with_files.stdout).unwrap();
+    let zlib = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "zlib1g")
+        .unwrap();
+    assert_eq!(
+        zlib["components"][0]["name"], "usr/lib/x86_64-linux-gnu/libz.so.1.2.13",
+        "{zlib}"
+    );
 
     // The table, the default, for people.
     let table = sbom(&[&format!("oci-dir:{}", image.display())]);

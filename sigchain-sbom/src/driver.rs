@@ -302,9 +302,10 @@ fn scan_file(
     Ok(scan)
 }
 
-/// Squash, read the distribution, locate and sort.
-fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
-    let squashed = squash(scans, limits.max_link_hops);
+/// Squash, read the distribution, locate, merge what two files record of one package, and
+/// sort.
+fn assemble(mut scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
+    let squashed = squash(&mut scans, limits.max_link_hops);
     let distro = squashed.os_release.as_deref().and_then(parse_os_release);
     let mut packages = Vec::new();
     let mut warnings = squashed.warnings;
@@ -334,6 +335,12 @@ fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
     // One package recorded by two files: a dist-info's METADATA and RECORD, an npm package in
     // the lock and in node_modules.
     let packages = crate::catalog::python::merge_records(packages);
+    // dpkg's per-package file listings (info/*.list, *.md5sums); an empty directory a package
+    // ships is told from a file by the squashed root.
+    let packages = crate::catalog::dpkg::merge_file_lists(packages, |path| {
+        crate::source::squash::is_visible_dir(&scans, path)
+    });
+    drop(scans);
     let mut packages = crate::catalog::npm::dedupe(packages);
     packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, a.locations.first()).cmp(&(

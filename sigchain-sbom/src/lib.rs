@@ -11,12 +11,15 @@
 //!   [`catalog::standard_catalogers`]) over a source and returns a [`model::Catalog`], each
 //!   package located by (layer diffID, path), with the image's manifest and config digests;
 //!   [`driver::catalog_source_with_progress`] reports layers, bytes and entries as it goes;
-//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm headers (the sqlite rpmdb
+//! - [`catalog`]: dpkg (status and distroless `status.d`, and each package's installed files
+//!   from `info/*.list`, `*.md5sums` and `Conffiles`), apk, rpm headers (the sqlite rpmdb
 //!   reader is still to come), Python (dist-info, egg-info), npm (package-lock v1–v3,
-//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information,
-//!   Java archives, os-release;
-//! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
-//!   CycloneDX 1.6 JSON and a table, deterministic on request.
+//!   node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems, Go build information
+//!   (modules and the standard library), Java archives, os-release (with `CPE_NAME`);
+//! - [`purl`]: package URLs per the purl spec; [`cpe`]: CPE 2.3 names, written only where
+//!   known rather than guessed (the Go toolchain, the distribution's own `CPE_NAME`);
+//!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON (installed files as nested
+//!   `file` components on request) and a table, deterministic on request.
 //!
 //! The `sigchain sbom` command drives this crate; a `registry:` image is copied into a
 //! temporary layout with `sigchain_oci`'s `RegistryClient::pull_image` first (the crate itself
@@ -50,6 +53,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cpe;
 pub mod driver;
 pub mod model;
 pub mod output;

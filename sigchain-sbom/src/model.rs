@@ -125,6 +125,12 @@ pub struct Package {
     pub locations: Vec<Location>,
     /// Files the package installed, as its database lists them (paths without a leading `/`).
     pub files: Vec<String>,
+    /// Digests of installed files as the database records them (dpkg `md5sums`), keyed by
+    /// path as in [`Package::files`]; not computed from the files' content.
+    pub file_checksums: BTreeMap<String, Checksum>,
+    /// CPE 2.3 formatted strings that name this package reliably (see [`crate::cpe`] for
+    /// which packages get one and why most do not); never guessed from the name.
+    pub cpes: Vec<String>,
     /// Names of packages of the same type this one depends on (dpkg `Depends`, rpm
     /// `Requires`, npm `dependencies`, ...), resolved to found packages when the document
     /// is written.
@@ -176,6 +182,9 @@ pub struct Distro {
     pub version_id: Option<String>,
     /// `PRETTY_NAME`, if given.
     pub pretty_name: Option<String>,
+    /// `CPE_NAME` as a CPE 2.3 formatted string (converted from the URI binding most
+    /// distributions use), if given and valid.
+    pub cpe: Option<String>,
 }
 
 /// Which image was cataloged.

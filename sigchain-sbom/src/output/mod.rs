@@ -157,6 +157,13 @@ pub struct DocumentInfo {
     /// Random bytes making the namespace / serial number unique per run; `None` derives them
     /// from the subject and the catalog's content, so equal inputs give equal documents.
     pub nonce: Option<[u8; 16]>,
+    /// Whether to list each package's installed files ([`crate::model::Package::files`]):
+    /// in CycloneDX as `file` components nested in the package's component, with the MD5 the
+    /// database recorded. Off by default: an OS image has 5k–20k owned files, which would
+    /// make the document several times larger for what most consumers (vulnerability
+    /// matchers, license review) never read. SPDX never lists them (see the SPDX writer: a
+    /// File element needs a SHA1 no package database records).
+    pub files: bool,
 }
 
 impl DocumentInfo {
@@ -167,6 +174,7 @@ impl DocumentInfo {
             tool: Tool::default(),
             created: now,
             nonce: Some(random),
+            files: false,
         }
     }
 
@@ -178,7 +186,14 @@ impl DocumentInfo {
             tool: Tool::default(),
             created,
             nonce: None,
+            files: false,
         }
+    }
+
+    /// The same, listing each package's files (see [`DocumentInfo::files`]).
+    pub fn with_files(mut self, files: bool) -> Self {
+        self.files = files;
+        self
     }
 }
 
