@@ -135,6 +135,10 @@ pub struct Package {
     /// `Requires`, npm `dependencies`, ...), resolved to found packages when the document
     /// is written.
     pub depends_on: Vec<String>,
+    /// Where the package is installed, when its record says (an npm package's
+    /// `.../node_modules/NAME` directory): two copies of one version installed in two places
+    /// are two packages, as the peers count them.
+    pub install_path: Option<String>,
 }
 
 /// Something that could not be read, and where: a warning, never a crash.
