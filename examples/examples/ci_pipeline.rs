@@ -6,7 +6,8 @@
 //! 2. **sign** it keyless — an ephemeral key, a certificate from the CA for the job's OIDC
 //!    identity, the signature in the transparency log — and store the signature next to the
 //!    image (`cosign sign --yes IMAGE@DIGEST`);
-//! 3. take its **SBOM**, an SPDX 2.3 JSON document (Syft's `spdx-json`);
+//! 3. make its **SBOM**, an SPDX 2.3 JSON document of every package in its layers (`sigchain
+//!    sbom`, or Syft's `spdx-json`), or take one given;
 //! 4. **attest** the SBOM to the image (`cosign attest --predicate sbom.spdx.json --type
 //!    spdxjson IMAGE@DIGEST`);
 //! 5. **verify** the signature and the attestation from what is stored, for the identity the
@@ -36,9 +37,9 @@
 //! fetches each one's inclusion proof from the log the trusted root names and verifies it as
 //! strictly as a bundle.
 //!
-//! Without `--sbom`, step 3 writes an SBOM that describes the image by its digest only (it
-//! does not look inside the image); with no arguments at all, the SBOM lists the files the
-//! demo image was built from.
+//! Without `--sbom`, step 3 catalogs the image with `sigchain-sbom` (a registry image is
+//! first copied into a temporary OCI layout): the demo image's npm lock file and Python
+//! distribution give its packages.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,22 +50,27 @@ use sigchain_core::sign::config::SigningConfig;
 use sigchain_core::time::Timestamp;
 use sigchain_core::trust_root::TrustedRoot;
 use sigchain_core::verify::{SignerPolicy, TimeSource, VerifiedSigner, Verifier, VerifierConfig};
-use sigchain_examples::demo_image::{write_demo_image, DEMO_NAME};
+use sigchain_examples::demo_image::write_demo_image;
 use sigchain_examples::local_sigstore::LocalSigstore;
-use sigchain_examples::spdx::{spdx_document, ImageDescription};
 use sigchain_fulcio::client::{BundleSigner, TransportConfig};
 use sigchain_fulcio::token::IdentityToken;
-use sigchain_oci::client::ClientConfig;
+use sigchain_oci::client::{ClientConfig, RegistryClient};
 use sigchain_oci::cosign::StorageLimits;
 use sigchain_oci::flow::{
-    self, PreparedAttestation, PreparedSignature, SignatureFormat, Stored, VerificationReport,
-    Verifiers, Wanted,
+    self, PreparedAttestation, PreparedSignature, ResolvedImage, SignatureFormat, Stored,
+    VerificationReport, Verifiers, Wanted,
 };
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::location::ImageLocation;
 use sigchain_oci::predicate::{PredicateKind, MAX_PREDICATE_BYTES};
 use sigchain_oci::proof_source::RekorV1Proofs;
 use sigchain_oci::reference::Tag;
+use sigchain_oci::registry::Platform;
+use sigchain_sbom::catalog::standard_catalogers;
+use sigchain_sbom::driver::catalog_source;
+use sigchain_sbom::model::Cataloger;
+use sigchain_sbom::output::{spdx_json, DocumentInfo, SourceKind, Subject};
+use sigchain_sbom::source::{Source, SourceLimits};
 
 /// Any failure ends the pipeline: nothing after a failed step runs.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -150,8 +156,8 @@ pub async fn run(args: Args, out: &mut dyn Write) -> Result<Summary, Error> {
     pipeline.run(out).await
 }
 
-/// No `--image`: what a CI system provides, made in a temporary folder: an image, its SBOM,
-/// a Sigstore and an OIDC identity token. Then the same pipeline as for a real image.
+/// No `--image`: what a CI system provides, made in a temporary folder: an image, a Sigstore
+/// and an OIDC identity token. Then the same pipeline as for a real image.
 async fn run_demo(
     sbom: Option<PathBuf>,
     format: SignatureFormat,
@@ -162,22 +168,6 @@ async fn run_demo(
     // The image, as `docker build` would leave it, in an OCI image layout.
     let layout_dir = dir.path().join("image");
     let demo = write_demo_image(&OciLayout::create(&layout_dir)?, &Tag::parse("v1")?).await?;
-    // The SBOM: every file the image was built from (Syft's job, done here by the builder).
-    let sbom = match sbom {
-        Some(path) => path,
-        None => {
-            let path = dir.path().join("sbom.spdx.json");
-            let description = ImageDescription {
-                name: DEMO_NAME,
-                digest: &demo.digest,
-                repository: None,
-                files: demo.files,
-            };
-            let document = spdx_document(&description, Timestamp::now());
-            std::fs::write(&path, serde_json::to_vec_pretty(&document)?)?;
-            path
-        }
-    };
     // The Sigstore: CA, transparency log, timestamp authority and an OIDC issuer on
     // 127.0.0.1, with the trusted root and signing config that describe them; the issuer
     // gives the job its identity token.
@@ -196,7 +186,7 @@ async fn run_demo(
             trusted_root: TrustedRoot::from_json(&std::fs::read(&sigstore.trusted_root)?)?,
             signing_config: SigningConfig::from_json(&std::fs::read(&sigstore.signing_config)?)?,
             token: IdentityToken::parse(&sigstore.token(DEMO_IDENTITY)?)?,
-            sbom: Some(sbom),
+            sbom,
             format,
         };
         pipeline.run(out).await
@@ -262,21 +252,10 @@ impl Pipeline {
         writeln!(out, "2. sign     {}", signed.verified().summary())?;
         writeln!(out, "            stored as {}", describe_stored(&stored))?;
 
-        // 3. The SBOM: the given file, or one that describes the image by digest only.
+        // 3. The SBOM: the given file, or sigchain-sbom's catalog of the image (Syft's job).
         let sbom = match &self.sbom {
             Some(path) => read_sbom(path)?,
-            None => {
-                let description = ImageDescription {
-                    name: &image.name,
-                    digest: &image.digest,
-                    repository: match &self.image {
-                        ImageLocation::Registry(_) => Some(&image.name),
-                        ImageLocation::Layout { .. } => None,
-                    },
-                    files: &[],
-                };
-                serde_json::to_vec(&spdx_document(&description, Timestamp::now()))?
-            }
+            None => self.catalog(&image).await?,
         };
         writeln!(
             out,
@@ -373,6 +352,65 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// The image's SBOM as SPDX 2.3 JSON: its layers read (a registry image is first copied
+    /// into a temporary OCI layout) and every package found listed, described by the digest
+    /// just signed.
+    async fn catalog(&self, image: &ResolvedImage) -> Result<Vec<u8>, Error> {
+        let pulled;
+        let (source, repository) = match &self.image {
+            ImageLocation::Layout { path, .. } => (
+                Source::OciDir {
+                    dir: path.clone(),
+                    image: Some(image.digest.to_string()),
+                },
+                None,
+            ),
+            ImageLocation::Registry(reference) => {
+                let mut config = ClientConfig::default();
+                if self.allow_insecure_registry {
+                    config
+                        .insecure_registries
+                        .push(reference.registry().to_owned());
+                }
+                pulled = tempfile::tempdir()?;
+                let layout = OciLayout::create(pulled.path())?;
+                let at_digest = reference.with_digest(image.digest.clone());
+                RegistryClient::new(config)?
+                    .pull_image(&at_digest, &Platform::parse("linux/amd64")?, &layout)
+                    .await?;
+                (
+                    Source::OciDir {
+                        dir: pulled.path().to_owned(),
+                        image: None,
+                    },
+                    Some(reference.name()),
+                )
+            }
+        };
+        // Reading layers is file and CPU work: off the async threads.
+        let catalog = tokio::task::spawn_blocking(move || {
+            let catalogers = standard_catalogers();
+            let catalogers: Vec<&dyn Cataloger> = catalogers.iter().map(|c| c.as_ref()).collect();
+            catalog_source(&source, &catalogers, &SourceLimits::default())
+        })
+        .await??;
+        let mut subject = Subject::new(SourceKind::Image, image.name.clone());
+        subject.digest = catalog
+            .image
+            .as_ref()
+            .and_then(|i| i.manifest_digest.clone());
+        subject.repository = repository;
+        let mut nonce = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| "no random bytes")?;
+        let now = Timestamp::now().as_secs();
+        Ok(spdx_json(
+            &catalog,
+            &DocumentInfo::unique(subject, now, nonce),
+        )?)
+    }
+}
+
 fn read_sbom(path: &PathBuf) -> Result<Vec<u8>, Error> {
     let too_large = || format!("{}: over {MAX_PREDICATE_BYTES} bytes", path.display());
     let size = std::fs::metadata(path)
@@ -388,14 +426,42 @@ fn describe_sbom(sbom: &[u8], path: Option<&PathBuf>) -> String {
     let document: serde_json::Value = serde_json::from_slice(sbom).unwrap_or_default();
     let from = match path {
         Some(path) => path.display().to_string(),
-        None => "written here: the image by digest only".to_owned(),
+        None => "cataloged from the image's layers by sigchain-sbom".to_owned(),
     };
+    // The document's own package (the image) is not one of the packages found in it.
+    let found: Vec<String> = document["packages"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|p| p["SPDXID"] != "SPDXRef-DocumentRoot")
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p["name"].as_str().unwrap_or("?"),
+                        p["versionInfo"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let shown = 5;
+    let mut listed = found
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.len() > shown {
+        listed.push_str(", ...");
+    }
+    if !listed.is_empty() {
+        listed.insert_str(0, ": ");
+    }
     format!(
-        "{} document {:?}, {} package(s), {} file(s) ({from})",
+        "{} document {:?}, {} package(s){listed}\n            ({from})",
         document["spdxVersion"].as_str().unwrap_or("not an SPDX"),
         document["name"].as_str().unwrap_or(""),
-        document["packages"].as_array().map_or(0, Vec::len),
-        document["files"].as_array().map_or(0, Vec::len),
+        found.len(),
     )
 }
 

@@ -39,6 +39,30 @@ pub const DEMO_FILES: &[DemoFile] = &[
         path: "etc/ci-pipeline-demo.conf",
         content: b"greeting = \"hello from the supply chain\"\n",
     },
+    // What `npm ci` and `pip install` leave behind, for the SBOM step to find.
+    DemoFile {
+        path: "app/package-lock.json",
+        content: br#"{
+  "name": "ci-pipeline-demo",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "ci-pipeline-demo", "version": "1.0.0", "dependencies": {"ms": "2.1.3"}},
+    "node_modules/ms": {
+      "version": "2.1.3",
+      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+      "license": "MIT"
+    }
+  }
+}
+"#,
+    },
+    DemoFile {
+        path: "usr/local/lib/python3.12/site-packages/certifi-2024.8.30.dist-info/METADATA",
+        content: b"Metadata-Version: 2.1\nName: certifi\nVersion: 2024.8.30\n\
+                   Author: Kenneth Reitz\nAuthor-email: me@kennethreitz.com\nLicense: MPL-2.0\n",
+    },
 ];
 
 /// What [`write_demo_image`] stored.

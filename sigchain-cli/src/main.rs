@@ -2,13 +2,15 @@
 //!
 //! `sign-bundle` and `verify-bundle` speak the sigstore-conformance CLI protocol; `verify-many` checks a
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
-//! a local Sigstore instance; `trust update` refreshes the trusted root over TUF.
+//! a local Sigstore instance; `trust update` refreshes the trusted root over TUF; `sbom`
+//! catalogs an image or a file system into an SPDX or CycloneDX document.
 #![forbid(unsafe_code)]
 
 mod image;
 mod inputs;
 mod instance;
 mod options;
+mod sbom;
 mod sign_bundle;
 mod signing;
 mod trust;
@@ -49,6 +51,9 @@ enum Command {
     VerifyAttestation(image::VerifyAttestationArgs),
     /// Show where an image's signatures, attestations and SBOMs are stored.
     Triangulate(image::TriangulateArgs),
+    /// Catalog an image or a file system: an SBOM as SPDX 2.3 or CycloneDX 1.6 JSON, or a
+    /// table.
+    Sbom(sbom::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => image::verify(args),
         Command::VerifyAttestation(args) => image::verify_attestation(args),
         Command::Triangulate(args) => image::triangulate(args),
+        Command::Sbom(args) => sbom::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),

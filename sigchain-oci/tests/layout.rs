@@ -50,3 +50,27 @@ fn the_test_image_is_the_same_bytes_every_time() {
     let second = common::image::write_test_image(&OciLayout::create(b.path()).unwrap(), "demo");
     assert_eq!(first.manifest.digest(), second.manifest.digest());
 }
+
+#[test]
+fn an_adopted_blob_must_match_its_descriptor() {
+    use sigchain_oci::layout::oci_spec::image::MediaType;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::create(dir.path()).unwrap();
+    let content = b"a layer, written in pieces";
+    let descriptor = sigchain_oci::layout::descriptor_for(MediaType::ImageLayerGzip, content);
+
+    // Other bytes than the descriptor names: refused, and nothing is left behind.
+    let mut wrong = layout.blob_temp_file().unwrap();
+    wrong.write_all(b"a layer, written in pieceS").unwrap();
+    let temp_path = wrong.path().to_owned();
+    assert!(layout.adopt_blob(&descriptor, wrong).is_err());
+    assert!(!temp_path.exists());
+    assert!(!layout.has_blob(&descriptor).unwrap());
+
+    let mut right = layout.blob_temp_file().unwrap();
+    right.write_all(&content[..8]).unwrap();
+    right.write_all(&content[8..]).unwrap();
+    layout.adopt_blob(&descriptor, right).unwrap();
+    assert_eq!(layout.get_blob(&descriptor).unwrap(), content);
+}

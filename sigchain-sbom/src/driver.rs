@@ -31,20 +31,80 @@ pub fn catalog_source(
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
 ) -> Result<Catalog, SourceError> {
-    let scans = match source {
-        Source::OciDir(dir) => scan_layers(&oci_layout_layers(dir, limits)?, catalogers, limits)?,
-        Source::DockerArchive(path) => {
-            scan_layers(&docker_archive_layers(path, limits)?, catalogers, limits)?
+    catalog_source_with_progress(source, catalogers, limits, &NoProgress)
+}
+
+/// [`catalog_source`], telling `progress` what it reads as it goes (for a progress bar).
+pub fn catalog_source_with_progress(
+    source: &Source,
+    catalogers: &[&dyn Cataloger],
+    limits: &SourceLimits,
+    progress: &dyn Progress,
+) -> Result<Catalog, SourceError> {
+    let (image, scans) = match source {
+        Source::OciDir { dir, image } => {
+            let image = oci_layout_layers(dir, image.as_deref(), limits)?;
+            let scans = scan_layers(&image.layers, catalogers, limits, progress)?;
+            (Some(image.identity), scans)
         }
-        Source::Dir(dir) => vec![crate::source::dir_scan(dir, catalogers, limits)?],
-        Source::File(path) => vec![scan_file(path, catalogers, limits)?],
+        Source::DockerArchive(path) => {
+            let image = docker_archive_layers(path, limits)?;
+            let scans = scan_layers(&image.layers, catalogers, limits, progress)?;
+            (Some(image.identity), scans)
+        }
+        Source::Dir(dir) => {
+            progress.start(0, 0);
+            let scan = crate::source::dir_scan(dir, catalogers, limits, progress)?;
+            (None, vec![scan])
+        }
+        Source::File(path) => (None, vec![scan_file(path, catalogers, limits, progress)?]),
         Source::Registry(reference) => {
             return Err(SourceError::RegistryNotSupported {
                 reference: reference.clone(),
             })
         }
     };
-    Ok(assemble(scans, limits))
+    let mut catalog = assemble(scans, limits);
+    catalog.image = image;
+    Ok(catalog)
+}
+
+/// What the driver reports while it reads, for a progress display. Layers are read in
+/// parallel, so the calls come from several threads; every method has an empty default.
+pub trait Progress: Sync {
+    /// Reading starts: `layers` layer blobs of `stored_bytes` bytes in all (0 and 0 for a
+    /// directory or a single file).
+    fn start(&self, layers: usize, stored_bytes: u64) {
+        let _ = (layers, stored_bytes);
+    }
+    /// `bytes` more stored (compressed) bytes of a layer were read.
+    fn read(&self, bytes: u64) {
+        let _ = bytes;
+    }
+    /// One more file-system entry (file, directory, link) was seen.
+    fn entry(&self) {}
+    /// One more layer was read to its end.
+    fn layer_done(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Tells `progress` how many stored bytes pass.
+struct ReadProgress<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for ReadProgress<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.read(n as u64);
+        Ok(n)
+    }
 }
 
 /// Catalog one tar stream (gzip, zstd or uncompressed, told apart by its first bytes) as a
@@ -69,7 +129,7 @@ pub fn catalog_layer(
     limits: &SourceLimits,
 ) -> Result<Catalog, SourceError> {
     let image_read = AtomicU64::new(0);
-    let scan = scan_stream(reader, None, catalogers, limits, &image_read)?;
+    let scan = scan_stream(reader, None, catalogers, limits, &image_read, &NoProgress)?;
     Ok(assemble(vec![scan], limits))
 }
 
@@ -79,7 +139,9 @@ fn scan_layers(
     layers: &[LayerBlob],
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
+    progress: &dyn Progress,
 ) -> Result<Vec<LayerScan>, SourceError> {
+    progress.start(layers.len(), layers.iter().map(|l| l.size).sum());
     let image_read = AtomicU64::new(0);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<LayerScan, SourceError>>>> =
@@ -92,7 +154,8 @@ fn scan_layers(
                 let Some(blob) = layers.get(index) else {
                     break;
                 };
-                let result = scan_blob(blob, catalogers, limits, &image_read);
+                let result = scan_blob(blob, catalogers, limits, &image_read, progress);
+                progress.layer_done();
                 let failed = result.is_err();
                 if let Ok(mut slots) = results.lock() {
                     if let Some(slot) = slots.get_mut(index) {
@@ -130,15 +193,23 @@ fn scan_blob(
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
     image_read: &AtomicU64,
+    progress: &dyn Progress,
 ) -> Result<LayerScan, SourceError> {
     let layer = Some(blob.diff_id.clone());
     let mut reader = BlobReader::open(blob)?;
     let scan = scan_stream(
-        BufReader::with_capacity(256 * 1024, &mut reader),
+        BufReader::with_capacity(
+            256 * 1024,
+            ReadProgress {
+                inner: &mut reader,
+                progress,
+            },
+        ),
         layer,
         catalogers,
         limits,
         image_read,
+        progress,
     )?;
     reader.finish(blob)?;
     Ok(scan)
@@ -152,6 +223,7 @@ fn scan_stream(
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
     image_read: &AtomicU64,
+    progress: &dyn Progress,
 ) -> Result<LayerScan, SourceError> {
     let exceeded = Cell::new(None);
     let (_, stream) =
@@ -174,7 +246,7 @@ fn scan_stream(
         }),
         None => None,
     };
-    let scan = scan_tar(&mut counted, layer.clone(), catalogers, limits)
+    let scan = scan_tar(&mut counted, layer.clone(), catalogers, limits, progress)
         .map_err(|e| over(&layer).unwrap_or(e))?;
     std::io::copy(&mut counted, &mut std::io::sink()).map_err(|e| {
         over(&layer).unwrap_or_else(|| crate::source::layer::read_error(&layer, &e))
@@ -188,6 +260,7 @@ fn scan_file(
     path: &std::path::Path,
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
+    progress: &dyn Progress,
 ) -> Result<LayerScan, SourceError> {
     let io = |source| SourceError::Io {
         path: path.to_owned(),
@@ -202,7 +275,21 @@ fn scan_file(
     let file = File::open(path).map_err(io)?;
     if is_tar || compressed {
         let image_read = AtomicU64::new(0);
-        return scan_stream(BufReader::new(file), None, catalogers, limits, &image_read);
+        progress.start(1, size);
+        let reader = ReadProgress {
+            inner: file,
+            progress,
+        };
+        let scan = scan_stream(
+            BufReader::new(reader),
+            None,
+            catalogers,
+            limits,
+            &image_read,
+            progress,
+        );
+        progress.layer_done();
+        return scan;
     }
     let name = path
         .file_name()
@@ -215,9 +302,10 @@ fn scan_file(
     Ok(scan)
 }
 
-/// Squash, read the distribution, locate and sort.
-fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
-    let squashed = squash(scans, limits.max_link_hops);
+/// Squash, read the distribution, locate, merge what two files record of one package, and
+/// sort.
+fn assemble(mut scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
+    let squashed = squash(&mut scans, limits.max_link_hops);
     let distro = squashed.os_release.as_deref().and_then(parse_os_release);
     let mut packages = Vec::new();
     let mut warnings = squashed.warnings;
@@ -247,6 +335,12 @@ fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
     // One package recorded by two files: a dist-info's METADATA and RECORD, an npm package in
     // the lock and in node_modules.
     let packages = crate::catalog::python::merge_records(packages);
+    // dpkg's per-package file listings (info/*.list, *.md5sums); an empty directory a package
+    // ships is told from a file by the squashed root.
+    let packages = crate::catalog::dpkg::merge_file_lists(packages, |path| {
+        crate::source::squash::is_visible_dir(&scans, path)
+    });
+    drop(scans);
     let mut packages = crate::catalog::npm::dedupe(packages);
     packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, a.locations.first()).cmp(&(
@@ -258,6 +352,7 @@ fn assemble(scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
     });
     warnings.sort();
     Catalog {
+        image: None,
         distro,
         packages,
         warnings,

@@ -2,24 +2,32 @@
 //!
 //! Find the packages in a container image or a file system, and write them as SPDX 2.3 or
 //! CycloneDX 1.6 documents that independent validators accept. What works today:
-//! - [`source`]: OCI image layouts, `docker save` archives, root-filesystem directories and
-//!   single files, read without extracting to disk: every layer in one streaming pass (gzip and
+//! - [`source`]: OCI image layouts (an image chosen by tag or digest, or the layout's only
+//!   image), `docker save` archives, root-filesystem directories and single files, read without extracting to disk: every layer in one streaming pass (gzip and
 //!   zstd told apart by their first bytes), layers in parallel, bounded (entries, inflated
 //!   bytes, header sizes, link hops), with paths that never leave the root; the squashed view
 //!   honours whiteouts and opaque directories;
-//! - [`driver`]: [`driver::catalog_source`] runs catalogers over a source and returns a
-//!   [`model::Catalog`], each package located by (layer diffID, path);
-//! - [`catalog`]: dpkg (status and distroless `status.d`), apk, rpm (the sqlite rpmdb;
-//!   BerkeleyDB and ndb databases are reported as not yet supported), Python (dist-info,
-//!   egg-info), npm (package-lock v1–v3, node_modules), Cargo.lock and cargo-auditable
-//!   binaries, Ruby gems, Go build information, Java archives, os-release;
+//! - [`driver`]: [`driver::catalog_source`] runs catalogers (all of them:
+//!   [`catalog::standard_catalogers`]) over a source and returns a [`model::Catalog`], each
+//!   package located by (layer diffID, path), with the image's manifest and config digests;
+//!   [`driver::catalog_source_with_progress`] reports layers, bytes and entries as it goes;
+//! - [`catalog`]: dpkg (status and distroless `status.d`, and each package's installed files
+//!   from `info/*.list`, `*.md5sums` and `Conffiles`), apk, rpm (the sqlite rpmdb; BerkeleyDB
+//!   and ndb databases are reported as not yet supported), Python (dist-info, egg-info), npm
+//!   (package-lock v1–v3, node_modules), Cargo.lock and cargo-auditable binaries, Ruby gems,
+//!   Go build information (modules and the standard library), Java archives, os-release (with
+//!   `CPE_NAME`);
 //! - [`sqlite`]: a read-only reader of SQLite table B-trees from bytes (for the rpmdb): pure,
-//!   bounded, every page visited at most once;
-//! - [`purl`]: package URLs per the purl spec; [`output`]: SPDX 2.3 JSON (on `spdx-rs`),
-//!   CycloneDX 1.6 JSON and a table, deterministic on request.
+//!   bounded, every page reached at most once;
+//! - [`purl`]: package URLs per the purl spec; [`cpe`]: CPE 2.3 names, written only where
+//!   known rather than guessed (the Go toolchain, the distribution's own `CPE_NAME`);
+//!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON (installed files as nested
+//!   `file` components on request) and a table, deterministic on request.
 //!
-//! To come: CPEs, the `sigchain sbom` command, registry sources,
-//! attestations end to end and the comparison with Trivy and Syft.
+//! The `sigchain sbom` command drives this crate; a `registry:` image is copied into a
+//! temporary layout with `sigchain_oci`'s `RegistryClient::pull_image` first (the crate itself
+//! does no network I/O). The SBOM is attested to the image with `sigchain attest --type
+//! spdxjson` (an in-toto statement about the image digest the document describes).
 //!
 //! ```
 //! use sigchain_sbom::catalog::dpkg::DpkgCataloger;
@@ -48,6 +56,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cpe;
 pub mod driver;
 pub mod model;
 pub mod output;

@@ -125,10 +125,20 @@ pub struct Package {
     pub locations: Vec<Location>,
     /// Files the package installed, as its database lists them (paths without a leading `/`).
     pub files: Vec<String>,
+    /// Digests of installed files as the database records them (dpkg `md5sums`), keyed by
+    /// path as in [`Package::files`]; not computed from the files' content.
+    pub file_checksums: BTreeMap<String, Checksum>,
+    /// CPE 2.3 formatted strings that name this package reliably (see [`crate::cpe`] for
+    /// which packages get one and why most do not); never guessed from the name.
+    pub cpes: Vec<String>,
     /// Names of packages of the same type this one depends on (dpkg `Depends`, rpm
     /// `Requires`, npm `dependencies`, ...), resolved to found packages when the document
     /// is written.
     pub depends_on: Vec<String>,
+    /// Where the package is installed, when its record says (an npm package's
+    /// `.../node_modules/NAME` directory): two copies of one version installed in two places
+    /// are two packages, as the peers count them.
+    pub install_path: Option<String>,
 }
 
 /// Something that could not be read, and where: a warning, never a crash.
@@ -176,11 +186,26 @@ pub struct Distro {
     pub version_id: Option<String>,
     /// `PRETTY_NAME`, if given.
     pub pretty_name: Option<String>,
+    /// `CPE_NAME` as a CPE 2.3 formatted string (converted from the URI binding most
+    /// distributions use), if given and valid.
+    pub cpe: Option<String>,
+}
+
+/// Which image was cataloged.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageIdentity {
+    /// The image manifest's digest (`sha256:<hex>`), the digest a registry reference resolves
+    /// to for this platform; a `docker save` archive keeps no manifest, so it has none.
+    pub manifest_digest: Option<String>,
+    /// The image config's digest (`sha256:<hex>`): Docker's image ID.
+    pub config_digest: String,
 }
 
 /// Everything found in a source.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalog {
+    /// The image, when the source is one.
+    pub image: Option<ImageIdentity>,
     /// The distribution, if the root names one.
     pub distro: Option<Distro>,
     /// The packages, in a stable order (type, name, version, first location).

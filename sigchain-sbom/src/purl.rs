@@ -21,7 +21,7 @@
 //!     arch: Some("amd64".into()),
 //!     ..Package::default()
 //! };
-//! let debian = Distro { id: "debian".into(), version_id: Some("12".into()), pretty_name: None };
+//! let debian = Distro { id: "debian".into(), version_id: Some("12".into()), ..Distro::default() };
 //! assert_eq!(
 //!     package_url(&libc, Some(&debian)).as_deref(),
 //!     Some("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"),
@@ -177,8 +177,13 @@ pub fn package_url(package: &Package, distro: Option<&Distro>) -> Option<String>
             }
         }
         PackageType::Go => {
-            // A module path is namespace/name: `github.com/gorilla/context`.
-            if namespace.is_none() {
+            if namespace.is_none() && name == crate::catalog::go::STDLIB {
+                // The standard library: `pkg:golang/stdlib@1.22.1`, the release without the
+                // `go` prefix (Syft's form, and how the Go vulnerability database spells
+                // stdlib versions); a development toolchain names no release, so no purl.
+                version = crate::catalog::go::go_release(version)?;
+            } else if namespace.is_none() {
+                // A module path is namespace/name: `github.com/gorilla/context`.
                 let (prefix, last) = name.rsplit_once('/')?;
                 namespace = Some(prefix.to_string());
                 name = last;
@@ -345,7 +350,7 @@ mod tests {
         Distro {
             id: id.into(),
             version_id: version_id.map(Into::into),
-            pretty_name: None,
+            ..Distro::default()
         }
     }
 
@@ -419,10 +424,18 @@ mod tests {
             go.purl(None).as_deref(),
             Some("pkg:golang/github.com/Azure/go-autorest@v14.2.0%2Bincompatible")
         );
+        // The standard library has no module path; its version is the toolchain's.
         assert_eq!(
-            package(PackageType::Go, "stdlib", "1.22.0").purl(None),
+            package(PackageType::Go, "stdlib", "go1.22.0")
+                .purl(None)
+                .as_deref(),
+            Some("pkg:golang/stdlib@1.22.0")
+        );
+        assert_eq!(
+            package(PackageType::Go, "stdlib", "devel go1.23-abc").purl(None),
             None
         );
+        assert_eq!(package(PackageType::Go, "tool", "v1.0.0").purl(None), None);
 
         let mut maven = package(PackageType::Maven, "commons-io", "2.16.1");
         assert_eq!(maven.purl(None), None);

@@ -179,11 +179,12 @@ fn npm_lock_v3() {
         .map(|p| format!("{}@{}", npm::full_name(p), p.version))
         .collect();
     names.sort();
-    // Not the root, not the dev-only jest, not the link; the alias by its real name.
+    // The project itself, not the dev-only jest, not the link; the alias by its real name.
     assert_eq!(
         names,
         [
             "@babel/code-frame@7.23.5",
+            "app@1.0.0",
             "express@4.18.2",
             "ms@2.0.0",
             "ms@2.1.3",
@@ -204,7 +205,26 @@ fn npm_lock_v3() {
         "srv/app/package-lock.json",
         &fixture("package-lock-v3.json"),
     );
-    assert_eq!(with_dev.packages.len(), 7);
+    assert_eq!(with_dev.packages.len(), 8);
+    // Each package knows where it is installed: two versions of ms in two places.
+    let installed: Vec<(&str, Option<&str>)> = found
+        .packages
+        .iter()
+        .filter(|p| p.name == "ms" || p.name == "app")
+        .map(|p| (p.version.as_str(), p.install_path.as_deref()))
+        .collect();
+    assert!(
+        installed.contains(&("1.0.0", Some("srv/app"))),
+        "{installed:?}"
+    );
+    assert!(
+        installed
+            .iter()
+            .filter(|(_, at)| at.is_some_and(|at| at.starts_with("srv/app/node_modules/")))
+            .count()
+            == 2,
+        "{installed:?}"
+    );
 }
 
 #[test]
@@ -220,7 +240,17 @@ fn npm_lock_v1() {
         .map(|p| format!("{}@{}", p.name, p.version))
         .collect();
     names.sort();
-    assert_eq!(names, ["debug@2.6.9", "ms@2.0.0", "string-width@4.2.3"]);
+    assert_eq!(
+        names,
+        [
+            "debug@2.6.9",
+            "legacy@1.0.0",
+            "ms@2.0.0",
+            "string-width@4.2.3"
+        ]
+    );
+    let debug = by_name(&found.packages, "debug", "2.6.9");
+    assert_eq!(debug.install_path.as_deref(), Some("node_modules/debug"));
     let ms = by_name(&found.packages, "ms", "2.0.0");
     assert_eq!(ms.checksums[0].algorithm, "SHA1");
     assert_eq!(

@@ -100,6 +100,7 @@ proptest! {
         kind in 0..3usize,
     ) {
         let catalog = Catalog {
+            image: None,
             distro: distro.map(|id| Distro { id, ..Distro::default() }),
             packages,
             warnings: Vec::new(),

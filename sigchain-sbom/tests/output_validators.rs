@@ -55,10 +55,12 @@ fn person(name: &str, email: Option<&str>) -> Option<Party> {
 fn catalog() -> Catalog {
     let status = located("var/lib/dpkg/status");
     Catalog {
+        image: None,
         distro: Some(Distro {
             id: "debian".into(),
             version_id: Some("12".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            ..Distro::default()
         }),
         packages: vec![
             Package {
@@ -73,7 +75,17 @@ fn catalog() -> Catalog {
                 ),
                 depends_on: vec!["libgcc-s1".into(), "not-installed".into()],
                 locations: status.clone(),
-                files: vec!["usr/lib/x86_64-linux-gnu/libc.so.6".into()],
+                files: vec![
+                    "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+                    "lib64/ld-linux-x86-64.so.2".into(),
+                ],
+                file_checksums: BTreeMap::from([(
+                    "lib64/ld-linux-x86-64.so.2".into(),
+                    Checksum {
+                        algorithm: "MD5".into(),
+                        value: "108877c29ef6a482337ddc42ea8b0985".into(),
+                    },
+                )]),
                 ..Package::default()
             },
             Package {
@@ -158,6 +170,15 @@ fn catalog() -> Catalog {
                 locations: located("var/lib/dpkg/status"),
                 ..Package::default()
             },
+            // A Go binary's standard library: purl and the toolchain's CPE.
+            Package {
+                name: "stdlib".into(),
+                version: "go1.22.1".into(),
+                package_type: Some(PackageType::Go),
+                cpes: vec!["cpe:2.3:a:golang:go:1.22.1:-:*:*:*:*:*:*".into()],
+                locations: located("usr/local/bin/app"),
+                ..Package::default()
+            },
             Package {
                 name: "commons-lang3".into(),
                 namespace: Some("org.apache.commons".into()),
@@ -207,6 +228,15 @@ fn hostile() -> Catalog {
             },
         ],
         depends_on: vec!["we\u{1b}[31mird (pkg) \"q\" ü/../x".into(), "".into()],
+        // A database's CPEs: malformed ones are left out, a duplicate once, the second valid
+        // one a property (CycloneDX) or a second reference (SPDX).
+        cpes: vec![
+            "cpe:2.3:a:b c:d:1:*:*:*:*:*:*:*".into(),
+            "not a cpe".into(),
+            "cpe:2.3:a:acme:we\\(ird\\):1:*:*:*:*:*:*:*".into(),
+            "cpe:2.3:a:acme:we\\(ird\\):1:*:*:*:*:*:*:*".into(),
+            "cpe:2.3:a:acme:x\\:y:2:*:*:*:*:*:*:*".into(),
+        ],
         locations: vec![Location {
             layer: None,
             path: "a\nb".into(),
@@ -214,6 +244,7 @@ fn hostile() -> Catalog {
         ..Package::default()
     };
     Catalog {
+        image: None,
         distro: None,
         packages: vec![
             weird.clone(),
@@ -226,6 +257,34 @@ fn hostile() -> Catalog {
                 ..Package::default()
             },
         ],
+        warnings: Vec::new(),
+    }
+}
+
+/// A distribution that names its CPE in os-release (Fedora's `CPE_NAME`, converted), with an
+/// rpm package.
+fn fedora() -> Catalog {
+    let os_release = b"NAME=\"Fedora Linux\"\nVERSION_ID=40\nID=fedora\n\
+        PRETTY_NAME=\"Fedora Linux 40 (Container Image)\"\n\
+        CPE_NAME=\"cpe:/o:fedoraproject:fedora:40\"\n";
+    let distro = sigchain_sbom::catalog::os_release::parse_os_release(os_release);
+    assert!(distro.as_ref().is_some_and(|d| d.cpe.is_some()));
+    Catalog {
+        image: None,
+        distro,
+        packages: vec![Package {
+            name: "bash".into(),
+            version: "5.2.26-3.fc40".into(),
+            package_type: Some(PackageType::Rpm),
+            arch: Some("x86_64".into()),
+            license_declared: Some("GPL-3.0-or-later".into()),
+            supplier: Some(Party::Organization {
+                name: "Fedora Project".into(),
+                email: None,
+            }),
+            locations: located("var/lib/rpm/rpmdb.sqlite"),
+            ..Package::default()
+        }],
         warnings: Vec::new(),
     }
 }
@@ -309,9 +368,15 @@ fn spdx_documents_pass_pyspdxtools() {
             ("full", catalog()),
             ("empty", Catalog::default()),
             ("hostile", hostile()),
+            ("fedora", fedora()),
         ] {
             let info = DocumentInfo::unique(subject.clone(), 1_717_171_717, [7; 16]);
             let doc = output::spdx_json(&catalog, &info).unwrap();
+            // SPDX never lists files (no SHA1 to give them), with or without the option.
+            assert_eq!(
+                doc,
+                output::spdx_json(&catalog, &info.clone().with_files(true)).unwrap()
+            );
             let path = write(dir.path(), &format!("{name}-{label}.spdx.json"), &doc);
             assert_pyspdxtools_accepts(&path);
         }
@@ -327,13 +392,20 @@ fn cyclonedx_documents_pass_the_1_6_schema() {
             ("full", catalog()),
             ("empty", Catalog::default()),
             ("hostile", hostile()),
+            ("fedora", fedora()),
         ] {
             let info = DocumentInfo::deterministic(subject.clone(), 1_717_171_717);
             let doc = output::cyclonedx_json(&catalog, &info).unwrap();
             paths.push(write(dir.path(), &format!("{name}-{label}.cdx.json"), &doc));
+            let with_files = output::cyclonedx_json(&catalog, &info.with_files(true)).unwrap();
+            paths.push(write(
+                dir.path(),
+                &format!("{name}-{label}-files.cdx.json"),
+                &with_files,
+            ));
         }
     }
-    assert_eq!(paths.len(), 9);
+    assert_eq!(paths.len(), 24);
     assert_cyclonedx_schema_accepts(&paths);
 }
 
@@ -409,13 +481,14 @@ fn ntia_checker_reports_only_what_the_data_lacks() {
     assert!(missing("componentIdentifiers").is_empty(), "{report}");
     // Every package has a version; the root (the image) has its digest as its version.
     assert!(missing("componentVersions").is_empty(), "{report}");
-    // Suppliers: the Cargo.lock entry and the npm dependency name none, nor does the image
-    // itself (who built it is not in the image); everything whose metadata names one passes.
+    // Suppliers: the Cargo.lock entry, the npm dependency and a Go binary's build info name
+    // none, nor does the image itself (who built it is not in the image); everything whose
+    // metadata names one passes.
     let mut suppliers = missing("componentSuppliers");
     suppliers.sort();
     assert_eq!(
         suppliers,
-        ["registry.example/team/app:1.0", "serde", "types"],
+        ["registry.example/team/app:1.0", "serde", "stdlib", "types"],
         "{report}"
     );
 }
@@ -622,6 +695,7 @@ fn a_real_dpkg_status_passes_every_validator() {
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     assert_eq!(found.packages.len(), 11);
     let catalog = Catalog {
+        image: None,
         distro: os_release::parse_os_release(
             b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
         ),
@@ -671,4 +745,82 @@ fn a_real_dpkg_status_passes_every_validator() {
         report["componentIdentifiers"]["allProvided"], true,
         "{report}"
     );
+}
+
+/// CPEs: SPDX `SECURITY`/`cpe23Type` references, CycloneDX `cpe` (one) plus `sigchain:cpe23`
+/// properties, the os-release CPE on CycloneDX's operating-system component; malformed ones
+/// from a database are left out.
+#[test]
+fn cpes_are_written_where_known() {
+    let info = DocumentInfo::deterministic(image(), 1_717_171_717);
+    let spdx: serde_json::Value =
+        serde_json::from_slice(&output::spdx_json(&catalog(), &info).unwrap()).unwrap();
+    let refs: Vec<&serde_json::Value> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().into_iter().flatten())
+        .filter(|r| r["referenceCategory"] == "SECURITY")
+        .collect();
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(refs[0]["referenceType"], "cpe23Type");
+    assert_eq!(
+        refs[0]["referenceLocator"],
+        "cpe:2.3:a:golang:go:1.22.1:-:*:*:*:*:*:*"
+    );
+    let purls = spdx.to_string();
+    assert!(purls.contains("pkg:golang/stdlib@1.22.1"), "{purls}");
+
+    let cdx: serde_json::Value =
+        serde_json::from_slice(&output::cyclonedx_json(&hostile(), &info).unwrap()).unwrap();
+    let weird = &cdx["components"][0];
+    assert_eq!(weird["cpe"], "cpe:2.3:a:acme:we\\(ird\\):1:*:*:*:*:*:*:*");
+    let extra: Vec<&serde_json::Value> = weird["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "sigchain:cpe23")
+        .map(|p| &p["value"])
+        .collect();
+    assert_eq!(extra, ["cpe:2.3:a:acme:x\\:y:2:*:*:*:*:*:*:*"]);
+
+    let cdx: serde_json::Value =
+        serde_json::from_slice(&output::cyclonedx_json(&fedora(), &info).unwrap()).unwrap();
+    let os = &cdx["components"][0];
+    assert_eq!(os["type"], "operating-system");
+    assert_eq!(os["cpe"], "cpe:2.3:o:fedoraproject:fedora:40:*:*:*:*:*:*:*");
+    assert!(cdx["components"][1].get("cpe").is_none());
+}
+
+/// Installed files: nested `file` components (with the database's MD5 where recorded) only
+/// when asked for.
+#[test]
+fn cyclonedx_lists_files_only_on_request() {
+    let info = DocumentInfo::deterministic(image(), 1_717_171_717);
+    let plain: serde_json::Value =
+        serde_json::from_slice(&output::cyclonedx_json(&catalog(), &info).unwrap()).unwrap();
+    let with_files: serde_json::Value = serde_json::from_slice(
+        &output::cyclonedx_json(&catalog(), &info.clone().with_files(true)).unwrap(),
+    )
+    .unwrap();
+    let libc = |doc: &serde_json::Value| -> serde_json::Value {
+        doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "libc6")
+            .cloned()
+            .unwrap()
+    };
+    assert!(libc(&plain).get("components").is_none());
+    let files = libc(&with_files)["components"].clone();
+    assert_eq!(
+        files,
+        serde_json::json!([
+            {"type": "file", "name": "lib64/ld-linux-x86-64.so.2",
+             "hashes": [{"alg": "MD5", "content": "108877c29ef6a482337ddc42ea8b0985"}]},
+            {"type": "file", "name": "usr/lib/x86_64-linux-gnu/libc.so.6"}
+        ])
+    );
+    assert_ne!(plain["serialNumber"], with_files["serialNumber"]);
 }

@@ -149,7 +149,7 @@ fn small_database_packages() {
     let fedora = Distro {
         id: "fedora".into(),
         version_id: Some("40".into()),
-        pretty_name: None,
+        ..Distro::default()
     };
     let summary: Vec<_> = found
         .packages

@@ -39,6 +39,7 @@
 mod blobs;
 mod config;
 mod credentials;
+mod pull;
 mod repository;
 mod transport;
 
@@ -50,6 +51,7 @@ use oci_spec::image::Descriptor;
 
 pub use blobs::Mount;
 pub use config::{ClientConfig, CredentialsSource, USER_AGENT};
+pub use pull::PulledImage;
 pub use repository::RegistryRepository;
 
 use credentials::Credentials;

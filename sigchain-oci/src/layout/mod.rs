@@ -224,6 +224,43 @@ impl OciLayout {
         Ok(descriptor)
     }
 
+    /// A new, empty temporary file inside the layout's blob directory, for a blob too large
+    /// to hold in memory; write the blob into it and hand it to
+    /// [`adopt_blob`](Self::adopt_blob). Dropped without adoption, it is deleted.
+    pub fn blob_temp_file(&self) -> Result<tempfile::NamedTempFile, LayoutError> {
+        let dir = self.root.join(BLOBS_DIR).join(SHA256_DIR);
+        tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&dir)
+            .map_err(io_error(&dir))
+    }
+
+    /// Store the content of `temp` (from [`blob_temp_file`](Self::blob_temp_file)) as the blob
+    /// `descriptor` names: it is read back and must match the descriptor's size and digest,
+    /// else it is deleted and the mismatch is the error.
+    pub fn adopt_blob(
+        &self,
+        descriptor: &Descriptor,
+        temp: tempfile::NamedTempFile,
+    ) -> Result<(), LayoutError> {
+        let digest = BlobDigest::parse(descriptor.digest().as_ref())?;
+        if !stored_blob_matches(temp.path(), &digest, descriptor.size())? {
+            return Err(LayoutError::Malformed {
+                what: "blob",
+                reason: format!(
+                    "the content written for {} does not have its size and digest",
+                    descriptor.digest()
+                ),
+            });
+        }
+        let path = self.blob_path(&digest);
+        temp.persist(&path).map_err(|e| LayoutError::Io {
+            path: path.clone(),
+            source: e.error,
+        })?;
+        Ok(())
+    }
+
     /// Whether a blob of the descriptor's digest and size is in the layout (its content is not
     /// hashed here: [`get_blob`](Self::get_blob) does that when it is read).
     pub fn has_blob(&self, descriptor: &Descriptor) -> Result<bool, LayoutError> {

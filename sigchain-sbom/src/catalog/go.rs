@@ -12,7 +12,10 @@
 //! `path`, `mod` (the main module), `dep` (a dependency), `=>` (the dependency just above is
 //! replaced by this one), `build` (settings). Packages: the main module (its version is often
 //! `(devel)`, as `go build` in a checkout records it), each dependency (after replacement), and
-//! `stdlib` at the Go version, as both peers report it.
+//! `stdlib` at the Go version, as both peers report it: its version is the build info's
+//! (`go1.22.1`), its purl `pkg:golang/stdlib@1.22.1` ([`go_release`]; the form Syft writes and
+//! the Go vulnerability database's OSV entries spell) and its CPE the toolchain's
+//! (`cpe:2.3:a:golang:go:1.22.1:-:*:*:*:*:*:*`, [`crate::cpe::go_toolchain`]).
 //!
 //! Which files are binaries cannot be told from a path: [`GoBinaryCataloger::wants`] takes
 //! paths in executable directories and extension-less files; a source that knows the file
@@ -29,6 +32,36 @@ pub const PRE_1_18: &str = "Go build info from before Go 1.18 (pointer form) is 
 pub const MAX_DEPS: usize = 50_000;
 /// The longest build info string read.
 pub const MAX_STRING: usize = 16 * 1024 * 1024;
+
+/// The name of the package standing for the Go standard library (no module path has it:
+/// the standard library is not a module, and peers and vulnerability data use this name).
+pub const STDLIB: &str = "stdlib";
+
+/// The release a build info's Go version names, without the `go` prefix: `go1.22.1` →
+/// `1.22.1`, `go1.21rc2` → `1.21rc2`, `go1.20 X:boringcrypto` → `1.20` (build flags after a
+/// space are not part of the release). `None` for development builds (`devel go1.23-abc`) and
+/// anything else that is not `goMAJOR.MINOR[.PATCH][(rc|beta)N]`.
+///
+/// ```
+/// use sigchain_sbom::catalog::go::go_release;
+/// assert_eq!(go_release("go1.22.1"), Some("1.22.1"));
+/// assert_eq!(go_release("devel go1.23-abcdef"), None);
+/// ```
+pub fn go_release(go_version: &str) -> Option<&str> {
+    let release = go_version.split_whitespace().next()?.strip_prefix("go")?;
+    let (numbers, pre) = match release.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => release.split_at(at),
+        None => (release, ""),
+    };
+    let fields: Vec<&str> = numbers.split('.').collect();
+    let numeric = |f: &str| !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit());
+    let pre_ok = pre.is_empty()
+        || ["rc", "beta"]
+            .iter()
+            .any(|tag| pre.strip_prefix(tag).is_some_and(numeric));
+    ((2..=3).contains(&fields.len()) && fields.iter().all(|f| numeric(f)) && pre_ok)
+        .then_some(release)
+}
 
 /// What a Go binary's build info says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -238,7 +271,12 @@ impl Cataloger for GoBinaryCataloger {
         }
         packages.extend(info.deps.iter().map(|(p, v)| module(p, v)));
         if !info.go_version.is_empty() {
-            packages.push(module("stdlib", &info.go_version));
+            let mut stdlib = module(STDLIB, &info.go_version);
+            stdlib.cpes = crate::cpe::go_toolchain(&info.go_version)
+                .map(|c| c.to_string())
+                .into_iter()
+                .collect();
+            packages.push(stdlib);
         }
         Found {
             packages,
@@ -318,6 +356,68 @@ mod tests {
                 "None stdlib go1.21.5"
             ]
         );
+        let stdlib = &found.packages[3];
+        assert_eq!(stdlib.cpes, ["cpe:2.3:a:golang:go:1.21.5:-:*:*:*:*:*:*"]);
+        assert_eq!(
+            stdlib.purl(None).as_deref(),
+            Some("pkg:golang/stdlib@1.21.5")
+        );
+        // Modules get no CPE: none can be formed without guessing.
+        assert!(found.packages[..3].iter().all(|p| p.cpes.is_empty()));
+    }
+
+    #[test]
+    fn go_releases() {
+        for (version, release) in [
+            ("go1.22.1", Some("1.22.1")),
+            ("go1.20", Some("1.20")),
+            ("go1.21rc2", Some("1.21rc2")),
+            ("go1.22beta1", Some("1.22beta1")),
+            ("go1.22.1 X:boringcrypto", Some("1.22.1")),
+            ("devel go1.23-abcdef", None),
+            ("go1", None),
+            ("go1.2.3.4", None),
+            ("go1.22.x", None),
+            ("go1.22rc", None),
+            ("1.22.1", None),
+            ("", None),
+        ] {
+            assert_eq!(go_release(version), release, "{version}");
+        }
+    }
+
+    /// Real binaries on this machine, read in place (none are committed): the build info the
+    /// Go toolchain wrote must give a stdlib with purl and CPE, as `go version -m` shows it.
+    #[test]
+    fn real_go_binaries() {
+        for path in ["/usr/local/bin/docker", "/usr/local/bin/terraform"] {
+            let Ok(binary) = std::fs::read(path) else {
+                continue;
+            };
+            let found = GoBinaryCataloger.catalog("usr/local/bin/x", &binary);
+            assert!(found.warnings.is_empty(), "{path}: {:?}", found.warnings);
+            let stdlib = found
+                .packages
+                .iter()
+                .find(|p| p.name == STDLIB)
+                .unwrap_or_else(|| panic!("{path}: no stdlib"));
+            let release = go_release(&stdlib.version).unwrap();
+            assert_eq!(
+                stdlib.purl(None),
+                Some(format!("pkg:golang/stdlib@{release}"))
+            );
+            assert_eq!(
+                stdlib.cpes,
+                [format!("cpe:2.3:a:golang:go:{release}:-:*:*:*:*:*:*")]
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn go_release_never_panics(s in "\\PC{0,24}") {
+            let _ = go_release(&s);
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! each installed package (`node_modules/NAME/package.json`, `node_modules/@SCOPE/NAME/package.json`).
 //!
 //! Decisions:
-//! - The lock's root entry (`""` in v2/v3) is the project itself, not a package it contains.
+//! - The lock's root entry (`""` in v2/v3, the top-level `name`/`version` in v1) is the
+//!   project itself: listed as a package, as both peers list it (it is the application the
+//!   image runs).
 //! - `dev: true` entries are skipped unless [`NpmCataloger::include_dev`] is set: development
 //!   dependencies are not installed by `npm ci --omit=dev`, which is how images are built, and
 //!   both peers leave them out by default (Trivy 0.76 without `--include-dev-deps` and Syft
@@ -12,10 +14,16 @@
 //!   package that *is* installed is still found through its `package.json`.
 //! - `link: true` entries (workspace symlinks) are skipped: the entry they point at is listed
 //!   under its own key.
-//! - A lock and the installed tree describe the same packages: [`dedupe`] merges npm packages
-//!   with the same scope, name and version into one (locations, then fields the first lacks:
-//!   `package.json` has license and author, the lock has the integrity hash). The driver calls
-//!   it once over all packages found.
+//! - Every package records its install directory ([`Package::install_path`]: the lock's
+//!   folder joined with the entry's `node_modules/...` key, or the folder of an installed
+//!   `package.json`). A lock and the installed tree describe the same packages: [`dedupe`]
+//!   merges npm packages with the same scope, name, version and install directory into one
+//!   (locations, then fields the first lacks: `package.json` has license and author, the lock
+//!   has the integrity hash). One version installed in two directories stays two packages, as
+//!   both peers count it. The driver calls it once over all packages found.
+//! - A `package.json` deeper inside a package (`node_modules/terser/bin/package.json`) marks
+//!   a subdirectory's module type; it is not a package (Trivy 0.76 lists such files as
+//!   packages named after the subdirectory).
 //! - Lockfiles inside `node_modules` are not read: npm ignores them, so they describe nothing
 //!   installed.
 //! - Scoped names `@scope/name` give namespace `@scope` and name `name`; `depends_on` holds
@@ -42,9 +50,10 @@ pub const MAX_WARNINGS: usize = 20;
 ///   "": {"name": "app", "version": "1.0.0"},
 ///   "node_modules/@types/node": {"version": "20.11.5", "license": "MIT"}}}"#;
 /// let found = NpmCataloger::default().catalog("app/package-lock.json", lock);
-/// assert_eq!(found.packages.len(), 1);
-/// assert_eq!(found.packages[0].namespace.as_deref(), Some("@types"));
-/// assert_eq!(found.packages[0].name, "node");
+/// assert_eq!(found.packages.len(), 2); // the project and what it installed
+/// let node = found.packages.iter().find(|p| p.name == "node").unwrap();
+/// assert_eq!(node.namespace.as_deref(), Some("@types"));
+/// assert_eq!(node.install_path.as_deref(), Some("app/node_modules/@types/node"));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NpmCataloger {
@@ -145,14 +154,30 @@ fn catalog_lock(
     include_dev: bool,
     warnings: &mut Vec<String>,
 ) -> Vec<Package> {
-    if let Some(Value::Object(packages)) = root.get("packages") {
-        return lock_packages(path, packages, include_dev, warnings);
+    let mut packages = if let Some(Value::Object(packages)) = root.get("packages") {
+        lock_packages(path, packages, include_dev, warnings)
+    } else if let Some(Value::Object(dependencies)) = root.get("dependencies") {
+        lock_v1(path, dependencies, include_dev, warnings)
+    } else {
+        warnings.push("neither `packages` nor `dependencies`: not a package lock".into());
+        return Vec::new();
+    };
+    // The project itself, from the lock's top-level name and version, unless its `""` entry
+    // (v2/v3) named it already.
+    let project_dir = lock_dir(path);
+    let listed = packages
+        .iter()
+        .any(|p| p.install_path.as_deref() == Some(project_dir));
+    let name = root.get("name").and_then(Value::as_str);
+    let version = root.get("version").and_then(Value::as_str);
+    if let (false, Some(name), Some(version)) = (listed, name, version) {
+        let mut ignored = Vec::new();
+        if let Some(mut project) = new_package(path, name, version, &mut ignored) {
+            project.install_path = Some(project_dir.to_owned());
+            packages.push(project);
+        }
     }
-    if let Some(Value::Object(dependencies)) = root.get("dependencies") {
-        return lock_v1(path, dependencies, include_dev, warnings);
-    }
-    warnings.push("neither `packages` nor `dependencies`: not a package lock".into());
-    Vec::new()
+    packages
 }
 
 /// Lockfile v2/v3: `packages` keyed by install path.
@@ -164,9 +189,6 @@ fn lock_packages(
 ) -> Vec<Package> {
     let mut out = Vec::new();
     for (key, entry) in packages {
-        if key.is_empty() {
-            continue;
-        }
         if out.len() >= MAX_PACKAGES {
             warnings.push(format!(
                 "more than {MAX_PACKAGES} packages; the rest are ignored"
@@ -188,7 +210,7 @@ fn lock_packages(
             Some(name) => name,
             None => match key.rfind("node_modules/") {
                 Some(index) => &key[index + "node_modules/".len()..],
-                None => continue, // a workspace folder without a name: nothing to identify
+                None => continue, // the root or a workspace folder without a name
             },
         };
         let Some(version) = entry.get("version").and_then(Value::as_str) else {
@@ -201,6 +223,7 @@ fn lock_packages(
         package.license_declared = entry.get("license").and_then(license);
         package.checksums = entry.get("integrity").map(integrity).unwrap_or_default();
         package.depends_on = dependency_names(entry);
+        package.install_path = Some(join_path(lock_dir(path), key));
         out.push(package);
     }
     out
@@ -214,8 +237,10 @@ fn lock_v1(
     warnings: &mut Vec<String>,
 ) -> Vec<Package> {
     let mut out = Vec::new();
-    let mut stack: Vec<(&Map<String, Value>, usize)> = vec![(dependencies, 0)];
-    while let Some((map, depth)) = stack.pop() {
+    // (dependencies, depth, the folder they are installed in)
+    let mut stack: Vec<(&Map<String, Value>, usize, String)> =
+        vec![(dependencies, 0, join_path(lock_dir(path), "node_modules"))];
+    while let Some((map, depth, folder)) = stack.pop() {
         for (name, entry) in map {
             if out.len() >= MAX_PACKAGES {
                 warnings.push(format!(
@@ -227,9 +252,10 @@ fn lock_v1(
                 warnings.push(format!("{name}: not an object"));
                 continue;
             };
+            let installed_at = format!("{folder}/{name}");
             if let Some(Value::Object(nested)) = entry.get("dependencies") {
                 if depth + 1 < MAX_V1_DEPTH {
-                    stack.push((nested, depth + 1));
+                    stack.push((nested, depth + 1, format!("{installed_at}/node_modules")));
                 } else {
                     warnings.push(format!("{name}: nested deeper than {MAX_V1_DEPTH}"));
                 }
@@ -257,6 +283,7 @@ fn lock_v1(
             if let Some(Value::Object(requires)) = entry.get("requires") {
                 package.depends_on = requires.keys().cloned().collect();
             }
+            package.install_path = Some(installed_at);
             out.push(package);
         }
     }
@@ -281,6 +308,7 @@ fn catalog_package_json(
         return None;
     };
     let mut package = new_package(path, name, version, warnings)?;
+    package.install_path = path.strip_suffix("/package.json").map(str::to_owned);
     package.license_declared = root
         .get("license")
         .and_then(license)
@@ -299,6 +327,20 @@ fn catalog_package_json(
         .map(str::to_string);
     package.depends_on = dependency_names(root);
     Some(package)
+}
+
+/// The folder a lock file is in (`""` at the root).
+fn lock_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// `dir/key`, or `key` when `dir` is the root; `dir` when `key` is the lock's root entry.
+fn join_path(dir: &str, key: &str) -> String {
+    match (dir.is_empty(), key.is_empty()) {
+        (_, true) => dir.to_owned(),
+        (true, false) => key.to_owned(),
+        (false, false) => format!("{dir}/{key}"),
+    }
 }
 
 /// A package named `full`; `None` (and a warning) when the name is empty, as a key like
@@ -418,8 +460,8 @@ fn integrity(value: &Value) -> Vec<Checksum> {
         .collect()
 }
 
-/// Merges npm packages with the same scope, name and version (see the module docs); other
-/// packages pass through. Order is kept (the first occurrence's place).
+/// Merges npm packages with the same scope, name, version and install directory (see the
+/// module docs); other packages pass through. Order is kept (the first occurrence's place).
 ///
 /// ```
 /// use sigchain_sbom::catalog::npm::{dedupe, NpmCataloger};
@@ -435,8 +477,8 @@ fn integrity(value: &Value) -> Vec<Checksum> {
 /// assert_eq!(merged[0].license_declared.as_deref(), Some("MIT"));
 /// ```
 pub fn dedupe(packages: Vec<Package>) -> Vec<Package> {
-    let mut index: std::collections::HashMap<(Option<String>, String, String), usize> =
-        std::collections::HashMap::new();
+    type Key = (Option<String>, String, String, Option<String>);
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
     let mut out: Vec<Package> = Vec::with_capacity(packages.len());
     for package in packages {
         if package.package_type != Some(PackageType::Npm) {
@@ -447,6 +489,7 @@ pub fn dedupe(packages: Vec<Package>) -> Vec<Package> {
             package.namespace.clone(),
             package.name.clone(),
             package.version.clone(),
+            package.install_path.clone(),
         );
         let Some(&at) = index.get(&key) else {
             index.insert(key, out.len());

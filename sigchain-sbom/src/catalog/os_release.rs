@@ -43,6 +43,13 @@ pub fn parse_os_release(content: &[u8]) -> Option<Distro> {
             "ID" => distro.id = value,
             "VERSION_ID" => distro.version_id = Some(value).filter(|v| !v.is_empty()),
             "PRETTY_NAME" => distro.pretty_name = Some(value).filter(|v| !v.is_empty()),
+            // The distribution's own name for itself in NVD; an invalid one is left out
+            // rather than repaired.
+            "CPE_NAME" => {
+                distro.cpe = crate::cpe::Cpe::from_cpe_name(&value)
+                    .ok()
+                    .map(|c| c.to_string())
+            }
             _ => {}
         }
     }
@@ -98,6 +105,17 @@ PRETTY_NAME=\"Alpine Linux v3.20\"\nHOME_URL=\"https://alpinelinux.org/\"\n";
             (a.id.as_str(), a.version_id.as_deref()),
             ("alpine", Some("3.20.3"))
         );
+        assert_eq!(d.cpe, None);
+        let fedora = parse_os_release(
+            b"NAME=\"Fedora Linux\"\nVERSION_ID=40\nID=fedora\nCPE_NAME=\"cpe:/o:fedoraproject:fedora:40\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            fedora.cpe.as_deref(),
+            Some("cpe:2.3:o:fedoraproject:fedora:40:*:*:*:*:*:*:*")
+        );
+        let broken = parse_os_release(b"ID=x\nCPE_NAME=\"cpe:/o:a b\"\n").unwrap();
+        assert_eq!(broken.cpe, None);
         // Debian sid has no VERSION_ID.
         let sid = parse_os_release(b"ID=debian\nVERSION_CODENAME=trixie\n").unwrap();
         assert_eq!(sid.version_id, None);

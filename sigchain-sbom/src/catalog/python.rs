@@ -14,7 +14,7 @@
 //! normalized ([`normalize_name`]); a writer resolving them compares normalized names.
 
 use crate::catalog::declared::{excerpt, location, parse_person, MAX_LICENSE_EXPRESSION};
-use crate::model::{Cataloger, Found, Package, PackageType, Party};
+use crate::model::{Cataloger, Checksum, Found, Package, PackageType, Party};
 
 /// The most header fields read from one METADATA file (real ones have well under 200).
 pub const MAX_HEADERS: usize = 10_000;
@@ -398,6 +398,7 @@ fn catalog_record(path: &str, content: &[u8]) -> Found {
     };
     let text = String::from_utf8_lossy(content);
     let mut files = Vec::new();
+    let mut file_checksums = std::collections::BTreeMap::new();
     for (number, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -409,16 +410,21 @@ fn catalog_record(path: &str, content: &[u8]) -> Found {
             break;
         }
         let field = if egg {
-            Some(line.trim().to_string())
+            Some((line.trim().to_string(), ""))
         } else {
             first_csv_field(line)
         };
-        let Some(file) = field else {
+        let Some((file, rest)) = field else {
             warnings.push(format!("line {}: unterminated quoted path", number + 1));
             continue;
         };
         match join_relative(base, &file) {
-            Some(joined) => files.push(joined),
+            Some(joined) => {
+                if let Some(checksum) = record_hash(rest) {
+                    file_checksums.insert(joined.clone(), checksum);
+                }
+                files.push(joined)
+            }
             None => warnings.push(format!(
                 "line {}: path {:?} leaves the root",
                 number + 1,
@@ -432,6 +438,7 @@ fn catalog_record(path: &str, content: &[u8]) -> Found {
         package_type: Some(PackageType::Python),
         locations: vec![location(path)],
         files,
+        file_checksums,
         ..Package::default()
     };
     Found {
@@ -440,26 +447,47 @@ fn catalog_record(path: &str, content: &[u8]) -> Found {
     }
 }
 
-/// The first field of a CSV line (RFC 4180 quoting, as Python's `csv` module writes it).
-fn first_csv_field(line: &str) -> Option<String> {
+/// The first field of a CSV line (RFC 4180 quoting, as Python's `csv` module writes it) and
+/// the rest of the line after its comma.
+fn first_csv_field(line: &str) -> Option<(String, &str)> {
     let Some(quoted) = line.strip_prefix('"') else {
-        return Some(line.split(',').next().unwrap_or("").to_string());
+        let (field, rest) = line.split_once(',').unwrap_or((line, ""));
+        return Some((field.to_string(), rest));
     };
     let mut field = String::new();
-    let mut chars = quoted.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = quoted.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         if c == '"' {
-            if chars.peek() == Some(&'"') {
+            if chars.peek().map(|(_, next)| *next) == Some('"') {
                 chars.next();
                 field.push('"');
             } else {
-                return Some(field);
+                let rest = quoted.get(at + 1..).unwrap_or("");
+                return Some((field, rest.strip_prefix(',').unwrap_or(rest)));
             }
         } else {
             field.push(c);
         }
     }
     None
+}
+
+/// A RECORD line's hash field (`sha256=<URL-safe base64, no padding>`, PEP 376 / the wheel
+/// spec) as a checksum; other algorithms and malformed values are left out.
+fn record_hash(fields: &str) -> Option<Checksum> {
+    let hash = fields.split(',').next()?;
+    let (algorithm, digest) = hash.split_once('=')?;
+    let (name, length) = match algorithm {
+        "sha256" => ("SHA256", 32),
+        "sha384" => ("SHA384", 48),
+        "sha512" => ("SHA512", 64),
+        _ => return None,
+    };
+    let bytes = sigchain_core::encoding::base64_decode(digest).filter(|b| b.len() == length)?;
+    Some(Checksum {
+        algorithm: name.to_string(),
+        value: sigchain_core::encoding::hex_encode(&bytes),
+    })
 }
 
 /// `relative` (which may start with `../`, as RECORD paths of scripts do) joined to `base`,
@@ -524,6 +552,7 @@ pub fn merge_records(packages: Vec<Package>) -> Vec<Package> {
         if let Some(record) = out[index].take() {
             if let Some(package) = out[target].as_mut() {
                 package.files.extend(record.files);
+                package.file_checksums.extend(record.file_checksums);
                 package.locations.extend(record.locations);
             }
         }
@@ -534,6 +563,34 @@ pub fn merge_records(packages: Vec<Package>) -> Vec<Package> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_hashes_become_file_checksums() {
+        let record = b"six.py,sha256=4NMJm-9qwrAMrTQsM5kMtQzN0UZgjdNp0xj9JMQVFbM,34549\n\
+            \"odd,name.py\",sha256=4NMJm-9qwrAMrTQsM5kMtQzN0UZgjdNp0xj9JMQVFbM,1\n\
+            six-1.16.0.dist-info/RECORD,,\n\
+            bad.py,sha256=not-base64!,3\n\
+            md5.py,md5=abc,3\n";
+        let found =
+            PythonCataloger.catalog("lib/site-packages/six-1.16.0.dist-info/RECORD", record);
+        let package = &found.packages[0];
+        assert_eq!(package.files.len(), 5);
+        assert_eq!(
+            package.file_checksums.len(),
+            2,
+            "{:?}",
+            package.file_checksums
+        );
+        let six = &package.file_checksums["lib/site-packages/six.py"];
+        assert_eq!(six.algorithm, "SHA256");
+        assert_eq!(
+            six.value,
+            "e0d3099bef6ac2b00cad342c33990cb50ccdd146608dd369d318fd24c41515b3"
+        );
+        assert!(package
+            .file_checksums
+            .contains_key("lib/site-packages/odd,name.py"));
+    }
 
     #[test]
     fn requirement_names() {
@@ -594,8 +651,12 @@ mod tests {
 
     #[test]
     fn csv_fields() {
-        assert_eq!(first_csv_field("a,b,c").as_deref(), Some("a"));
-        assert_eq!(first_csv_field("\"a,\"\"b\",c").as_deref(), Some("a,\"b"));
+        assert_eq!(first_csv_field("a,b,c"), Some(("a".into(), "b,c")));
+        assert_eq!(
+            first_csv_field("\"a,\"\"b\",c"),
+            Some(("a,\"b".into(), "c"))
+        );
+        assert_eq!(first_csv_field("a"), Some(("a".into(), "")));
         assert_eq!(first_csv_field("\"a"), None);
     }
 

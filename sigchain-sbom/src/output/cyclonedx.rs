@@ -3,6 +3,14 @@
 //! Properties follow the CycloneDX property-name convention (a namespace prefix of the tool
 //! that defines them, `:`-separated): `sigchain:location:<n>:path` and
 //! `sigchain:location:<n>:layerID` for each place a package was recorded.
+//!
+//! A component holds one `cpe`; a package with more than one gets the rest as
+//! `sigchain:cpe23` properties (as Syft writes `syft:cpe23`). The `operating-system`
+//! component carries the os-release `CPE_NAME`.
+//!
+//! With [`super::DocumentInfo::files`], a package's installed files are `file` components
+//! nested in its component (CycloneDX's way to say one component contains others), each with
+//! the MD5 its database recorded (dpkg `md5sums`, `Conffiles`) when there is one.
 
 use serde::Serialize;
 
@@ -61,11 +69,15 @@ struct Component {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     licenses: Vec<LicenseChoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_references: Vec<ExternalReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     properties: Vec<Property>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<Component>,
 }
 
 #[derive(Serialize)]
@@ -154,7 +166,7 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
         },
         components: distro_component(view)
             .into_iter()
-            .chain(view.rows.iter().map(component))
+            .chain(view.rows.iter().map(|row| component(row, info.files)))
             .collect(),
         dependencies: view
             .rows
@@ -231,11 +243,16 @@ fn distro_component(view: &View<'_>) -> Option<Component> {
             .as_deref()
             .map(clean)
             .filter(|v| !v.is_empty()),
+        cpe: distro
+            .cpe
+            .as_deref()
+            .and_then(|c| crate::cpe::Cpe::parse(c).ok())
+            .map(|c| c.to_string()),
         ..Component::default()
     })
 }
 
-fn component(row: &Row<'_>) -> Component {
+fn component(row: &Row<'_>, files: bool) -> Component {
     let p = row.package;
     let mut properties = Vec::new();
     for (n, location) in p.locations.iter().enumerate() {
@@ -256,6 +273,12 @@ fn component(row: &Row<'_>) -> Component {
             value: t.purl_type().into(),
         });
     }
+    let mut cpes = super::view::valid_cpes(p).into_iter();
+    let cpe = cpes.next();
+    properties.extend(cpes.map(|value| Property {
+        name: "sigchain:cpe23".into(),
+        value,
+    }));
     Component {
         kind: "library",
         bom_ref: Some(row.id.clone()),
@@ -285,6 +308,7 @@ fn component(row: &Row<'_>) -> Component {
                 license: NamedLicense { name: text.clone() },
             }],
         },
+        cpe,
         purl: row.purl.clone(),
         external_references: p
             .homepage
@@ -297,7 +321,32 @@ fn component(row: &Row<'_>) -> Component {
             })
             .collect(),
         properties,
+        components: if files {
+            file_components(p)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+fn file_components(p: &crate::model::Package) -> Vec<Component> {
+    let mut paths: Vec<&String> = p.files.iter().filter(|f| !f.is_empty()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| Component {
+            kind: "file",
+            name: path.clone(),
+            hashes: p
+                .file_checksums
+                .get(path)
+                .and_then(hash)
+                .into_iter()
+                .collect(),
+            ..Component::default()
+        })
+        .collect()
 }
 
 fn entity(a: Actor) -> Entity {

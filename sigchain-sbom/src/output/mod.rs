@@ -34,6 +34,7 @@ mod table;
 mod view;
 
 use crate::model::Catalog;
+use crate::source::Source;
 
 /// What kind of thing was scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,59 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The subject of `catalog`, made from `source`: its path (or reference) as the name, and
+    /// the image's manifest digest when the catalog has one.
+    ///
+    /// ```
+    /// use sigchain_sbom::model::{Catalog, ImageIdentity};
+    /// use sigchain_sbom::output::{SourceKind, Subject};
+    /// use sigchain_sbom::source::Source;
+    /// let catalog = Catalog {
+    ///     image: Some(ImageIdentity {
+    ///         manifest_digest: Some(format!("sha256:{}", "ab".repeat(32))),
+    ///         config_digest: format!("sha256:{}", "cd".repeat(32)),
+    ///     }),
+    ///     ..Catalog::default()
+    /// };
+    /// let subject = Subject::of(&Source::parse("oci-dir:build/app")?, &catalog);
+    /// assert_eq!((subject.kind, subject.name.as_str()), (SourceKind::Image, "build/app"));
+    /// assert_eq!(subject.digest, catalog.image.unwrap().manifest_digest);
+    /// # Ok::<(), sigchain_sbom::source::SourceError>(())
+    /// ```
+    pub fn of(source: &Source, catalog: &Catalog) -> Self {
+        let (kind, name) = match source {
+            Source::OciDir { dir, image } => (
+                SourceKind::Image,
+                match image {
+                    Some(image) if image.starts_with("sha256:") => {
+                        format!("{}@{image}", dir.display())
+                    }
+                    Some(tag) => format!("{}:{tag}", dir.display()),
+                    None => dir.display().to_string(),
+                },
+            ),
+            Source::DockerArchive(path) => (SourceKind::Image, path.display().to_string()),
+            Source::Dir(path) => (SourceKind::Directory, path.display().to_string()),
+            Source::File(path) => (SourceKind::File, path.display().to_string()),
+            Source::Registry(reference) => (SourceKind::Image, reference.clone()),
+        };
+        let repository = match source {
+            Source::Registry(reference) => sigchain_oci::reference::Reference::parse(reference)
+                .ok()
+                .map(|r| r.name()),
+            _ => None,
+        };
+        Subject {
+            kind,
+            name,
+            digest: catalog
+                .image
+                .as_ref()
+                .and_then(|image| image.manifest_digest.clone()),
+            repository,
+        }
+    }
+
     /// A subject with neither digest nor repository.
     pub fn new(kind: SourceKind, name: impl Into<String>) -> Self {
         Subject {
@@ -103,6 +157,13 @@ pub struct DocumentInfo {
     /// Random bytes making the namespace / serial number unique per run; `None` derives them
     /// from the subject and the catalog's content, so equal inputs give equal documents.
     pub nonce: Option<[u8; 16]>,
+    /// Whether to list each package's installed files ([`crate::model::Package::files`]):
+    /// in CycloneDX as `file` components nested in the package's component, with the MD5 the
+    /// database recorded. Off by default: an OS image has 5k–20k owned files, which would
+    /// make the document several times larger for what most consumers (vulnerability
+    /// matchers, license review) never read. SPDX never lists them (see the SPDX writer: a
+    /// File element needs a SHA1 no package database records).
+    pub files: bool,
 }
 
 impl DocumentInfo {
@@ -113,6 +174,7 @@ impl DocumentInfo {
             tool: Tool::default(),
             created: now,
             nonce: Some(random),
+            files: false,
         }
     }
 
@@ -124,7 +186,14 @@ impl DocumentInfo {
             tool: Tool::default(),
             created,
             nonce: None,
+            files: false,
         }
+    }
+
+    /// The same, listing each package's files (see [`DocumentInfo::files`]).
+    pub fn with_files(mut self, files: bool) -> Self {
+        self.files = files;
+        self
     }
 }
 

@@ -11,6 +11,17 @@
 //!   says `OPERATING-SYSTEM`), so it is never used;
 //! - its license-expression parser accepts any identifier, so licenses are checked against the
 //!   SPDX list with the `spdx` crate first ([`super::license`]).
+//!
+//! CPEs are `SECURITY`/`cpe23Type` external references (SPDX 2.3 annex F). The document has
+//! no operating-system element (the distribution is named in each OS package's purl), so the
+//! os-release `CPE_NAME` appears only in CycloneDX output.
+//!
+//! Files are not written: SPDX 2.3 requires a SHA1 checksum on every File element (§8.4,
+//! and `pyspdxtools` enforces it), and a package that CONTAINS files must have
+//! `filesAnalyzed: true` with a `packageVerificationCode` made of those SHA1s. A package
+//! database records at most an MD5 per file (dpkg `md5sums`), and inventing or omitting the
+//! SHA1 would make the document false or invalid; the files go into CycloneDX, which takes
+//! any hash (or none).
 
 use spdx_rs::models::{
     Algorithm, Checksum, ExternalPackageReference, ExternalPackageReferenceCategory,
@@ -211,6 +222,14 @@ fn package(row: &Row<'_>) -> PackageInformation {
             ExternalPackageReferenceCategory::PackageManager,
             "purl".into(),
             purl.clone(),
+            None,
+        ));
+    }
+    for cpe in super::view::valid_cpes(pkg) {
+        p.external_reference.push(ExternalPackageReference::new(
+            ExternalPackageReferenceCategory::Security,
+            "cpe23Type".into(),
+            cpe,
             None,
         ));
     }

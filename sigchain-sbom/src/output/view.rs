@@ -126,6 +126,21 @@ impl<'a> View<'a> {
     }
 }
 
+/// A package's CPEs that are valid CPE 2.3 names, in the canonical form [`crate::cpe`] writes
+/// (a cataloger's or database's malformed CPE is left out, not repaired).
+pub(crate) fn valid_cpes(package: &Package) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for cpe in &package.cpes {
+        if let Ok(cpe) = crate::cpe::Cpe::parse(cpe) {
+            let cpe = cpe.to_string();
+            if !out.contains(&cpe) {
+                out.push(cpe);
+            }
+        }
+    }
+    out
+}
+
 /// At most this many warnings are written into a document; the rest are counted.
 pub(crate) const MAX_WARNINGS: usize = 1000;
 
@@ -298,6 +313,10 @@ fn content_identity(info: &DocumentInfo, catalog: &Catalog, rows: &[Row<'_>]) ->
     feed(&mut hasher, &info.tool.name);
     feed(&mut hasher, &info.tool.version);
     feed(&mut hasher, &info.created.to_string());
+    if let Some(distro) = &catalog.distro {
+        feed(&mut hasher, distro.pretty_name.as_deref().unwrap_or(""));
+        feed(&mut hasher, distro.cpe.as_deref().unwrap_or(""));
+    }
     for row in rows {
         let p = row.package;
         feed(&mut hasher, &row.id);
@@ -311,6 +330,17 @@ fn content_identity(info: &DocumentInfo, catalog: &Catalog, rows: &[Row<'_>]) ->
         for c in &p.checksums {
             feed(&mut hasher, &c.algorithm);
             feed(&mut hasher, &c.value);
+        }
+        for cpe in &p.cpes {
+            feed(&mut hasher, cpe);
+        }
+        if info.files {
+            for file in &p.files {
+                feed(&mut hasher, file);
+                if let Some(c) = p.file_checksums.get(file) {
+                    feed(&mut hasher, &c.value);
+                }
+            }
         }
         for d in &row.depends_on {
             feed(&mut hasher, &rows[*d].id);

@@ -22,6 +22,7 @@ pub(crate) fn scan_dir(
     root: &Path,
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
+    progress: &dyn crate::driver::Progress,
 ) -> Result<LayerScan, SourceError> {
     let mut scan = LayerScan::new(None);
     let mut count = 0u64;
@@ -38,6 +39,7 @@ pub(crate) fn scan_dir(
                     limit: limits.max_entries,
                 });
             }
+            progress.entry();
             children.push(child);
         }
         // Sorted so the walk (and its warnings) is the same on every file system.

@@ -17,6 +17,7 @@ use sigchain_oci::layout::{LayoutLimits, Manifest, OciLayout};
 use super::error::SourceError;
 use super::limits::SourceLimits;
 use super::path::normalize_path;
+use crate::model::ImageIdentity;
 
 /// A layer blob: a byte range of a file, and the layer's diffID.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +61,22 @@ fn is_linux_amd64(descriptor: &Descriptor) -> bool {
         .is_some_and(|p| p.os().to_string() == "linux" && p.architecture().to_string() == "amd64")
 }
 
+/// An `index.json` entry for something stored about an image rather than an image: it has an
+/// `artifactType`, or its tag is cosign's or the referrers fallback's (`sha256-<64 hex>`, with
+/// `.sig`, `.att` or `.sbom` or nothing after it).
+fn is_supply_chain_artifact(descriptor: &Descriptor) -> bool {
+    if descriptor.artifact_type().is_some() {
+        return true;
+    }
+    let tag = descriptor
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(sigchain_oci::layout::oci_spec::image::ANNOTATION_REF_NAME));
+    tag.and_then(|t| t.strip_prefix("sha256-"))
+        .map(|rest| rest.split_once('.').map_or(rest, |(hex, _)| hex))
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The one descriptor to follow in a list: the only one, else the only linux/amd64 one.
 fn choose(descriptors: &[Descriptor], what: &str) -> Result<Descriptor, SourceError> {
     if let [only] = descriptors {
@@ -77,16 +94,42 @@ fn choose(descriptors: &[Descriptor], what: &str) -> Result<Descriptor, SourceEr
     }
 }
 
-/// The layers of the image in an OCI image layout directory: the only manifest in
-/// `index.json` (or the linux/amd64 one), through nested indexes.
-pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerBlob>, SourceError> {
+/// An image's identity and its layers, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageLayers {
+    /// Who the image is: its manifest and config digests.
+    pub identity: ImageIdentity,
+    /// The layer blobs, base layer first.
+    pub layers: Vec<LayerBlob>,
+}
+
+/// The layers of the image in an OCI image layout directory: the manifest `image` names (a
+/// tag or digest in `index.json`), else the only manifest in `index.json` (or the
+/// linux/amd64 one); through nested indexes.
+pub fn oci_layout_layers(
+    dir: &Path,
+    image: Option<&str>,
+    limits: &SourceLimits,
+) -> Result<ImageLayers, SourceError> {
     let layout_limits = LayoutLimits {
         max_layers: limits.max_layers,
         max_blob_bytes: limits.max_metadata_bytes,
         ..LayoutLimits::default()
     };
     let layout = OciLayout::open_with_limits(dir, layout_limits)?;
-    let mut descriptor = choose(&layout.manifests()?, "index.json")?;
+    let mut descriptor = match image {
+        Some(name_or_digest) => layout.resolve(name_or_digest)?,
+        None => {
+            // A signed image's layout also lists its signatures and attestations (cosign's
+            // `sha256-<hex>.sig` tags, the referrers fallback tag, artifacts): not images.
+            let images: Vec<Descriptor> = layout
+                .manifests()?
+                .into_iter()
+                .filter(|d| !is_supply_chain_artifact(d))
+                .collect();
+            choose(&images, "index.json")?
+        }
+    };
     // Nesting deeper than an index of indexes is not something an image builder writes.
     for _ in 0..4 {
         match layout.get_manifest(&descriptor)? {
@@ -96,9 +139,14 @@ pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerB
             Manifest::Image { manifest, .. } => {
                 let config = layout.get_blob(manifest.config())?;
                 let diff_ids = diff_ids(&config)?;
+                let identity = ImageIdentity {
+                    // The digest of the bytes just read and checked by the layout.
+                    manifest_digest: Some(descriptor.digest().to_string()),
+                    config_digest: manifest.config().digest().to_string(),
+                };
                 let layers = manifest.layers();
                 check_layer_count(layers.len(), diff_ids.len(), limits)?;
-                return layers
+                let layers = layers
                     .iter()
                     .zip(diff_ids)
                     .map(|(layer, diff_id)| {
@@ -122,7 +170,8 @@ pub fn oci_layout_layers(dir: &Path, limits: &SourceLimits) -> Result<Vec<LayerB
                             digest: Some(digest),
                         })
                     })
-                    .collect();
+                    .collect::<Result<_, SourceError>>()?;
+                return Ok(ImageLayers { identity, layers });
             }
         }
     }
@@ -172,7 +221,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
 pub fn docker_archive_layers(
     archive: &Path,
     limits: &SourceLimits,
-) -> Result<Vec<LayerBlob>, SourceError> {
+) -> Result<ImageLayers, SourceError> {
     let file = File::open(archive).map_err(io_error(archive))?;
     let mut members = std::collections::HashMap::new();
     let mut tar = tar::Archive::new(BufReader::new(file));
@@ -246,9 +295,15 @@ pub fn docker_archive_layers(
             ),
         });
     };
-    let diff_ids = diff_ids(&read_member(&image.config)?)?;
+    let config = read_member(&image.config)?;
+    let diff_ids = diff_ids(&config)?;
+    // `docker save` keeps no manifest; the config's digest is Docker's image ID.
+    let identity = ImageIdentity {
+        manifest_digest: None,
+        config_digest: sigchain_core::crypto::Sha256Digest::of(&config).to_string(),
+    };
     check_layer_count(image.layers.len(), diff_ids.len(), limits)?;
-    image
+    let layers = image
         .layers
         .iter()
         .zip(diff_ids)
@@ -262,7 +317,8 @@ pub fn docker_archive_layers(
                 digest: None,
             })
         })
-        .collect()
+        .collect::<Result<_, SourceError>>()?;
+    Ok(ImageLayers { identity, layers })
 }
 
 /// A reader of a blob's byte range that hashes what it reads.

@@ -268,6 +268,7 @@ pub(crate) fn scan_tar(
     layer: Option<String>,
     catalogers: &[&dyn Cataloger],
     limits: &SourceLimits,
+    progress: &dyn crate::driver::Progress,
 ) -> Result<LayerScan, SourceError> {
     let mut scan = LayerScan::new(layer);
     let layer = scan.layer.clone();
@@ -279,6 +280,7 @@ pub(crate) fn scan_tar(
     let mut entries = entries;
     let mut count = 0u64;
     while let Some((member, mut entry)) = next_member(&mut entries, &layer, limits, &mut count)? {
+        progress.entry();
         let path = match normalize_path(&member.raw_path) {
             Ok(path) => path,
             Err(e) => {
@@ -320,18 +322,17 @@ pub(crate) fn scan_tar(
                 scan.add_symlink(&path, &target);
             }
             tar::EntryType::Link => {
+                // A hard link's content is its target's, which came earlier in the same tar
+                // and was offered to the catalogers under the target's path: nothing is lost
+                // by not reading it again here.
                 let target = member.link.unwrap_or_default();
-                match normalize_path(&target) {
-                    Ok(_) if catalogers.iter().any(|c| c.wants(&path)) => scan.warn(
-                        &path,
-                        format!(
-                            "hard link to {:?}: recorded, content not read",
-                            String::from_utf8_lossy(&target)
-                        ),
-                    ),
-                    Ok(_) => {}
-                    Err(e) => scan.warn(&path, format!("hard link target refused: {e}")),
+                if let Err(e) = normalize_path(&target) {
+                    scan.warn(&path, format!("hard link target refused: {e}"));
                 }
+                scan.entries.insert(path, Node::Other);
+            }
+            // Device nodes and fifos have no content to read.
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
                 scan.entries.insert(path, Node::Other);
             }
             other => {

@@ -30,8 +30,14 @@ pub use path::{normalize_path, resolve_link_target, PathError};
 /// A source to catalog, as the CLI names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// `oci-dir:PATH`: an OCI image layout directory.
-    OciDir(PathBuf),
+    /// `oci-dir:PATH[:TAG|@DIGEST]`: an image in an OCI image layout directory, chosen by its
+    /// `org.opencontainers.image.ref.name` or manifest digest, or else the layout's only image.
+    OciDir {
+        /// The layout directory.
+        dir: PathBuf,
+        /// The tag or `sha256:<hex>` digest of the image's entry in `index.json`.
+        image: Option<String>,
+    },
     /// `docker-archive:PATH`: a `docker save` tar.
     DockerArchive(PathBuf),
     /// `dir:PATH`: a root-filesystem directory.
@@ -44,12 +50,19 @@ pub enum Source {
 }
 
 impl Source {
-    /// Parse a source spec: `oci-dir:PATH`, `docker-archive:PATH`, `dir:PATH`, `file:PATH`,
-    /// `registry:REF`.
+    /// Parse a source spec: `oci-dir:PATH[:TAG|@DIGEST]`, `docker-archive:PATH`, `dir:PATH`,
+    /// `file:PATH`, `registry:REF`.
+    ///
+    /// In `oci-dir:`, a last `:NAME` without `/` in it is a tag (as in skopeo's `oci:`
+    /// transport), and `@sha256:<hex>` a digest.
     ///
     /// ```
     /// use sigchain_sbom::source::Source;
     /// assert_eq!(Source::parse("dir:/tmp/root")?, Source::Dir("/tmp/root".into()));
+    /// assert_eq!(
+    ///     Source::parse("oci-dir:build/app:v1")?,
+    ///     Source::OciDir { dir: "build/app".into(), image: Some("v1".into()) }
+    /// );
     /// assert!(Source::parse("/tmp/root").is_err());
     /// # Ok::<(), sigchain_sbom::source::SourceError>(())
     /// ```
@@ -62,7 +75,13 @@ impl Source {
             return Err(unknown());
         }
         Ok(match scheme {
-            "oci-dir" => Source::OciDir(rest.into()),
+            "oci-dir" => {
+                let (dir, image) = split_layout_image(rest);
+                Source::OciDir {
+                    dir: dir.into(),
+                    image: image.map(str::to_owned),
+                }
+            }
             "docker-archive" => Source::DockerArchive(rest.into()),
             "dir" => Source::Dir(rest.into()),
             "file" => Source::File(rest.into()),
@@ -73,3 +92,18 @@ impl Source {
 }
 
 pub(crate) use dir::scan_dir as dir_scan;
+
+/// `PATH@sha256:<hex>` or `PATH:TAG` (a last `:` followed by no `/`) or just `PATH`.
+fn split_layout_image(spec: &str) -> (&str, Option<&str>) {
+    if let Some((dir, digest)) = spec.rsplit_once('@') {
+        if digest.starts_with("sha256:") && !dir.is_empty() {
+            return (dir, Some(digest));
+        }
+    }
+    match spec.rsplit_once(':') {
+        Some((dir, tag)) if !dir.is_empty() && !tag.is_empty() && !tag.contains('/') => {
+            (dir, Some(tag))
+        }
+        _ => (spec, None),
+    }
+}

@@ -50,9 +50,10 @@ pub(crate) struct Squashed {
     pub os_release: Option<Vec<u8>>,
 }
 
-/// Squash scans given bottom layer first.
-pub(crate) fn squash(mut scans: Vec<LayerScan>, max_link_hops: usize) -> Squashed {
-    let os_release = os_release_content(&scans, max_link_hops);
+/// Squash scans given bottom layer first. What each scan found is taken out of it; its
+/// entries stay, for [`is_visible_dir`].
+pub(crate) fn squash(scans: &mut [LayerScan], max_link_hops: usize) -> Squashed {
+    let os_release = os_release_content(scans, max_link_hops);
     let mut found = Vec::new();
     let mut warnings = Vec::new();
     for index in 0..scans.len() {
@@ -63,12 +64,12 @@ pub(crate) fn squash(mut scans: Vec<LayerScan>, max_link_hops: usize) -> Squashe
         let found_here = std::mem::take(&mut scan.found);
         let warnings_here = std::mem::take(&mut scan.warnings);
         for item in found_here {
-            if !hidden_above(&scans, index, &item.path) {
+            if !hidden_above(scans, index, &item.path) {
                 found.push((layer.clone(), item));
             }
         }
         for warning in warnings_here {
-            if !hidden_above(&scans, index, &warning.location.path) {
+            if !hidden_above(scans, index, &warning.location.path) {
                 warnings.push(warning);
             }
         }
@@ -78,6 +79,12 @@ pub(crate) fn squash(mut scans: Vec<LayerScan>, max_link_hops: usize) -> Squashe
         warnings,
         os_release,
     }
+}
+
+/// Whether `path` is a directory in the squashed root (not following symlinks: a path
+/// through a symlinked directory is not found).
+pub(crate) fn is_visible_dir(scans: &[LayerScan], path: &str) -> bool {
+    matches!(visible(scans, path), Some(Node::Dir))
 }
 
 /// The visible node at `path`: the topmost layer's entry that no layer above it hides.
