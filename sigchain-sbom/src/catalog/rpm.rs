@@ -148,6 +148,7 @@ fn catalog_sqlite(path: &str, content: &[u8]) -> Found {
             Err(error) => format!("Packages table: {error}"),
             Ok(row) => match row.value(blob_column) {
                 Ok(Value::Blob(blob)) => match parse_header_blob(path, blob) {
+                    Ok(package) if is_signing_key(&package) => continue,
                     Ok(package) => {
                         found.packages.push(package);
                         continue;
@@ -176,6 +177,12 @@ fn catalog_sqlite(path: &str, content: &[u8]) -> Found {
             .push(format!("{path}: {more} more unreadable rows; not listed"));
     }
     found
+}
+
+/// `rpm --import` keeps each trusted signing key in the database as a header named
+/// `gpg-pubkey`: a key, not installed software, so it is not listed.
+fn is_signing_key(package: &Package) -> bool {
+    package.name == "gpg-pubkey"
 }
 
 /// Parses one rpm header blob (as the rpmdb stores it: index count and data length as
@@ -373,6 +380,14 @@ mod tests {
             v.push(0);
         }
         (v, values.len() as u32)
+    }
+
+    #[test]
+    fn imported_signing_keys_are_not_packages() {
+        let mut key = parse_header_blob("p", &openssl_libs()).unwrap();
+        assert!(!is_signing_key(&key));
+        key.name = "gpg-pubkey".into();
+        assert!(is_signing_key(&key));
     }
 
     fn openssl_libs() -> Vec<u8> {
