@@ -296,6 +296,23 @@ fn npm_installed_package_json() {
         br#"{"name": "accepts", "version": "1.3.8", "repository": "jshttp/accepts"}"#,
     );
     assert_eq!(shorthand.packages[0].homepage, None);
+    // No author: the first maintainer supplies it; contributors never do.
+    let maintained = NpmCataloger::default().catalog(
+        "node_modules/etag/package.json",
+        br#"{"name": "etag", "version": "1.8.1",
+             "contributors": ["Douglas Christopher Wilson <doug@somethingdoug.com>"],
+             "maintainers": [{"name": "Jane Doe", "email": "jane@example.com"}]}"#,
+    );
+    assert_eq!(
+        maintained.packages[0].supplier,
+        person("Jane Doe", Some("jane@example.com"))
+    );
+    let contributed = NpmCataloger::default().catalog(
+        "node_modules/etag/package.json",
+        br#"{"name": "etag", "version": "1.8.1",
+             "contributors": ["Douglas Christopher Wilson <doug@somethingdoug.com>"]}"#,
+    );
+    assert_eq!(contributed.packages[0].supplier, None);
     let nameless = NpmCataloger::default().catalog("node_modules/x/package.json", b"{}");
     assert!(nameless.packages.is_empty());
     assert_eq!(nameless.warnings.len(), 1);

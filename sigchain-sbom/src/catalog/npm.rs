@@ -313,7 +313,14 @@ fn catalog_package_json(
         .get("license")
         .and_then(license)
         .or_else(|| root.get("licenses").and_then(license));
-    package.supplier = root.get("author").and_then(author);
+    // The author; else the first maintainer (who publishes it, as Python's `Maintainer`).
+    // `contributors` are not suppliers: they wrote parts of it.
+    package.supplier = root.get("author").and_then(author).or_else(|| {
+        root.get("maintainers")
+            .and_then(Value::as_array)
+            .and_then(|m| m.first())
+            .and_then(author)
+    });
     package.homepage = root
         .get("homepage")
         .and_then(Value::as_str)
