@@ -53,10 +53,10 @@ pub struct Args {
     /// being random.
     #[arg(long)]
     deterministic: bool,
-    /// List each package's installed files (dpkg's file lists, Python's RECORD) as nested
-    /// `file` components in CycloneDX. Off by default: it makes documents about ten times
-    /// larger. SPDX never lists them (its File elements need a SHA-1 no package database
-    /// records).
+    /// List each package's installed files (dpkg's file lists, Python's RECORD): SPDX File
+    /// elements that the package CONTAINS, CycloneDX nested `file` components; each with the
+    /// SHA-1 and SHA-256 of its content, computed as the layers stream by. Off by default: it
+    /// hashes every byte of the source and makes documents about ten times larger.
     #[arg(long)]
     files: bool,
     /// The platform to take from a multi-platform registry image (`os/arch[/variant]`).
@@ -88,7 +88,10 @@ fn sbom(args: &Args) -> Result<(), String> {
     let bar = Bar::new(args.quiet);
     let boxed = standard_catalogers();
     let catalogers: Vec<&dyn Cataloger> = boxed.iter().map(|c| c.as_ref()).collect();
-    let limits = SourceLimits::default();
+    let limits = SourceLimits {
+        file_digests: args.files,
+        ..SourceLimits::default()
+    };
 
     // A registry image is read from a local copy; `_pulled` keeps it until the catalog is done.
     let (readable, _pulled) = match &source {

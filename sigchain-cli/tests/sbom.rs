@@ -26,11 +26,21 @@ Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>\n";
 const METADATA: &str = "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\n\
 Author: Kenneth Reitz\nAuthor-email: me@kennethreitz.org\nLicense: Apache-2.0\n";
 
+const LIBZ_TEXT: &str = "not really a shared library\n";
+const LIBZ: &[u8] = LIBZ_TEXT.as_bytes();
+
+/// SHA-1 hex, by a separate implementation (aws-lc-rs) from the one that wrote the document.
+fn sha1_hex(bytes: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The root file system the image's one layer holds.
 fn files() -> Vec<(&'static str, &'static str)> {
     vec![
         ("etc/os-release", OS_RELEASE),
         ("var/lib/dpkg/status", DPKG_STATUS),
+        ("usr/lib/x86_64-linux-gnu/libz.so.1.2.13", LIBZ_TEXT),
         (
             "var/lib/dpkg/info/zlib1g:amd64.list",
             "/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu/libz.so.1.2.13\n",
@@ -282,10 +292,64 @@ fn an_oci_layout_and_a_directory_give_valid_spdx_and_cyclonedx() {
         .iter()
         .find(|c| c["name"] == "zlib1g")
         .unwrap();
+    let libz = &zlib["components"][0];
     assert_eq!(
-        zlib["components"][0]["name"], "usr/lib/x86_64-linux-gnu/libz.so.1.2.13",
+        libz["name"], "usr/lib/x86_64-linux-gnu/libz.so.1.2.13",
         "{zlib}"
     );
+    assert_eq!(libz["hashes"][0]["alg"], "SHA-1");
+    assert_eq!(libz["hashes"][0]["content"], sha1_hex(LIBZ), "{zlib}");
+
+    // --files in SPDX: File elements with the content's SHA-1, CONTAINed by their package,
+    // whose verification code is made of them; pyspdxtools accepts it.
+    let spdx_files = dir.path().join("files.spdx.json");
+    assert_success(
+        "sbom --files -o spdx-json",
+        &sbom(&[
+            &format!("oci-dir:{}", image.display()),
+            "-o",
+            "spdx-json",
+            "--files",
+            "--file",
+            spdx_files.to_str().unwrap(),
+        ]),
+    );
+    assert_pyspdxtools_accepts(&spdx_files);
+    let document = json(&spdx_files);
+    let files = document["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{document}");
+    assert_eq!(
+        files[0]["fileName"],
+        "./usr/lib/x86_64-linux-gnu/libz.so.1.2.13"
+    );
+    let sha1 = files[0]["checksums"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["algorithm"] == "SHA1")
+        .unwrap();
+    assert_eq!(sha1["checksumValue"], sha1_hex(LIBZ));
+    let zlib = document["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "zlib1g")
+        .unwrap();
+    assert_eq!(zlib["filesAnalyzed"], true);
+    // One file: the code is the SHA-1 of its SHA-1's hex.
+    assert_eq!(
+        zlib["packageVerificationCode"]["packageVerificationCodeValue"],
+        sha1_hex(sha1_hex(LIBZ).as_bytes())
+    );
+    assert!(document["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| {
+            r["spdxElementId"] == zlib["SPDXID"]
+                && r["relationshipType"] == "CONTAINS"
+                && r["relatedSpdxElement"] == files[0]["SPDXID"]
+        }));
 
     // The table, the default, for people.
     let table = sbom(&[&format!("oci-dir:{}", image.display())]);

@@ -340,6 +340,7 @@ fn assemble(mut scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
     let packages = crate::catalog::dpkg::merge_file_lists(packages, |path| {
         crate::source::squash::is_visible_dir(&scans, path)
     });
+    let file_digests = crate::source::squash::visible_digests(&mut scans);
     drop(scans);
     let mut packages = crate::catalog::npm::dedupe(packages);
     packages.sort_by(|a, b| {
@@ -356,5 +357,6 @@ fn assemble(mut scans: Vec<LayerScan>, limits: &SourceLimits) -> Catalog {
         distro,
         packages,
         warnings,
+        file_digests,
     }
 }

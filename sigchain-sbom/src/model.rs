@@ -191,6 +191,15 @@ pub struct Distro {
     pub cpe: Option<String>,
 }
 
+/// The checksums of one regular file's content, computed while the source was read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileDigest {
+    /// SHA-1, lower-case hex (SPDX requires it on every File element).
+    pub sha1: String,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
 /// Which image was cataloged.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageIdentity {
@@ -212,4 +221,7 @@ pub struct Catalog {
     pub packages: Vec<Package>,
     /// Everything that could not be read.
     pub warnings: Vec<Warning>,
+    /// Every regular file of the final (squashed) root by path, with its content's digests;
+    /// empty unless asked for ([`crate::source::SourceLimits::file_digests`]).
+    pub file_digests: std::collections::BTreeMap<String, FileDigest>,
 }

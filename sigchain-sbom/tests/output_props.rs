@@ -104,6 +104,7 @@ proptest! {
             distro: distro.map(|id| Distro { id, ..Distro::default() }),
             packages,
             warnings: Vec::new(),
+            file_digests: Default::default(),
         };
         let kind = [SourceKind::Image, SourceKind::Directory, SourceKind::File][kind];
         let info = DocumentInfo::deterministic(Subject::new(kind, name), 1_700_000_000);

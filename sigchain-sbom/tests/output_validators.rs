@@ -56,6 +56,7 @@ fn catalog() -> Catalog {
     let status = located("var/lib/dpkg/status");
     Catalog {
         image: None,
+        file_digests: Default::default(),
         distro: Some(Distro {
             id: "debian".into(),
             version_id: Some("12".into()),
@@ -245,6 +246,7 @@ fn hostile() -> Catalog {
     };
     Catalog {
         image: None,
+        file_digests: Default::default(),
         distro: None,
         packages: vec![
             weird.clone(),
@@ -271,6 +273,7 @@ fn fedora() -> Catalog {
     assert!(distro.as_ref().is_some_and(|d| d.cpe.is_some()));
     Catalog {
         image: None,
+        file_digests: Default::default(),
         distro,
         packages: vec![Package {
             name: "bash".into(),
@@ -372,7 +375,8 @@ fn spdx_documents_pass_pyspdxtools() {
         ] {
             let info = DocumentInfo::unique(subject.clone(), 1_717_171_717, [7; 16]);
             let doc = output::spdx_json(&catalog, &info).unwrap();
-            // SPDX never lists files (no SHA1 to give them), with or without the option.
+            // Without content digests SPDX lists no files (no SHA-1 to give them), with or
+            // without the option (`sigchain sbom --files` computes them; tested there).
             assert_eq!(
                 doc,
                 output::spdx_json(&catalog, &info.clone().with_files(true)).unwrap()
@@ -696,6 +700,7 @@ fn a_real_dpkg_status_passes_every_validator() {
     assert_eq!(found.packages.len(), 11);
     let catalog = Catalog {
         image: None,
+        file_digests: Default::default(),
         distro: os_release::parse_os_release(
             b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
         ),

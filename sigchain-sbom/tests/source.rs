@@ -178,6 +178,42 @@ fn decompress(blob: &[u8]) -> Box<dyn std::io::Read + '_> {
     }
 }
 
+/// With `file_digests`, every regular file of the final root has the digests of the content
+/// a container would see: the replacing layer's, none for what a whiteout or an opaque
+/// directory removed, none for symlinks; and the packages found are the same as without.
+#[test]
+fn file_digests_are_those_of_the_squashed_root() {
+    let dir = tempfile::tempdir().unwrap();
+    oci_layout(dir.path(), &layers(), &uncompressed_diff_ids());
+    let source = Source::parse(&format!("oci-dir:{}", dir.path().display())).unwrap();
+    let hashing = SourceLimits {
+        file_digests: true,
+        ..SourceLimits::default()
+    };
+    let catalog = catalog_source(&source, &[&LINES], &hashing).unwrap();
+    let paths: Vec<&str> = catalog.file_digests.keys().map(String::as_str).collect();
+    assert_eq!(
+        paths,
+        [
+            "kept/pkgs.txt",
+            "opaque/new/pkgs.txt",
+            "replaced/pkgs.txt",
+            "same/pkgs.txt",
+            "usr/lib/os-release"
+        ]
+    );
+    let replaced = &catalog.file_digests["replaced/pkgs.txt"];
+    assert_eq!(
+        format!("sha256:{}", replaced.sha256),
+        sha256(b"replaced 2.0\n")
+    );
+    // `printf 'replaced 2.0\n' | sha1sum`
+    assert_eq!(replaced.sha1, "fbee08e22886cfb4cdd3e932c7f9861326bb642c");
+    let without = catalog_source(&source, &[&LINES], &SourceLimits::default()).unwrap();
+    assert!(without.file_digests.is_empty());
+    assert_eq!(without.packages, catalog.packages);
+}
+
 #[test]
 fn oci_layout_squashes_whiteouts_opaque_dirs_and_replacements() {
     let dir = tempfile::tempdir().unwrap();

@@ -166,7 +166,11 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
         },
         components: distro_component(view)
             .into_iter()
-            .chain(view.rows.iter().map(|row| component(row, info.files)))
+            .chain(
+                view.rows
+                    .iter()
+                    .map(|row| component(row, info.files.then_some(&view.catalog.file_digests))),
+            )
             .collect(),
         dependencies: view
             .rows
@@ -252,7 +256,8 @@ fn distro_component(view: &View<'_>) -> Option<Component> {
     })
 }
 
-fn component(row: &Row<'_>, files: bool) -> Component {
+/// `files`: list the package's files, with these content digests where known.
+fn component(row: &Row<'_>, files: Option<&FileDigests>) -> Component {
     let p = row.package;
     let mut properties = Vec::new();
     for (n, location) in p.locations.iter().enumerate() {
@@ -321,15 +326,16 @@ fn component(row: &Row<'_>, files: bool) -> Component {
             })
             .collect(),
         properties,
-        components: if files {
-            file_components(p)
-        } else {
-            Vec::new()
+        components: match files {
+            Some(digests) => file_components(p, digests),
+            None => Vec::new(),
         },
     }
 }
 
-fn file_components(p: &crate::model::Package) -> Vec<Component> {
+type FileDigests = std::collections::BTreeMap<String, crate::model::FileDigest>;
+
+fn file_components(p: &crate::model::Package, digests: &FileDigests) -> Vec<Component> {
     let mut paths: Vec<&String> = p.files.iter().filter(|f| !f.is_empty()).collect();
     paths.sort();
     paths.dedup();
@@ -338,12 +344,31 @@ fn file_components(p: &crate::model::Package) -> Vec<Component> {
         .map(|path| Component {
             kind: "file",
             name: path.clone(),
-            hashes: p
-                .file_checksums
-                .get(path)
-                .and_then(hash)
-                .into_iter()
-                .collect(),
+            // The content's own digests, then a recorded checksum of another algorithm
+            // (dpkg's MD5): what is in the image comes first.
+            hashes: {
+                let mut hashes: Vec<Hash> = digests
+                    .get(path)
+                    .map(|d| {
+                        vec![
+                            Hash {
+                                alg: "SHA-1",
+                                content: d.sha1.clone(),
+                            },
+                            Hash {
+                                alg: "SHA-256",
+                                content: d.sha256.clone(),
+                            },
+                        ]
+                    })
+                    .unwrap_or_default();
+                if let Some(recorded) = p.file_checksums.get(path).and_then(hash) {
+                    if !hashes.iter().any(|h| h.alg == recorded.alg) {
+                        hashes.push(recorded);
+                    }
+                }
+                hashes
+            },
             ..Component::default()
         })
         .collect()

@@ -16,18 +16,24 @@
 //! no operating-system element (the distribution is named in each OS package's purl), so the
 //! os-release `CPE_NAME` appears only in CycloneDX output.
 //!
-//! Files are not written: SPDX 2.3 requires a SHA1 checksum on every File element (§8.4,
-//! and `pyspdxtools` enforces it), and a package that CONTAINS files must have
-//! `filesAnalyzed: true` with a `packageVerificationCode` made of those SHA1s. A package
-//! database records at most an MD5 per file (dpkg `md5sums`), and inventing or omitting the
-//! SHA1 would make the document false or invalid; the files go into CycloneDX, which takes
-//! any hash (or none).
+//! Files ([`super::DocumentInfo::files`]) are written only with real SHA-1s: SPDX 2.3 requires
+//! one on every File element (§8.4, and `pyspdxtools` enforces it), and a package that
+//! CONTAINS files must have `filesAnalyzed: true` with a `packageVerificationCode` made of
+//! those SHA-1s. A package database records at most an MD5 per file (dpkg `md5sums`), so the
+//! checksums come from the file contents themselves, computed while the source was read
+//! ([`crate::source::SourceLimits::file_digests`]; `sigchain sbom --files` turns both on). A
+//! package CONTAINS those of its listed files that are regular files of the final root
+//! (directories, symlinks and files a later layer removed are not contained content); a
+//! package with none keeps `filesAnalyzed: false`. Without digests no files are written.
 
 use spdx_rs::models::{
     Algorithm, Checksum, ExternalPackageReference, ExternalPackageReferenceCategory,
-    OtherLicensingInformationDetected, PackageInformation, PrimaryPackagePurpose, Relationship,
-    RelationshipType, SpdxExpression, SPDX,
+    FileInformation, OtherLicensingInformationDetected, PackageInformation,
+    PackageVerificationCode, PrimaryPackagePurpose, Relationship, RelationshipType, SpdxExpression,
+    SPDX,
 };
+
+use crate::model::FileDigest;
 
 use super::license::License;
 use super::view::{id_chars, Actor, Row, View};
@@ -65,8 +71,25 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
     ));
 
     let mut extracted: Vec<OtherLicensingInformationDetected> = Vec::new();
-    for row in &view.rows {
-        doc.package_information.push(package(row));
+    let files = contained_files(view);
+    for (index, row) in view.rows.iter().enumerate() {
+        let mut information = package(row);
+        if let Some(contained) = files.by_row.get(&index) {
+            information.files_analyzed = Some(true);
+            information.package_verification_code = Some(PackageVerificationCode {
+                value: verification_code(contained.iter().map(|&f| &files.files[f].1.sha1)),
+                excludes: Vec::new(),
+            });
+            for &file in contained {
+                doc.relationships.push(Relationship::new(
+                    &spdx_id(row),
+                    &files.files[file].0.file_spdx_identifier,
+                    RelationshipType::Contains,
+                    None,
+                ));
+            }
+        }
+        doc.package_information.push(information);
         doc.relationships.push(Relationship::new(
             ROOT_ID,
             &spdx_id(row),
@@ -88,6 +111,7 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
             }
         }
     }
+    doc.file_information = files.files.into_iter().map(|(file, _)| file).collect();
     extracted.sort_by(|a, b| a.license_identifier.cmp(&b.license_identifier));
     doc.other_licensing_information_detected = extracted;
     for row in &view.rows {
@@ -103,6 +127,74 @@ pub(crate) fn write(view: &View<'_>) -> Result<Vec<u8>, OutputError> {
     let mut out = serde_json::to_vec_pretty(&doc)?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// The File elements of the document (in path order, with their digests) and, per row, the
+/// indices of the files its package contains.
+struct ContainedFiles<'a> {
+    files: Vec<(FileInformation, &'a FileDigest)>,
+    by_row: std::collections::BTreeMap<usize, Vec<usize>>,
+}
+
+fn contained_files<'a>(view: &View<'a>) -> ContainedFiles<'a> {
+    let mut by_row = std::collections::BTreeMap::new();
+    let mut paths: std::collections::BTreeMap<&'a str, &'a FileDigest> = Default::default();
+    if view.info.files {
+        for (index, row) in view.rows.iter().enumerate() {
+            let mut contained: Vec<&'a str> = row
+                .package
+                .files
+                .iter()
+                .filter_map(|path| {
+                    let (path, digest) = view.catalog.file_digests.get_key_value(path)?;
+                    paths.insert(path.as_str(), digest);
+                    Some(path.as_str())
+                })
+                .collect();
+            contained.sort_unstable();
+            contained.dedup();
+            if !contained.is_empty() {
+                by_row.insert(index, contained);
+            }
+        }
+    }
+    // IDs by position in path order: the same files give the same IDs.
+    let position: std::collections::BTreeMap<&str, usize> =
+        paths.keys().enumerate().map(|(i, p)| (*p, i)).collect();
+    let files = paths
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, digest))| {
+            let mut counter = 0;
+            let mut file = FileInformation::new(&format!("./{path}"), &mut counter);
+            file.file_spdx_identifier = format!("SPDXRef-File-{}", i + 1);
+            file.file_checksum = vec![
+                Checksum::new(Algorithm::SHA1, &digest.sha1),
+                Checksum::new(Algorithm::SHA256, &digest.sha256),
+            ];
+            (file, digest)
+        })
+        .collect();
+    let by_row = by_row
+        .into_iter()
+        .map(|(row, contained): (usize, Vec<&str>)| {
+            (row, contained.iter().map(|p| position[p]).collect())
+        })
+        .collect();
+    ContainedFiles { files, by_row }
+}
+
+/// SPDX 2.3 §7.9: the SHA-1 of the package's file SHA-1s (lower-case hex), sorted and
+/// concatenated.
+fn verification_code<'a>(sha1s: impl Iterator<Item = &'a String>) -> String {
+    use sha1::Digest as _;
+    let mut sorted: Vec<&String> = sha1s.collect();
+    sorted.sort_unstable();
+    let mut hasher = sha1::Sha1::new();
+    for sha1 in sorted {
+        hasher.update(sha1.as_bytes());
+    }
+    sigchain_core::encoding::hex_encode(&hasher.finalize())
 }
 
 fn document_name(view: &View<'_>) -> String {
@@ -274,5 +366,19 @@ fn actor(actor: &Actor) -> String {
     match &actor.email {
         Some(email) => format!("{kind}: {name} ({email})"),
         None => format!("{kind}: {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verification_code;
+
+    #[test]
+    fn the_verification_code_hashes_the_sorted_sha1s() {
+        let (a, b) = ("a".repeat(40), "b".repeat(40));
+        let code = verification_code([&b, &a].into_iter());
+        assert_eq!(code, verification_code([&a, &b].into_iter()));
+        // `printf '%s%s' $(printf 'a%.0s' {1..40}) $(printf 'b%.0s' {1..40}) | sha1sum`
+        assert_eq!(code, "c361e706434ebcd03e8857c6c8dd2786adaeb3ef");
     }
 }

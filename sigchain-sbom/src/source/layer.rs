@@ -12,7 +12,7 @@ use std::io::Read;
 use super::error::SourceError;
 use super::limits::SourceLimits;
 use super::path::{normalize_path, resolve_link_target};
-use crate::model::{Cataloger, Found, Location, Warning};
+use crate::model::{Cataloger, FileDigest, Found, Location, Warning};
 
 /// The paths whose content the driver reads for the distribution, whatever the catalogers
 /// want.
@@ -50,6 +50,48 @@ pub(crate) struct LayerScan {
     pub opaque: HashSet<String>,
     pub found: Vec<FoundAt>,
     pub warnings: Vec<Warning>,
+    /// Each regular file's digests, when the limits ask for them.
+    pub digests: HashMap<String, FileDigest>,
+}
+
+/// SHA-1 and SHA-256 of a stream, fed as it is read.
+#[derive(Default)]
+struct Digester {
+    sha1: sha1::Sha1,
+    sha256: sha2::Sha256,
+}
+
+impl Digester {
+    fn update(&mut self, bytes: &[u8]) {
+        use sha2::Digest as _;
+        self.sha1.update(bytes);
+        self.sha256.update(bytes);
+    }
+
+    fn finish(self) -> FileDigest {
+        use sha2::Digest as _;
+        FileDigest {
+            sha1: sigchain_core::encoding::hex_encode(&self.sha1.finalize()),
+            sha256: sigchain_core::encoding::hex_encode(&self.sha256.finalize()),
+        }
+    }
+
+    /// Read `content` to its end (at most `size` bytes) through the digests.
+    fn of_stream(content: &mut dyn Read, size: u64) -> std::io::Result<FileDigest> {
+        let mut digester = Digester::default();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut left = content.take(size);
+        loop {
+            let n = match left.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            digester.update(buffer.get(..n).unwrap_or_default());
+        }
+        Ok(digester.finish())
+    }
 }
 
 impl LayerScan {
@@ -105,11 +147,20 @@ impl LayerScan {
             read_limit = read_limit.max(OS_RELEASE_MAX_BYTES);
         }
         if read_limit == 0 || size > read_limit {
+            if limits.file_digests {
+                let digest = Digester::of_stream(content, size)?;
+                self.digests.insert(path.to_owned(), digest);
+            }
             self.entries.insert(path.to_owned(), Node::File(None));
             return Ok(());
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         content.take(size).read_to_end(&mut bytes)?;
+        if limits.file_digests {
+            let mut digester = Digester::default();
+            digester.update(&bytes);
+            self.digests.insert(path.to_owned(), digester.finish());
+        }
         for cataloger in wanting {
             if size <= cataloger.max_file_bytes().min(limits.max_file_bytes) {
                 // Catalogers promise never to panic; if one does on hostile content, that

@@ -26,6 +26,11 @@ pub struct SourceLimits {
     pub max_link_hops: usize,
     /// Most layers read at once (each reading worker holds at most one wanted file).
     pub max_parallel_layers: usize,
+    /// Not a bound but a choice of what the one pass reads: compute the SHA-1 and SHA-256
+    /// of every regular file as it streams by ([`crate::model::Catalog::file_digests`]), so
+    /// that documents can list each package's files with real checksums. Off by default: it
+    /// reads every byte of every file rather than only the files catalogers want.
+    pub file_digests: bool,
 }
 
 impl Default for SourceLimits {
@@ -41,6 +46,7 @@ impl Default for SourceLimits {
             max_depth: 256,
             max_link_hops: 40,
             max_parallel_layers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            file_digests: false,
         }
     }
 }

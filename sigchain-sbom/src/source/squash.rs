@@ -43,6 +43,26 @@ fn hidden_above(scans: &[LayerScan], index: usize, path: &str) -> bool {
         .any(|upper| upper.hides(path))
 }
 
+/// The digests of the files a container would see: each layer's, unless a layer above hides
+/// the path (replaced, whited out, under an opaque directory).
+pub(crate) fn visible_digests(
+    scans: &mut [LayerScan],
+) -> std::collections::BTreeMap<String, crate::model::FileDigest> {
+    let mut visible = std::collections::BTreeMap::new();
+    for index in 0..scans.len() {
+        let digests = match scans.get_mut(index) {
+            Some(scan) => std::mem::take(&mut scan.digests),
+            None => continue,
+        };
+        for (path, digest) in digests {
+            if !hidden_above(scans, index, &path) {
+                visible.insert(path, digest);
+            }
+        }
+    }
+    visible
+}
+
 /// What survives squashing: packages found in visible files, with their layer.
 pub(crate) struct Squashed {
     pub found: Vec<(Option<String>, FoundAt)>,
