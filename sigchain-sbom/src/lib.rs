@@ -1,12 +1,12 @@
-//! SBOMs for sigchain: **in progress** (issue 9).
-//!
-//! Find the packages in a container image or a file system, and write them as SPDX 2.3 or
-//! CycloneDX 1.6 documents that independent validators accept. What works today:
+//! SBOMs for sigchain: find the packages in a container image or a file system, and write them
+//! as SPDX 2.3 or CycloneDX 1.6 documents that independent validators accept.
 //! - [`source`]: OCI image layouts (an image chosen by tag or digest, or the layout's only
-//!   image), `docker save` archives, root-filesystem directories and single files, read without extracting to disk: every layer in one streaming pass (gzip and
+//!   image), `docker save` archives, root-filesystem directories and single files, read
+//!   without extracting to disk: every layer in one streaming pass (gzip and
 //!   zstd told apart by their first bytes), layers in parallel, bounded (entries, inflated
 //!   bytes, header sizes, link hops), with paths that never leave the root; the squashed view
-//!   honours whiteouts and opaque directories;
+//!   honours whiteouts and opaque directories; on request every regular file's SHA-1 and
+//!   SHA-256 are computed in the same pass ([`source::SourceLimits::file_digests`]);
 //! - [`driver`]: [`driver::catalog_source`] runs catalogers (all of them:
 //!   [`catalog::standard_catalogers`]) over a source and returns a [`model::Catalog`], each
 //!   package located by (layer diffID, path), with the image's manifest and config digests;
@@ -21,8 +21,9 @@
 //!   bounded, every page reached at most once;
 //! - [`purl`]: package URLs per the purl spec; [`cpe`]: CPE 2.3 names, written only where
 //!   known rather than guessed (the Go toolchain, the distribution's own `CPE_NAME`);
-//!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON (installed files as nested
-//!   `file` components on request) and a table, deterministic on request.
+//!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON and a table, deterministic
+//!   on request; each package's installed files on request (SPDX File elements with their
+//!   content's SHA-1, CycloneDX nested `file` components).
 //!
 //! The `sigchain sbom` command drives this crate; a `registry:` image is copied into a
 //! temporary layout with `sigchain_oci`'s `RegistryClient::pull_image` first (the crate itself
