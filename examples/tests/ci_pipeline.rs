@@ -63,7 +63,7 @@ async fn with_no_arguments_the_demo_pipeline_passes_and_prints_its_summary() {
     );
     assert!(output.contains("SPDX-2.3 document"), "{output}");
     assert!(
-        output.contains("2 package(s): certifi 2024.8.30, ms 2.1.3"),
+        output.contains("3 package(s): certifi 2024.8.30, ci-pipeline-demo 1.0.0, ms 2.1.3"),
         "{output}"
     );
     for evidence in summary.signatures.iter().chain(&summary.attestations) {
@@ -172,7 +172,7 @@ async fn with_arguments_an_image_in_a_real_registry_passes_in_both_formats() {
     assert!(signature.location.starts_with("referrer sha256:"));
     // Without --sbom, the image is pulled from the registry and cataloged.
     assert!(
-        output.contains("2 package(s): certifi 2024.8.30, ms 2.1.3"),
+        output.contains("3 package(s): certifi 2024.8.30, ci-pipeline-demo 1.0.0, ms 2.1.3"),
         "{output}"
     );
 
