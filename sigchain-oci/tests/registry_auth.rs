@@ -101,11 +101,17 @@ async fn a_push_scoped_token_starts_an_upload_and_a_pull_token_does_not() {
 
     let response = start_upload(&registry, None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        challenge(&response).contains(&format!(r#"scope="{scope}""#)),
-        "{}",
-        challenge(&response)
-    );
+    // docker-registry lists the actions in no fixed order (seen both `pull,push` and
+    // `push,pull` in its challenges): compare them as a set.
+    let challenged = challenge(&response);
+    let actions: std::collections::BTreeSet<&str> = challenged
+        .split(&format!(r#"scope="repository:{REPO}:"#))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no scope for {REPO} in {challenged}"))
+        .split(',')
+        .collect();
+    assert_eq!(actions, ["pull", "push"].into(), "{challenged}");
 
     let token = fetch_token(&server, Some(("alice", "alice-secret")), &scope)
         .await
