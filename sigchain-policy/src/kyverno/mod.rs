@@ -43,6 +43,21 @@
 //!   `validationFailureActionOverrides` entry whose namespaces (wildcards) and selector match,
 //!   else `validationFailureAction`, else `Audit`.
 //!
+//! # For the engine (facts gathered, not implemented in this module)
+//!
+//! - `match` / `exclude` (`pkg/engine/utils/match.go`, `doesResourceMatchConditionBlock`):
+//!   within one resource description, every attribute given must match (AND), and within a
+//!   list attribute one entry suffices (OR); `any` needs one description to match, `all`
+//!   every one. `names`, `name`, `namespaces` are wildcards ([`wildcard::matches`]); for a
+//!   `Namespace` resource its own name is the namespace; `operations` must contain the
+//!   request's operation when given.
+//! - A namespaced `Policy` applies only to resources in its own namespace
+//!   (`MatchesResourceDescription`: "policy and resource namespaces mismatch").
+//! - Autogen (`pkg/autogen/v1/autogen.go`, `CanAutoGen`): a rule matching `Pod` (with no
+//!   `name`/`names`/`selector`) is also applied to the pod templates of `DaemonSet`,
+//!   `Deployment`, `Job`, `StatefulSet`, `ReplicaSet`, `ReplicationController` and `CronJob`,
+//!   unless the `pod-policies.kyverno.io/autogen-controllers` annotation says otherwise.
+//!
 //! # Deliberate differences (all fail closed)
 //!
 //! - Kyverno skips the subject check when a certificate has no SAN; [`KeylessIdentity`]

@@ -30,6 +30,24 @@ fn a_yaml_bomb_is_refused_not_expanded() {
 }
 
 #[test]
+fn a_wide_expansion_of_a_large_anchor_is_refused() {
+    // Few alias jumps (under the parser's own 100-per-event bound), 10^6 nodes if expanded:
+    // only the node budget of the first pass stops this one.
+    let items = vec!["x"; 1000].join(",");
+    let mut yaml = format!("a0: &a0 [{items}]\n");
+    for i in 1..=3 {
+        let p = i - 1;
+        let refs = vec![format!("*a{p}"); 10].join(",");
+        yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let err = load(&yaml).unwrap_err();
+    assert!(
+        matches!(&err, YamlError::LimitExceeded { detail } if detail.contains("nodes")),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_modest_alias_is_fine() {
     let docs = load("base: &b {x: 1}\nother: *b\n").unwrap();
     assert_eq!(docs[0]["other"]["x"], 1);
@@ -52,6 +70,13 @@ fn deep_nesting_is_refused() {
         block.push_str("k:\n");
     }
     assert!(load(&block).is_err());
+    // Deeper than our 64, shallower than the parser's own 128: only the walk refuses it.
+    let between = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+    let err = load(&between).unwrap_err();
+    assert!(
+        matches!(&err, YamlError::LimitExceeded { detail } if detail.contains("nesting")),
+        "{err}"
+    );
     // Within the limit, fine.
     let ok = format!("{}1{}", "[".repeat(30), "]".repeat(30));
     assert!(load(&ok).is_ok());
