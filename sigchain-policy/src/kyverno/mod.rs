@@ -29,7 +29,7 @@
 //! # Matching
 //!
 //! - Images: a `verifyImages` entry applies to an image when one of `imageReferences`
-//!   matches [`image::KyvernoImage::match_string`] under [`wildcard::matches`], and none of
+//!   matches [`image::KyvernoImage::match_string`] under [`wildcard::matches()`], and none of
 //!   `skipImageReferences` does ([`ImageVerification::applies_to`]). The string is Kyverno's
 //!   (`docker.io/nginx:latest` for `nginx`: no `library/`; a digest replaces the tag), see
 //!   [`image`].
@@ -43,18 +43,20 @@
 //!   `validationFailureActionOverrides` entry whose namespaces (wildcards) and selector match,
 //!   else `validationFailureAction`, else `Audit`.
 //!
-//! # For the engine (facts gathered, not implemented in this module)
+//! # Resource matching and what is left to the engine
 //!
-//! - `match` / `exclude` (`pkg/engine/utils/match.go`, `doesResourceMatchConditionBlock`):
+//! - `match` / `exclude`, implemented in [`matching`] ([`Rule::applies_to`])
+//!   (`pkg/engine/utils/match.go`, `doesResourceMatchConditionBlock`):
 //!   within one resource description, every attribute given must match (AND), and within a
 //!   list attribute one entry suffices (OR); `any` needs one description to match, `all`
-//!   every one. `names`, `name`, `namespaces` are wildcards ([`wildcard::matches`]); for a
+//!   every one. `names`, `name`, `namespaces` are wildcards ([`wildcard::matches()`]); for a
 //!   `Namespace` resource its own name is the namespace; `operations` must contain the
 //!   request's operation when given.
 //! - A namespaced `Policy` applies only to resources in its own namespace
-//!   (`MatchesResourceDescription`: "policy and resource namespaces mismatch").
-//! - Autogen (`pkg/autogen/v1/autogen.go`, `CanAutoGen`): a rule matching `Pod` (with no
-//!   `name`/`names`/`selector`) is also applied to the pod templates of `DaemonSet`,
+//!   (`MatchesResourceDescription`: "policy and resource namespaces mismatch"); also in
+//!   [`Rule::applies_to`].
+//! - Not implemented here, for the engine: autogen (`pkg/autogen/v1/autogen.go`,
+//!   `CanAutoGen`): a rule matching `Pod` (with no `name`/`names`/`selector`) is also applied to the pod templates of `DaemonSet`,
 //!   `Deployment`, `Job`, `StatefulSet`, `ReplicaSet`, `ReplicationController` and `CronJob`,
 //!   unless the `pod-policies.kyverno.io/autogen-controllers` annotation says otherwise.
 //!
@@ -68,6 +70,7 @@
 //!   policies load here, with [`KyvernoPolicy::warnings`] saying so.
 
 pub mod image;
+pub mod matching;
 pub mod model;
 pub mod regexp;
 pub mod wildcard;
