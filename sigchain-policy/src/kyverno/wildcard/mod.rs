@@ -18,7 +18,7 @@
 //! - The empty pattern matches only the empty text; the pattern `*` matches everything.
 //!
 //! The original is a recursive backtracking search, exponential in the number of `*`s on
-//! adversarial input. [`matches`] gives the same answer for every pattern and text (the
+//! adversarial input. [`matches()`] gives the same answer for every pattern and text (the
 //! classic single-backtrack-point glob algorithm is exact when the only wildcards are `*` and
 //! `?`), in `O(pattern × text)` time and no allocation.
 
