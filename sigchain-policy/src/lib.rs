@@ -25,3 +25,6 @@
 #![warn(missing_docs)]
 
 pub use sigchain_core;
+
+pub mod kyverno;
+pub mod yaml;
