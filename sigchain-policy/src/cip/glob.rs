@@ -27,6 +27,12 @@
 //! (`pkg/apis/config/image_policies.go`), so there the fallback never applies: `nginx` as a
 //! glob does **not** select a pod whose image is `nginx`. [`Glob::matches_admitted`] is that
 //! path; [`Glob::matches`] is `glob.Match` itself.
+//!
+//! policy-controller's own mutating webhook (`resolvePodSpec` in the same file) rewrites a
+//! tagged image to `<Name()>@<digest>`, e.g. `index.docker.io/library/nginx:1.27@sha256:…`;
+//! the validating webhook then parses that as a digest reference, whose name drops the tag.
+//! So behind that mutation a glob naming a tag (`…/nginx:1.27`) selects nothing, while
+//! `…/nginx*` or `…/nginx@**` still select the image.
 
 use std::fmt;
 

@@ -1,9 +1,10 @@
 //! Sigstore policy-controller's `ClusterImagePolicy`: the resource model and its matching
 //! semantics, sans-IO.
 //!
-//! - [`model`]: [`ClusterImagePolicy::from_value`] reads a policy (`policy.sigstore.dev`
-//!   `v1beta1` or `v1alpha1`) from a deserialised document and applies policy-controller's
-//!   validation and defaults; fields sigchain does not implement are refused by name.
+//! - [`model`]: the loaded policy's types; [`ClusterImagePolicy::from_value`] reads one
+//!   (`policy.sigstore.dev` `v1beta1` or `v1alpha1`) from a deserialised document.
+//! - [`load`]: policy-controller's validation and defaults, applied while loading; fields
+//!   sigchain does not implement are refused by name.
 //! - [`glob`]: `spec.images[].glob`, compiled to the same anchored regular expression as
 //!   policy-controller's `pkg/apis/glob/glob.go`: `*` stays within a path segment (and runs
 //!   across `:tag` and `@digest`), `**` crosses `/`, the exact globs `*` and `*/*` mean
@@ -33,6 +34,7 @@
 
 pub mod glob;
 pub mod identity;
+pub mod load;
 pub mod model;
 pub mod name;
 

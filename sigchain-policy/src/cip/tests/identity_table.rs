@@ -5,7 +5,8 @@
 
 use serde_json::json;
 
-use crate::cip::model::{parse_identity, CipError};
+use crate::cip::load::parse_identity;
+use crate::cip::model::CipError;
 
 const ISS: &str = "https://token.actions.githubusercontent.com";
 const SUBJ: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1";
