@@ -520,3 +520,32 @@ fn match_without_selector_and_version_wildcard() {
     );
     assert!(m.match_labels.is_none());
 }
+
+#[test]
+fn oversized_json_is_refused_before_parsing() {
+    let bytes = vec![b' '; crate::cip::model::MAX_JSON_LEN + 1];
+    assert!(matches!(
+        ClusterImagePolicy::from_json(&bytes),
+        Err(CipError::Json(_))
+    ));
+}
+
+#[test]
+fn label_values_are_strings_and_may_be_empty() {
+    let doc = with(
+        "/spec/match",
+        json!([{"resource": "pods", "selector": {"matchLabels": {"a": ""}}}]),
+    );
+    let p = load(&doc).unwrap();
+    assert_eq!(
+        p.spec.match_resources[0].match_labels.as_ref().unwrap()["a"],
+        ""
+    );
+    let doc = with(
+        "/spec/match",
+        json!([{"resource": "pods", "selector": {"matchLabels": {"a": 1}}}]),
+    );
+    assert!(
+        matches!(load(&doc), Err(CipError::WrongType { path, .. }) if path == "spec.match[0].selector.matchLabels.a")
+    );
+}
