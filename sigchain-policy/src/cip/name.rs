@@ -23,7 +23,7 @@
 //! - The first `/`-separated component is a registry if it is `localhost` or contains `.` or
 //!   `:`; otherwise the registry is `index.docker.io`, and `docker.io` is rewritten to it.
 //!   The registry must survive Go's `url.Parse("//" + registry)` unchanged (see
-//!   [`check_registry`]).
+//!   `check_registry`).
 //! - The repository is 1–255 characters of `[a-z0-9_./-]` with no further structure
 //!   (`a//b` is accepted); on `index.docker.io` a repository without `/` gets `library/`.
 //! - A digest reference has exactly one `@`, then `sha256:` and 64 lowercase hex digits; a
