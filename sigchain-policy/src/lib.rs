@@ -24,6 +24,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cip;
+
 pub use sigchain_core;
 
 pub mod kyverno;
