@@ -24,4 +24,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admission;
+
 pub use sigchain_core;
