@@ -598,3 +598,82 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn policy_reports_read_kyverno_shapes_and_round_trip() {
+    use sigchain_policy::admission::{
+        ObjectReference, PolicyReport, PolicyReportResult, PolicyReportSummary, PolicyResult,
+        PolicySeverity, ReportTimestamp,
+    };
+    // The shape Kyverno writes (api/policyreport/v1alpha2; pkg/utils/report/results.go):
+    // timestamp in whole seconds, `scored`, `source`, properties, summary of every value.
+    let kyverno = json!({
+        "apiVersion": "wgpolicyk8s.io/v1alpha2",
+        "kind": "PolicyReport",
+        "metadata": {
+            "name": "3f1e2d8c-6a57-4c0b-9f1e-5b7d2a9c4e11",
+            "namespace": "shop",
+            "labels": {"app.kubernetes.io/managed-by": "kyverno"},
+            "uid": "ignored-by-us", "resourceVersion": "12345"
+        },
+        "scope": {"apiVersion": "v1", "kind": "Pod", "name": "shop-web", "namespace": "shop",
+                  "uid": "3f1e2d8c-6a57-4c0b-9f1e-5b7d2a9c4e11"},
+        "summary": {"error": 0, "fail": 1, "pass": 1, "skip": 0, "warn": 0},
+        "results": [
+            {"message": "failed to verify image docker.io/nginx:1.27: no signatures found",
+             "policy": "verify-image-signature", "result": "fail", "rule": "check-signature",
+             "scored": true, "source": "kyverno", "severity": "high", "category": "Supply Chain",
+             "properties": {"process": "admission review"},
+             "timestamp": {"nanos": 0, "seconds": 1764662400}},
+            {"message": "verified image signatures for ghcr.io/acme/envoy",
+             "policy": "verify-image-signature", "result": "pass", "rule": "check-signature",
+             "scored": true, "source": "kyverno",
+             "timestamp": {"nanos": 0, "seconds": 1764662400}}
+        ]
+    });
+    let report: PolicyReport = serde_json::from_value(kyverno.clone()).expect("reads");
+    assert_eq!(report.summary, PolicyReportSummary::of(&report.results));
+    assert_eq!(report.results[0].severity, Some(PolicySeverity::High));
+    assert_eq!(report.results[1].result, PolicyResult::Pass);
+    let written = serde_json::to_value(&report).expect("writes");
+    let mut expected = kyverno;
+    let metadata = expected["metadata"].as_object_mut().expect("object");
+    metadata.remove("uid");
+    metadata.remove("resourceVersion");
+    assert_eq!(written, expected, "everything else is written back as read");
+
+    let node = ObjectReference {
+        api_version: "v1".to_owned(),
+        kind: "Node".to_owned(),
+        name: "node-1".to_owned(),
+        uid: "5c6d7e8f-0000-4a1b-9c2d-3e4f5a6b7c8d".to_owned(),
+        ..ObjectReference::default()
+    };
+    let result = PolicyReportResult {
+        source: "sigchain".to_owned(),
+        policy: "verify-image-signature".to_owned(),
+        rule: "check-signature".to_owned(),
+        resources: vec![node.clone()],
+        message: "registry unreachable".to_owned(),
+        result: PolicyResult::Error,
+        scored: false,
+        properties: Default::default(),
+        timestamp: ReportTimestamp {
+            seconds: 1,
+            nanos: 0,
+        },
+        category: String::new(),
+        severity: None,
+    };
+    let cluster = PolicyReport::for_resource(&node, "sigchain", vec![result]);
+    assert_eq!(cluster.kind, "ClusterPolicyReport", "no namespace");
+    assert_eq!(cluster.summary.error, 1);
+    let value = serde_json::to_value(&cluster).expect("writes");
+    assert!(value["metadata"].get("namespace").is_none());
+    assert!(
+        value["results"][0].get("scored").is_none(),
+        "false is omitted as Go does"
+    );
+    let back: PolicyReport = serde_json::from_value(value).expect("reads back");
+    assert_eq!(back, cluster);
+}

@@ -6,6 +6,11 @@
 //! `/spec/jobTemplate/spec/template/spec`. Any other kind has no images. Lists are read in
 //! Kyverno's order: `initContainers`, `containers`, `ephemeralContainers`.
 //!
+//! Ephemeral containers arrive through the `pods/ephemeralcontainers` subresource: the
+//! request's kind is still `Pod` and its object the whole Pod, so they are read like the rest.
+//! A `deployments/scale` request carries a `Scale` object: no images. Which kind to pass is
+//! the request's `kind.kind` (the object's own `kind` says the same for these resources).
+//!
 //! Kyverno skips an `image` that is missing, not a string or blank; so do we, but each skip
 //! is reported as an [`ImageProblem`] so that an engine that fails closed can refuse it.
 
