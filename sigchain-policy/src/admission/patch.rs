@@ -182,3 +182,88 @@ fn needs_default_registry(name: &str) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (written, Kyverno's pinned form without the digest, why) — from `addDefaultRegistry`
+    /// and `ImageInfo.String` in Kyverno's `pkg/utils/image/infos.go`.
+    const KYVERNO_FORMS: &[(&str, &str, &str)] = &[
+        (
+            "nginx",
+            "docker.io/nginx:latest",
+            "one component: registry prefixed, no library/, latest",
+        ),
+        ("nginx:1.27", "docker.io/nginx:1.27", "tag kept"),
+        (
+            "acme/app:v1",
+            "docker.io/acme/app:v1",
+            "lowercase first component without . or : is a path",
+        ),
+        (
+            "ghcr.io/acme/app",
+            "ghcr.io/acme/app:latest",
+            "a dot names a registry",
+        ),
+        (
+            "localhost/app:dev",
+            "localhost/app:dev",
+            "localhost names a registry",
+        ),
+        (
+            "localhost:5000/app",
+            "localhost:5000/app:latest",
+            "a port names a registry; its ':' is not a tag",
+        ),
+        (
+            "Registry/app:1",
+            "Registry/app:1",
+            "an uppercase first component is not lowercase: no prefix",
+        ),
+        (
+            "index.docker.io/library/nginx:1",
+            "index.docker.io/library/nginx:1",
+            "written registry kept as written",
+        ),
+        (
+            "docker.io/library/alpine:3.20",
+            "docker.io/library/alpine:3.20",
+            "fully qualified stays",
+        ),
+        (
+            "[::1]:5000/app:v2",
+            "[::1]:5000/app:v2",
+            "IPv6 registry with port",
+        ),
+    ];
+
+    #[test]
+    fn kyverno_pin_forms() {
+        let digest = Digest::parse(&format!("sha256:{}", "7".repeat(64))).expect("digest");
+        for (written, expected, why) in KYVERNO_FORMS {
+            assert_eq!(
+                pinned_image(written, &digest, PinStyle::Kyverno).expect(why),
+                Some(format!("{expected}@{digest}")),
+                "{written}: {why}"
+            );
+        }
+    }
+
+    #[test]
+    fn pinned_images_are_left_alone_in_every_style() {
+        let digest = Digest::parse(&format!("sha256:{}", "7".repeat(64))).expect("digest");
+        let written = format!("nginx:1.27@{digest}");
+        for style in [
+            PinStyle::Kyverno,
+            PinStyle::AsWritten,
+            PinStyle::FullyQualified,
+        ] {
+            assert_eq!(
+                pinned_image(&written, &digest, style),
+                Ok(None),
+                "{style:?}"
+            );
+        }
+    }
+}
