@@ -1,13 +1,24 @@
-//! Admission policies for sigchain: **not implemented yet**.
+//! Admission policies for sigchain: **in progress** (issue 10).
 //!
-//! This crate will hold a policy engine that reads Kyverno `verifyImages`-compatible policies
-//! (which images need which signatures and attestations, from whom) and answers Kubernetes
-//! `AdmissionReview` requests. The engine will be sans-IO; an adapter gathers the evidence
-//! (signatures, attestations) from registries, and [`sigchain_core`] decides whether it holds.
+//! The engine will answer Kubernetes `AdmissionReview` requests by policy (which images need
+//! which signatures and attestations, from whom), sans-IO, with evidence gathered by an
+//! adapter and checked by [`sigchain_core`]. What works today:
+//! - [`yaml`]: policy files of one or more YAML (or JSON) documents, loaded under limits on
+//!   size, depth, documents and alias expansion (a YAML bomb is refused, not expanded);
+//! - [`kyverno`]: `ClusterPolicy` / `Policy` (kyverno.io/v1) `verifyImages` rules with
+//!   Kyverno's defaults and admission checks, unsupported fields refused by name; Kyverno's
+//!   wildcard, image-string, keyless-identity, Go-regexp, match/exclude and failure-action
+//!   semantics (module docs cite the source);
+//! - [`cip`]: policy-controller's `ClusterImagePolicy` with its validation and defaults, its
+//!   glob semantics and go-containerregistry's name normalization;
+//! - [`admission`]: AdmissionReview v1 requests, the images of Pods and pod templates with
+//!   their JSON pointers, JSONPatch digest pinning in Kyverno's form, responses, and
+//!   PolicyReport (wgpolicyk8s.io/v1alpha2) types.
 //!
-//! Today the crate contains nothing but a re-export of [`sigchain_core`], which already
-//! expresses and checks the keyless identity such a policy names (Kyverno's `subject` and
-//! `issuer`, or their regular-expression forms):
+//! To come: the decision engine joining them, the evidence provider over `sigchain-oci`, the
+//! `sigchain policy` command and the admission webhook example.
+//!
+//! The keyless identity a policy names is checked by [`sigchain_core::identity`]:
 //!
 //! ```
 //! use sigchain_policy::sigchain_core::identity::{CertificateIdentity, IdentityMatcher};
@@ -24,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod cip;
 
 pub use sigchain_core;
