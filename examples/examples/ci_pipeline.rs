@@ -367,12 +367,11 @@ impl Pipeline {
                 None,
             ),
             ImageLocation::Registry(reference) => {
-                let mut config = ClientConfig::default();
-                if self.allow_insecure_registry {
-                    config
-                        .insecure_registries
-                        .push(reference.registry().to_owned());
-                }
+                let config = flow::with_insecure_registry(
+                    ClientConfig::default(),
+                    reference,
+                    self.allow_insecure_registry,
+                );
                 pulled = tempfile::tempdir()?;
                 let layout = OciLayout::create(pulled.path())?;
                 let at_digest = reference.with_digest(image.digest.clone());

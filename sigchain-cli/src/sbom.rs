@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sigchain_oci::client::{ClientConfig, RegistryClient};
+use sigchain_oci::flow;
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::reference::Reference;
 use sigchain_oci::registry::Platform;
@@ -168,12 +169,8 @@ fn pull(
 ) -> Result<(tempfile::TempDir, String), String> {
     let parsed = Reference::parse(reference).map_err(|e| format!("{reference}: {e}"))?;
     let platform = Platform::parse(platform).map_err(|e| e.to_string())?;
-    let mut config = ClientConfig::default();
-    if allow_insecure_registry {
-        config
-            .insecure_registries
-            .push(parsed.registry().to_owned());
-    }
+    let config =
+        flow::with_insecure_registry(ClientConfig::default(), &parsed, allow_insecure_registry);
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let layout = OciLayout::create(dir.path()).map_err(|e| e.to_string())?;

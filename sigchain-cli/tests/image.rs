@@ -10,9 +10,10 @@ mod common;
 mod registry;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::sign::{assert_failure, assert_success, sigchain, Instance, LogVersion, EMAIL};
+use common::skopeo;
 use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME};
 use sigchain_oci::layout::OciLayout;
 
@@ -215,19 +216,6 @@ fn a_tampered_stored_signature_is_rejected() {
         &run("verify", &image, &identity_args(&instance, EMAIL), &[]),
     );
     assert!(said.contains("rejected"), "{said}");
-}
-
-fn skopeo(args: &[&str]) -> String {
-    let program = std::env::var("SIGCHAIN_SKOPEO").unwrap_or_else(|_| "skopeo".to_owned());
-    let output = Command::new(&program)
-        .arg("--insecure-policy")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {program} ({e}): install skopeo (Debian: apt-get install skopeo) or set SIGCHAIN_SKOPEO")
-        });
-    assert_success("skopeo", &output);
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// Push the layout's `v1` with skopeo; the digest the registry holds it under (as skopeo

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::sign::{assert_failure, assert_success, sigchain, Instance, LogVersion, EMAIL};
+use common::skopeo;
 use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME};
 use sigchain_oci::layout::OciLayout;
 
@@ -409,19 +410,6 @@ fn unknown_and_missing_sources_fail_clearly() {
         &sbom(&["oci-dir:/nonexistent/layout"]),
     );
     assert!(missing.contains("/nonexistent/layout"), "{missing}");
-}
-
-fn skopeo(args: &[&str]) -> String {
-    let program = std::env::var("SIGCHAIN_SKOPEO").unwrap_or_else(|_| "skopeo".to_owned());
-    let output = Command::new(&program)
-        .arg("--insecure-policy")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {program} ({e}): install skopeo (Debian: apt-get install skopeo) or set SIGCHAIN_SKOPEO")
-        });
-    assert_success("skopeo", &output);
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// The SBOM of an image in a registry is attested to it and verified back: the statement's

@@ -217,7 +217,7 @@ pub async fn open_image(
 /// `client`, plus the image's registry among the plain-HTTP ones when `allow` (and only it:
 /// other registries and token realms stay HTTPS).
 #[cfg(feature = "client")]
-fn with_insecure_registry(
+pub fn with_insecure_registry(
     mut client: crate::client::ClientConfig,
     image: &crate::reference::Reference,
     allow: bool,

@@ -180,3 +180,18 @@ pub fn managed_key_bundle(entry: TlogEntry, artifact: &[u8]) -> Bundle {
     )
     .unwrap()
 }
+
+/// Run skopeo (`SIGCHAIN_SKOPEO` or `skopeo` on the PATH) with `--insecure-policy`; its
+/// stdout, trimmed. A failure fails the test.
+pub fn skopeo(args: &[&str]) -> String {
+    let program = std::env::var("SIGCHAIN_SKOPEO").unwrap_or_else(|_| "skopeo".to_owned());
+    let output = std::process::Command::new(&program)
+        .arg("--insecure-policy")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} ({e}): install skopeo (Debian: apt-get install skopeo) or set SIGCHAIN_SKOPEO")
+        });
+    sign::assert_success("skopeo", &output);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
