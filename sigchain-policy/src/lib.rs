@@ -43,4 +43,5 @@ pub mod evidence;
 pub use sigchain_core;
 
 pub mod kyverno;
+pub mod policy_test;
 pub mod yaml;
