@@ -37,6 +37,7 @@
 
 pub mod admission;
 pub mod cip;
+pub mod evidence;
 
 pub use sigchain_core;
 
