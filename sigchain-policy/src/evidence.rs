@@ -115,7 +115,11 @@ impl AttestationEvidence {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ImageEvidence {
     /// The manifest digest the image resolved to (`None`: not resolved).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_digest")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_digest"
+    )]
     pub digest: Option<Digest>,
     /// Signatures over that digest that verified.
     #[serde(default)]
@@ -289,7 +293,9 @@ mod tests {
     fn unknown_fields_and_bad_digests_are_refused() {
         let limits = EvidenceLimits::default();
         let unknown = br#"{"nginx": {"signatures": [{"issuer": "i", "subjet": "typo"}]}}"#;
-        let error = EvidenceFile::parse(unknown, &limits).unwrap_err().to_string();
+        let error = EvidenceFile::parse(unknown, &limits)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("subjet"), "{error}");
         let bad_digest = br#"{"nginx": {"digest": "sha256:abc"}}"#;
         assert!(EvidenceFile::parse(bad_digest, &limits).is_err());

@@ -41,5 +41,8 @@ pub mod evidence;
 
 pub use sigchain_core;
 
+#[cfg(feature = "client")]
+pub mod provider;
+
 pub mod kyverno;
 pub mod yaml;
