@@ -53,7 +53,7 @@
 //!
 //! [`answer_until`] asks a source for every query of an admission request concurrently and
 //! answers each query not answered by the deadline with [`EvidenceFailure::deadline`];
-//! [`evaluate_until`] does that for an engine's review and decides.
+//! `evaluate_until` does that for an engine's review and decides.
 //!
 //! Everything here needs a tokio runtime with its time driver (as `#[tokio::main]` makes);
 //! without a runtime, queries are answered with an error, never a panic.
@@ -560,7 +560,7 @@ fn add_attestations(
 
 /// Ask `source` for every query at once, waiting at most `deadline` in all: a query not
 /// answered by then is answered with [`EvidenceFailure::deadline`]. The answers are keyed by
-/// [`EvidenceQuery::image`], as [`Review::decide`](crate::engine::Review::decide) takes them.
+/// [`EvidenceQuery::image`], as the engine's `Review::decide` takes them.
 ///
 /// Needs a tokio runtime with its time driver; without a runtime every query is answered with
 /// an error.
