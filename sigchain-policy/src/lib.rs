@@ -19,7 +19,7 @@
 //!   verified with [`sigchain_core`], cached by digest and verification material, with
 //!   coalesced lookups and per-request deadlines that fail closed.
 //!
-//! To come: the decision engine joining them, the evidence provider over `sigchain-oci`, the
+//! To come: the decision engine joining them, the
 //! `sigchain policy` command and the admission webhook example.
 //!
 //! The keyless identity a policy names is checked by [`sigchain_core::identity`]:
