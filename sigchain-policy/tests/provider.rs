@@ -417,11 +417,18 @@ async fn concurrent_queries_for_one_image_share_one_lookup() {
     let provider = world.provider(ProviderConfig::default());
 
     let asked = with_types(query(&image), &[SPDX_TYPE]);
+    // All 50 ask at once (a lookup takes several registry requests and a verification: far
+    // longer than 50 tasks take to pass the barrier).
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let provider = provider.clone();
         let asked = asked.clone();
-        tasks.push(tokio::spawn(async move { provider.evidence(&asked).await }));
+        let barrier = Arc::clone(&barrier);
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            provider.evidence(&asked).await
+        }));
     }
     let mut answers = Vec::new();
     for task in tasks {
@@ -433,6 +440,7 @@ async fn concurrent_queries_for_one_image_share_one_lookup() {
     let stats = provider.stats();
     assert_eq!(stats.lookups, 1, "{stats:?}");
     assert_eq!(stats.resolutions, 1, "{stats:?}");
+    assert!(stats.coalesced > 0, "{stats:?}");
     // Each query, at each of its two steps (resolution, verification), started the step,
     // joined it under way, or found its result cached.
     assert_eq!(
