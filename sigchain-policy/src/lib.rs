@@ -41,6 +41,7 @@
 
 pub mod admission;
 pub mod cip;
+pub mod engine;
 pub mod evidence;
 
 pub use sigchain_core;
