@@ -32,10 +32,15 @@ use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType};
 use sigchain_oci::predicate::PredicateKind;
 use sigchain_oci::reference::{Digest, Reference};
 use sigchain_oci::store::ArtifactStore;
+use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest};
+use sigchain_policy::engine::{Engine, EngineConfig, PolicySet, RequestContext};
 use sigchain_policy::evidence::{
     EvidenceFailure, EvidenceQuery, EvidenceSource, FailureKind, ImageEvidence, Signer,
 };
-use sigchain_policy::provider::{answer_until, Clock, ProviderConfig, RegistryEvidence};
+use sigchain_policy::provider::{
+    answer_until, evaluate_until, Clock, ProviderConfig, RegistryEvidence,
+};
+use sigchain_policy::yaml::YamlLimits;
 
 const EMAIL: &str = "alice@example.com";
 const SPDX_TYPE: &str = "https://spdx.dev/Document";
@@ -577,4 +582,149 @@ async fn queries_not_answered_by_the_deadline_are_deadline_failures() {
     assert!(answered
         .values()
         .all(|a| a == &Ok(ImageEvidence::default())));
+}
+
+fn engine(yaml: &str) -> Engine {
+    let policies = PolicySet::load(yaml.as_bytes(), &YamlLimits::default()).expect("policies load");
+    Engine::new(policies, EngineConfig::default()).expect("policies compile")
+}
+
+/// A Kyverno policy requiring images under `images` to be signed keyless by `subject` at
+/// `issuer`.
+fn keyless_policy(action: &str, images: &str, issuer: &str, subject: &str) -> String {
+    format!(
+        r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {{name: signed}}
+spec:
+  validationFailureAction: {action}
+  rules:
+    - name: release
+      match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
+      verifyImages:
+        - imageReferences: ["{images}"]
+          attestors: [{{entries: [{{keyless: {{subject: "{subject}", issuer: "{issuer}"}}}}]}}]
+"#
+    )
+}
+
+fn pod(images: &[&str]) -> AdmissionRequest {
+    let containers: Vec<serde_json::Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| serde_json::json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    let body = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "uid-1",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "default", "operation": "CREATE",
+            "object": {"metadata": {"name": "web"}, "spec": {"containers": containers}},
+        }
+    });
+    AdmissionRequest::parse(body.to_string().as_bytes(), &AdmissionLimits::default()).unwrap()
+}
+
+/// The future is `Send`: a webhook's handler can await it on a multi-threaded runtime.
+fn send<T: Send>(value: T) -> T {
+    value
+}
+
+#[tokio::test]
+async fn a_source_that_never_answers_is_denied_in_enforce_and_warned_in_audit() {
+    let github = "https://token.actions.githubusercontent.com";
+    let request = pod(&["ghcr.io/acme/app:1.0", "ghcr.io/acme/web:2.0"]);
+    let context = RequestContext::default();
+    let enforce = engine(&keyless_policy("Enforce", "ghcr.io/acme/*", github, "*"));
+    let started = Instant::now();
+    let decision = send(evaluate_until(
+        &enforce,
+        &request,
+        &context,
+        &Silent,
+        Duration::from_millis(100),
+    ))
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!decision.allowed());
+    let response = decision.validating_response();
+    assert!(!response.allowed);
+    let message = response.status.map(|s| s.message).unwrap_or_default();
+    assert!(message.contains("ghcr.io/acme/app:1.0"), "{message}");
+    assert!(message.contains("ghcr.io/acme/web:2.0"), "{message}");
+    assert!(message.contains("deadline"), "{message}");
+
+    let audit = engine(&keyless_policy("Audit", "ghcr.io/acme/*", github, "*"));
+    let decision = evaluate_until(
+        &audit,
+        &request,
+        &context,
+        &Silent,
+        Duration::from_millis(50),
+    )
+    .await;
+    assert!(decision.allowed());
+    assert!(!decision.warnings().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_admits_a_signed_image_and_denies_an_unsigned_one_on_registry_evidence() {
+    let world = World::start().await;
+    let signed = world.image("team/app", "v1");
+    let digest = world.push(&signed, "signed").await;
+    world
+        .sign(&signed, &digest, None, SignatureFormat::Bundle)
+        .await
+        .unwrap();
+    let unsigned = world.image("team/other", "v1");
+    world.push(&unsigned, "unsigned").await;
+    let provider = world.provider(ProviderConfig::default());
+    let images = format!("{}/*", world.registry.host);
+    let context = RequestContext::default();
+    let deadline = Duration::from_secs(10);
+
+    let alice = engine(&keyless_policy(
+        "Enforce",
+        &images,
+        world.sigstore.issuer_url(),
+        EMAIL,
+    ));
+    let admitted = evaluate_until(&alice, &pod(&[&signed]), &context, &provider, deadline).await;
+    assert!(admitted.allowed(), "{:?}", admitted.mutating_response());
+    // The tag is pinned to the digest that verified.
+    let patch = serde_json::to_string(admitted.patch()).unwrap();
+    assert!(patch.contains(&digest.to_string()), "{patch}");
+
+    let denied = evaluate_until(
+        &alice,
+        &pod(&[&signed, &unsigned]),
+        &context,
+        &provider,
+        deadline,
+    )
+    .await;
+    assert!(!denied.allowed());
+    // (The mutating webhook's answer: the validating one also requires the digest pin.)
+    let message = denied
+        .mutating_response()
+        .status
+        .map(|s| s.message)
+        .unwrap_or_default();
+    assert!(message.contains(&unsigned), "{message}");
+    assert!(!message.contains(&signed), "{message}");
+
+    // Someone else's signature is evidence of someone else: denied.
+    let mallory = engine(&keyless_policy(
+        "Enforce",
+        &images,
+        world.sigstore.issuer_url(),
+        "mallory@example.com",
+    ));
+    let decision = evaluate_until(&mallory, &pod(&[&signed]), &context, &provider, deadline).await;
+    assert!(!decision.allowed());
+    // Three requests, two images, one verification lookup each.
+    assert_eq!(provider.stats().lookups, 2, "{:?}", provider.stats());
 }

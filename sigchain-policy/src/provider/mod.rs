@@ -53,7 +53,7 @@
 //!
 //! [`answer_until`] asks a source for every query of an admission request concurrently and
 //! answers each query not answered by the deadline with [`EvidenceFailure::deadline`];
-//! `evaluate_until` does that for an engine's review and decides.
+//! [`evaluate_until`] does that for an engine's review and decides.
 //!
 //! Everything here needs a tokio runtime with its time driver (as `#[tokio::main]` makes);
 //! without a runtime, queries are answered with an error, never a panic.
@@ -103,6 +103,8 @@ use sigchain_oci::proof_source::{RekorV1Proofs, TransportConfig};
 use sigchain_oci::reference::{Digest, Reference};
 use tokio::runtime::Handle;
 
+use crate::admission::AdmissionRequest;
+use crate::engine::{Decision, Engine, RequestContext, Review};
 use crate::evidence::{
     AttestationEvidence, EvidenceAnswer, EvidenceFailure, EvidenceQuery, EvidenceSource,
     ImageEvidence, Signer,
@@ -560,7 +562,7 @@ fn add_attestations(
 
 /// Ask `source` for every query at once, waiting at most `deadline` in all: a query not
 /// answered by then is answered with [`EvidenceFailure::deadline`]. The answers are keyed by
-/// [`EvidenceQuery::image`], as the engine's `Review::decide` takes them.
+/// [`EvidenceQuery::image`], as [`Review::decide`] takes them.
 ///
 /// Needs a tokio runtime with its time driver; without a runtime every query is answered with
 /// an error.
@@ -591,4 +593,23 @@ pub async fn answer_until<S: EvidenceSource + Sync>(
         .await
         .into_iter()
         .collect()
+}
+
+/// Review `request` with `engine`, ask `source` for every evidence query at once under
+/// `deadline` ([`answer_until`]), and decide. A query still unanswered at the deadline is a
+/// [`FailureKind::Deadline`](crate::evidence::FailureKind::Deadline) failure: an Enforce policy
+/// denies the request, an Audit one admits it with a warning.
+///
+/// The deadline is the whole request's: keep it below the webhook's `timeoutSeconds`, so that
+/// the webhook answers (and denies) rather than the API server giving up on it.
+pub async fn evaluate_until<S: EvidenceSource + Sync>(
+    engine: &Engine,
+    request: &AdmissionRequest,
+    context: &RequestContext,
+    source: &S,
+    deadline: Duration,
+) -> Decision {
+    let review: Review<'_> = engine.review(request, context);
+    let answers = answer_until(review.queries(), source, deadline).await;
+    review.decide(&answers)
 }
