@@ -728,3 +728,99 @@ async fn the_engine_admits_a_signed_image_and_denies_an_unsigned_one_on_registry
     // Three requests, two images, one verification lookup each.
     assert_eq!(provider.stats().lookups, 2, "{:?}", provider.stats());
 }
+
+/// A "registry" on 127.0.0.1 that answers every request with `answer` (raw HTTP), or never
+/// answers when `answer` is `None`; stopped when the test's runtime ends.
+async fn fake_registry(answer: Option<&'static str>) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                match answer {
+                    Some(answer) => {
+                        let _ = stream.write_all(answer.as_bytes()).await;
+                        let _ = stream.shutdown().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            });
+        }
+    });
+    host
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_answers_and_slow_registries_are_errors_never_evidence() {
+    let verifier = || Verifier::new(TrustedRoot::production(), VerifierConfig::default());
+    let client = || {
+        RegistryClient::new(ClientConfig {
+            max_attempts: 1,
+            ..client_config()
+        })
+        .unwrap()
+    };
+    // A manifest whose bytes are not what the registry says they are (and not a manifest).
+    let lying = fake_registry(Some(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n\
+         Docker-Content-Digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\r\n\
+         Content-Length: 8\r\nConnection: close\r\n\r\nnot json",
+    ))
+    .await;
+    let provider = RegistryEvidence::new(client(), verifier(), ProviderConfig::default());
+    let failure = provider
+        .evidence(&query(&format!("{lying}/team/app:v1")))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Error, "{}", failure.message);
+    // Garbage where the referrers list should be.
+    let garbage = fake_registry(Some(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.index.v1+json\r\n\
+         Content-Length: 9\r\nConnection: close\r\n\r\n{garbage!",
+    ))
+    .await;
+    let by_digest = format!("{garbage}/team/app@sha256:{}", "ab".repeat(32));
+    let failure = provider.evidence(&query(&by_digest)).await.unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Error);
+    assert!(failure.message.contains("referrers"), "{}", failure.message);
+
+    // A registry that never answers: the lookup gives up after its timeout.
+    let silent = fake_registry(None).await;
+    let impatient = RegistryEvidence::new(
+        client(),
+        verifier(),
+        ProviderConfig {
+            lookup_timeout: Duration::from_millis(300),
+            ..ProviderConfig::default()
+        },
+    );
+    let started = Instant::now();
+    let failure = impatient
+        .evidence(&query(&format!("{silent}/team/app:v1")))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(failure.kind, FailureKind::Error);
+    assert!(
+        failure.message.contains("no answer within"),
+        "{}",
+        failure.message
+    );
+    let by_digest = format!("{silent}/team/app@sha256:{}", "ab".repeat(32));
+    let failure = impatient.evidence(&query(&by_digest)).await.unwrap_err();
+    assert!(
+        failure.message.contains("took longer than"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(impatient.stats().cached_results, 0);
+}

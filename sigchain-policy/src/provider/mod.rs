@@ -68,7 +68,7 @@
 //! use sigchain_oci::reference::Reference;
 //!
 //! let client = RegistryClient::new(ClientConfig::default())?;
-//! let verifier = Verifier::new(&TrustedRoot::production(), VerifierConfig::default());
+//! let verifier = Verifier::new(TrustedRoot::production(), VerifierConfig::default());
 //! let provider = RegistryEvidence::new(client, verifier, ProviderConfig::default());
 //! let query = EvidenceQuery {
 //!     image: "ghcr.io/acme/app:1.0".into(),
