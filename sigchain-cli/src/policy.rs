@@ -10,7 +10,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sigchain_core::verify::Verifier;
+use sigchain_oci::client::{ClientConfig, RegistryClient};
+use sigchain_policy::provider::{evaluate_until, ProviderConfig, RegistryEvidence};
 
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest, PinStyle};
 use sigchain_policy::engine::{
@@ -88,6 +92,17 @@ struct EvalArgs {
     /// What to print.
     #[arg(long, value_enum, default_value = "response")]
     output: Output,
+    /// Without `--evidence`: how long all registry lookups of the request may take; what is
+    /// not answered by then fails (Enforce denies).
+    #[arg(long, default_value_t = 8000, value_name = "MS")]
+    deadline_ms: u64,
+    /// Without `--evidence`: a registry (`HOST[:PORT]`) reached over plain HTTP. Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    insecure_registries: Vec<String>,
+    #[command(flatten)]
+    trust: crate::image::TrustArgs,
+    #[command(flatten)]
+    verifier: crate::options::VerifierOptions,
     /// How pinned images are written.
     #[arg(long, value_enum, default_value = "kyverno")]
     pin_style: Pin,
@@ -213,12 +228,14 @@ fn eval(args: EvalArgs) -> Result<ExitCode, String> {
         namespace_labels,
         now_unix: now_unix(),
     };
-    let Some(evidence_path) = &args.evidence else {
-        return Err("--evidence FILE is required: looking evidence up in registries from the command line is not available yet".to_owned());
+    let decision = match &args.evidence {
+        Some(path) => {
+            let evidence = EvidenceFile::parse(&read(path)?, &EvidenceLimits::default())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            decide_with_file(&engine, &request, &context, &evidence)
+        }
+        None => decide_from_registries(&args, &engine, &request, &context)?,
     };
-    let evidence = EvidenceFile::parse(&read(evidence_path)?, &EvidenceLimits::default())
-        .map_err(|e| format!("{}: {e}", evidence_path.display()))?;
-    let decision = decide_with_file(&engine, &request, &context, &evidence);
     let json = match args.output {
         Output::Response => decision
             .mutating_response()
@@ -234,6 +251,33 @@ fn eval(args: EvalArgs) -> Result<ExitCode, String> {
     };
     println!("{json}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fetch and verify each image's signatures and attestations from its registry, under the
+/// request's deadline.
+fn decide_from_registries(
+    args: &EvalArgs,
+    engine: &Engine,
+    request: &AdmissionRequest,
+    context: &RequestContext,
+) -> Result<Decision, String> {
+    let root = crate::inputs::trusted_root(
+        args.trust.trusted_root.as_deref(),
+        args.trust.tuf_cache.as_deref(),
+        args.trust.staging,
+    )?;
+    let verifier = Verifier::new(&root, args.verifier.config());
+    let mut config = ClientConfig::default();
+    config
+        .insecure_registries
+        .extend(args.insecure_registries.iter().cloned());
+    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let provider = RegistryEvidence::new(client, verifier, ProviderConfig::default());
+    let deadline = Duration::from_millis(args.deadline_ms);
+    let runtime = crate::image::runtime()?;
+    Ok(runtime.block_on(evaluate_until(
+        engine, request, context, &provider, deadline,
+    )))
 }
 
 /// Test files under `dir`, depth-first in name order; symbolic links are not followed.
