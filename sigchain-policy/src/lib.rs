@@ -37,6 +37,8 @@
 
 pub mod admission;
 pub mod cip;
+pub mod engine;
+pub mod evidence;
 
 pub use sigchain_core;
 

@@ -317,6 +317,7 @@ fn parse_key(key: &Map<String, Value>, p: &str) -> Result<KeyAuthority, CipError
     })?;
     Ok(KeyAuthority {
         public_key,
+        public_key_pem: data.trim().to_owned(),
         hash_algorithm,
     })
 }

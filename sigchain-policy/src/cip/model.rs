@@ -201,6 +201,8 @@ pub enum Verifier {
 pub struct KeyAuthority {
     /// The parsed `data`.
     pub public_key: PublicKey,
+    /// `data` as written (PEM), what an evidence provider verifies with.
+    pub public_key_pem: String,
     /// `hashAlgorithm` (default SHA-256).
     pub hash_algorithm: HashAlgorithm,
 }
