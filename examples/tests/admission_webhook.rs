@@ -11,9 +11,11 @@
 //! key and X.509 code), writes policies and an evidence file, starts the webhook on port 0,
 //! and checks: signed and unsigned images in Pods and Deployments, Audit (admitted with
 //! warnings) and Enforce (denied, the message naming the image), `/mutate`'s JSONPatch
-//! pinning the tag to the digest in the evidence, `/healthz`, 400 for bodies that are not
-//! an `AdmissionReview`, 413 for oversized ones, start-up errors, and graceful shutdown (a
-//! request in flight when SIGTERM arrives is answered, then the process exits 0).
+//! pinning the tag to the digest in the evidence and `/validate` admitting the pinned image,
+//! `/healthz`, 400 for bodies that are not an `AdmissionReview`, 413 for oversized ones,
+//! start-up errors, a renewed certificate served without a restart, the README's example
+//! files, and graceful shutdown (a request in flight when SIGTERM arrives is answered, then
+//! the process exits 0).
 
 #[allow(dead_code)]
 #[path = "../examples/admission_webhook.rs"]
@@ -765,11 +767,15 @@ async fn graceful_shutdown(files: &Files) {
     // The request is being read when the signal arrives.
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&webhook.child, "TERM");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        tokio::net::TcpStream::connect(webhook.addr).await.is_err(),
-        "the listener is still open after SIGTERM"
-    );
+    // The listener closes (new connections are refused) while the request is still open.
+    let start = Instant::now();
+    while tokio::net::TcpStream::connect(webhook.addr).await.is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the listener is still open 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     tls.write_all(tail).await.unwrap();
     tls.flush().await.unwrap();
     let mut answer = Vec::new();
@@ -878,9 +884,10 @@ async fn certificate_reload(files: &Files) {
 
     let renewed = make_tls();
     let new = Files::client_for(&renewed.ca_pem);
-    // A new key and certificate, written one after the other as a volume update might.
+    // A new key and certificate, written one after the other as a volume update might: at
+    // least one reload (every second) sees the new key with the old certificate in between.
     std::fs::write(&key, &renewed.key_pem).unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     std::fs::write(&cert, &renewed.cert_pem).unwrap();
     let start = Instant::now();
     while new.get(&healthz).send().await.is_err() {
