@@ -63,13 +63,13 @@ impl FormatArgs {
 pub struct TrustArgs {
     /// Use the Sigstore staging instance's trusted root.
     #[arg(long)]
-    staging: bool,
+    pub(crate) staging: bool,
     /// Trusted root JSON to use instead of the built-in one.
     #[arg(long)]
-    trusted_root: Option<PathBuf>,
+    pub(crate) trusted_root: Option<PathBuf>,
     /// Use the trusted root that `sigchain trust update` cached in this directory.
     #[arg(long, conflicts_with_all = ["trusted_root", "staging"])]
-    tuf_cache: Option<PathBuf>,
+    pub(crate) tuf_cache: Option<PathBuf>,
 }
 
 /// `sigchain sign`.
@@ -143,7 +143,7 @@ pub struct TriangulateArgs {
     kind: Option<String>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,13 +3,15 @@
 //! `sign-bundle` and `verify-bundle` speak the sigstore-conformance CLI protocol; `verify-many` checks a
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
 //! a local Sigstore instance; `trust update` refreshes the trusted root over TUF; `sbom`
-//! catalogs an image or a file system into an SPDX or CycloneDX document.
+//! catalogs an image or a file system into an SPDX or CycloneDX document; `policy` decides
+//! admission requests by Kyverno and ClusterImagePolicy policies.
 #![forbid(unsafe_code)]
 
 mod image;
 mod inputs;
 mod instance;
 mod options;
+mod policy;
 mod sbom;
 mod sign_bundle;
 mod signing;
@@ -54,6 +56,9 @@ enum Command {
     /// Catalog an image or a file system: an SBOM as SPDX 2.3 or CycloneDX 1.6 JSON, or a
     /// table.
     Sbom(sbom::Args),
+    /// Admission decisions by Kyverno verifyImages policies and ClusterImagePolicies:
+    /// evaluate an AdmissionReview, or run Kyverno-CLI-style policy tests.
+    Policy(policy::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::VerifyAttestation(args) => image::verify_attestation(args),
         Command::Triangulate(args) => image::triangulate(args),
         Command::Sbom(args) => sbom::run(args),
+        Command::Policy(args) => policy::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),

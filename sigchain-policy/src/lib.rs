@@ -13,9 +13,13 @@
 //!   glob semantics and go-containerregistry's name normalization;
 //! - [`admission`]: AdmissionReview v1 requests, the images of Pods and pod templates with
 //!   their JSON pointers, JSONPatch digest pinning in Kyverno's form, responses, and
-//!   PolicyReport (wgpolicyk8s.io/v1alpha2) types.
+//!   PolicyReport (wgpolicyk8s.io/v1alpha2) types;
+//! - [`evidence`]: what the engine is told verified for an image, and the evidence file;
+//! - `provider` (feature `client`): evidence from registries, fetched with `sigchain-oci` and
+//!   verified with [`sigchain_core`], cached by digest and verification material, with
+//!   coalesced lookups and per-request deadlines that fail closed.
 //!
-//! To come: the decision engine joining them, the evidence provider over `sigchain-oci`, the
+//! To come: the decision engine joining them, the
 //! `sigchain policy` command and the admission webhook example.
 //!
 //! The keyless identity a policy names is checked by [`sigchain_core::identity`]:
@@ -42,5 +46,9 @@ pub mod evidence;
 
 pub use sigchain_core;
 
+#[cfg(feature = "client")]
+pub mod provider;
+
 pub mod kyverno;
+pub mod policy_test;
 pub mod yaml;

@@ -544,6 +544,7 @@ impl<'e> Review<'e> {
         let engine = self.engine;
         let mut decision = Decision {
             uid: self.uid.clone(),
+            images: self.images.clone(),
             resource: self.resource.clone(),
             failures: Vec::new(),
             warnings: Vec::new(),
@@ -859,6 +860,7 @@ type ImageLine = (WorkloadImage, PolicyResult, String);
 #[derive(Debug, Clone)]
 pub struct Decision {
     uid: Uid,
+    images: Vec<WorkloadImage>,
     resource: ObjectReference,
     failures: Vec<ImageFailure>,
     warnings: Vec<String>,
@@ -942,6 +944,11 @@ impl Decision {
     /// whose images no mutating webhook pinned.
     pub fn allowed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// The workload's images, in Kyverno's order (what [`RuleResult::images`] indexes).
+    pub fn images(&self) -> &[WorkloadImage] {
+        &self.images
     }
 
     /// The images that deny the request, and why.
