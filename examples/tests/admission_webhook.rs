@@ -14,7 +14,9 @@
 //! pinning the tag to the digest in the evidence and `/validate` admitting the pinned image,
 //! `/healthz`, 400 for bodies that are not an `AdmissionReview`, 413 for oversized ones,
 //! start-up errors, a renewed certificate served without a restart, the README's example
-//! files, and graceful shutdown (a request in flight when SIGTERM arrives is answered, then
+//! files, evidence from a real registry (Debian's `docker-registry`, images signed by the
+//! local Sigstore; a registry that never answers is denied at the deadline), and graceful
+//! shutdown (a request in flight when SIGTERM arrives is answered, then
 //! the process exits 0).
 
 #[allow(dead_code)]
