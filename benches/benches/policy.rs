@@ -148,7 +148,9 @@ fn decision(c: &mut Criterion) {
         b.iter(|| black_box(handle(&setup)))
     });
     group.bench_function("floor: serde_json parse of the body", |b| {
-        b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(&setup.body)).unwrap()))
+        b.iter(|| {
+            black_box(serde_json::from_slice::<serde_json::Value>(black_box(&setup.body)).unwrap())
+        })
     });
     group.finish();
 }
