@@ -9,7 +9,9 @@
 //!     --policy policies.yaml [--policy more.yaml ...] \
 //!     [--evidence evidence.json | --trusted-root trusted_root.json \
 //!      --registry-config config.json --insecure-registry HOST:PORT] \
-//!     [--deadline-ms 8000] [--tls-reload-seconds 60]
+//!     [--deadline-ms 8000] [--tls-reload-seconds 60] \
+//!     [--namespace-labels in-cluster|FILE [--kube-api URL --kube-token-file FILE \
+//!      --kube-ca-file FILE]]
 //! ```
 //!
 //! - `--addr`: where to listen; port 0 picks a free port. The first line on stdout is
@@ -35,6 +37,13 @@
 //!   8000, below the webhook configuration's `timeoutSeconds: 10`). When it runs out, every
 //!   image still waiting counts as an evidence failure: Enforce denies, Audit admits with a
 //!   warning.
+//! - `--namespace-labels`: where the labels of a request's namespace come from, for policies
+//!   that select by them (`namespaceSelector`): `in-cluster` reads the namespace from the API
+//!   server as the pod's ServiceAccount (`--kube-*` replace its address, token and CA), FILE is
+//!   a static `{namespace: {label: value}}` map. Looked up only when a loaded policy has a
+//!   `namespaceSelector` (then the flag is required), cached per namespace, within the request's
+//!   deadline; labels that cannot be read deny the request when a policy can enforce. See
+//!   `sigchain_examples::namespace_labels`.
 //!
 //! A body that is not an `AdmissionReview` v1 (or is larger than the API server ever sends,
 //! [`AdmissionLimits::max_body_bytes`]) is answered with HTTP 400 (413 when too large) and a
@@ -72,6 +81,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use sigchain_core::trust_root::TrustedRoot;
 use sigchain_core::verify::{Verifier, VerifierConfig};
+use sigchain_examples::namespace_labels::{CacheConfig, NamespaceLabelArgs, NamespaceLabels};
 use sigchain_oci::client::{ClientConfig, CredentialsSource, RegistryClient};
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest, AdmissionResponse};
 use sigchain_policy::engine::{Decision, Engine, EngineConfig, PolicySet, RequestContext};
@@ -128,6 +138,9 @@ pub struct Args {
     /// How often to look for a renewed serving certificate, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub tls_reload_seconds: u64,
+    /// Namespace labels for policies' namespaceSelectors.
+    #[command(flatten)]
+    pub namespace: NamespaceLabelArgs,
 }
 
 /// Where evidence comes from.
@@ -144,6 +157,7 @@ struct Webhook {
     evidence: Evidence,
     limits: AdmissionLimits,
     deadline: Duration,
+    namespaces: NamespaceLabels,
 }
 
 /// Which answer a request gets.
@@ -160,15 +174,25 @@ impl Webhook {
             Ok(request) => request,
             Err(error) => return (StatusCode::BAD_REQUEST, format!("{error}\n")).into_response(),
         };
-        let context = RequestContext {
-            now_unix: now_unix(),
-            ..RequestContext::default()
-        };
-        let decision = self.decide(&request, &context).await;
-        let response: AdmissionResponse = match answer {
-            Answer::Validating => decision.validating_response(),
-            Answer::Mutating => decision.mutating_response(),
-        };
+        // The namespace's labels count against the request's deadline.
+        let deadline = tokio::time::Instant::now() + self.deadline;
+        let response: AdmissionResponse =
+            match self.namespaces.for_request(&request, deadline).await {
+                Ok(resolved) => {
+                    let context = RequestContext {
+                        now_unix: now_unix(),
+                        namespace_labels: resolved.labels,
+                    };
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    let decision = self.decide(&request, &context, left).await;
+                    match answer {
+                        Answer::Validating => decision.validating_response(),
+                        Answer::Mutating => decision.mutating_response(),
+                    }
+                    .with_warnings(resolved.warning)
+                }
+                Err(refusal) => refusal,
+            };
         match response.to_review_json() {
             Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
             Err(error) => {
@@ -184,8 +208,13 @@ impl Webhook {
 
     /// The engine's decision, evidence gathered within the deadline: an image whose evidence
     /// is not in by then counts as failed (Enforce denies, Audit warns).
-    async fn decide(&self, request: &AdmissionRequest, context: &RequestContext) -> Decision {
-        let (engine, deadline) = (&self.engine, self.deadline);
+    async fn decide(
+        &self,
+        request: &AdmissionRequest,
+        context: &RequestContext,
+        deadline: Duration,
+    ) -> Decision {
+        let engine = &self.engine;
         match &self.evidence {
             Evidence::File(file) => evaluate_until(engine, request, context, file, deadline).await,
             Evidence::Registry(registry) => {
@@ -380,7 +409,14 @@ fn registry_evidence(args: &Args) -> Result<RegistryEvidence, Failure> {
 /// Everything read at start-up.
 fn setup(args: &Args) -> Result<(Arc<Webhook>, Arc<ServingCert>), Failure> {
     let cert = Arc::new(ServingCert::load(&args.tls_cert, &args.tls_key)?);
-    let engine = Engine::new(load_policies(&args.policies)?, EngineConfig::default())?;
+    let policies = load_policies(&args.policies)?;
+    let deadline = Duration::from_millis(args.deadline_ms);
+    let cache = CacheConfig {
+        call_timeout: deadline,
+        ..CacheConfig::default()
+    };
+    let namespaces = NamespaceLabels::new(&args.namespace, &policies, cache)?;
+    let engine = Engine::new(policies, EngineConfig::default())?;
     let evidence = match &args.evidence {
         Some(path) => Evidence::File(
             EvidenceFile::parse(&read(path)?, &EvidenceLimits::default())
@@ -392,7 +428,8 @@ fn setup(args: &Args) -> Result<(Arc<Webhook>, Arc<ServingCert>), Failure> {
         limits: engine.config().admission_limits.clone(),
         engine,
         evidence,
-        deadline: Duration::from_millis(args.deadline_ms),
+        deadline,
+        namespaces,
     };
     Ok((Arc::new(webhook), cert))
 }
