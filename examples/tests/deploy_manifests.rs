@@ -163,6 +163,8 @@ fn every_object_is_in_the_webhook_namespace_or_cluster_scoped() {
     let objects = objects();
     let kinds: BTreeSet<&str> = objects.keys().map(String::as_str).collect();
     let expected = BTreeSet::from([
+        "ClusterRole",
+        "ClusterRoleBinding",
         "ConfigMap",
         "Deployment",
         "MutatingWebhookConfiguration",
@@ -178,7 +180,11 @@ fn every_object_is_in_the_webhook_namespace_or_cluster_scoped() {
         for object in list {
             let cluster_scoped = matches!(
                 kind.as_str(),
-                "Namespace" | "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
+                "Namespace"
+                    | "ClusterRole"
+                    | "ClusterRoleBinding"
+                    | "MutatingWebhookConfiguration"
+                    | "ValidatingWebhookConfiguration"
             );
             let namespace = &object["metadata"]["namespace"];
             if cluster_scoped {
@@ -270,6 +276,24 @@ fn the_deployment_runs_a_hardened_webhook_the_service_reaches() {
         .iter()
         .map(|v| (v["name"].as_str().unwrap(), v))
         .collect();
+    // Namespace labels from the API server: the token and CA where in-cluster clients look,
+    // mounted explicitly (a projected, expiring token) rather than automatically.
+    assert_eq!(
+        parsed.namespace.namespace_labels.as_deref(),
+        Some("in-cluster")
+    );
+    assert!(parsed.namespace.kube_api.is_none());
+    assert_eq!(
+        mounts["kube-api"],
+        sigchain_examples::namespace_labels::SERVICE_ACCOUNT_DIR
+    );
+    let sources = volumes["kube-api"]["projected"]["sources"]
+        .as_array()
+        .unwrap();
+    assert_eq!(sources[0]["serviceAccountToken"]["path"], "token");
+    assert!(sources[0]["serviceAccountToken"]["expirationSeconds"].is_u64());
+    assert_eq!(sources[1]["configMap"]["name"], "kube-root-ca.crt");
+    assert_eq!(sources[1]["configMap"]["items"][0]["path"], "ca.crt");
     assert_eq!(
         volumes["tls"]["secret"]["secretName"],
         "sigchain-policy-webhook-tls"
@@ -303,6 +327,33 @@ fn the_deployment_runs_a_hardened_webhook_the_service_reaches() {
         parsed.deadline_ms < timeout_ms,
         "{} vs {timeout_ms}",
         parsed.deadline_ms
+    );
+}
+
+#[test]
+fn the_service_account_may_get_namespaces_and_nothing_else() {
+    let objects = objects();
+    let account = one(&objects, "ServiceAccount");
+    let role = one(&objects, "ClusterRole");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"]}])
+    );
+    let binding = one(&objects, "ClusterRoleBinding");
+    assert_eq!(binding["roleRef"]["kind"], "ClusterRole");
+    assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
+    assert_eq!(
+        binding["subjects"],
+        serde_json::json!([{
+            "kind": "ServiceAccount",
+            "name": account["metadata"]["name"],
+            "namespace": NAMESPACE,
+        }])
+    );
+    let deployment = one(&objects, "Deployment");
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["serviceAccountName"],
+        account["metadata"]["name"]
     );
 }
 
