@@ -760,6 +760,35 @@ spec:
     }
 
     #[test]
+    fn the_cache_drops_the_expired_then_the_oldest_never_a_call_under_way() {
+        let now = Instant::now();
+        let done = |secs: u64| Entry::Done {
+            outcome: Ok(Arc::default()),
+            until: now + Duration::from_secs(secs),
+        };
+        let mut entries = HashMap::new();
+        entries.insert(
+            "expired".to_owned(),
+            Entry::Done {
+                outcome: Err("down".into()),
+                until: now,
+            },
+        );
+        entries.insert("late".to_owned(), done(30));
+        entries.insert("early".to_owned(), done(10));
+        let (_sender, receiver) = watch::channel(None);
+        entries.insert("pending".to_owned(), Entry::Pending(receiver));
+        Cache::make_room(&mut entries, 5, now);
+        assert_eq!(entries.len(), 4, "room already");
+        Cache::make_room(&mut entries, 3, now);
+        let mut left: Vec<&str> = entries.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["late", "pending"]);
+        Cache::make_room(&mut entries, 1, now);
+        assert_eq!(entries.keys().collect::<Vec<_>>(), ["pending"]);
+    }
+
+    #[test]
     fn namespace_names() {
         for good in ["a", "shop", "kube-system", "a1-b2", &"a".repeat(63)] {
             assert!(valid_namespace(good), "{good}");
