@@ -32,13 +32,14 @@
 //! **Fail closed.** The lookup counts against the request's evidence deadline. When the labels
 //! are needed and cannot be had (the API server refuses, is unreachable, or does not answer in
 //! time; the namespace does not exist), the request cannot be decided as the policies say:
-//! - if a loaded Kyverno policy can enforce (a policy-wide `Enforce`, an override to
-//!   `Enforce`, or an entry's `failureAction: Enforce`), the request is **denied**, the
+//! - if a loaded Kyverno policy can block (a policy-wide `Enforce`, an override to
+//!   `Enforce`, an entry's `failureAction: Enforce`, or `failurePolicy: Fail`, under which
+//!   errors block even in Audit), the request is **denied**, the
 //!   message saying which namespace's labels could not be read and why (HTTP code 503 in the
 //!   status: the cause is transient);
 //! - otherwise (every Kyverno policy audits) the request is decided with no namespace labels
 //!   and admitted or denied as that decision says, with a warning that the labels were
-//!   missing: an Audit policy never denies, so nothing is admitted that labels would have
+//!   missing: such a policy never denies, so nothing is admitted that labels would have
 //!   refused.
 //!
 //! Not the "evidence error" route (an unknown image answer, so that Enforce denies and Audit
@@ -53,7 +54,7 @@ use std::time::Duration;
 
 use sigchain_policy::admission::{AdmissionRequest, AdmissionResponse, Operation, Status};
 use sigchain_policy::engine::PolicySet;
-use sigchain_policy::kyverno::model::{FailureAction, MatchResources};
+use sigchain_policy::kyverno::model::{FailureAction, FailurePolicy, MatchResources};
 use sigchain_policy::yaml::{load_documents, YamlLimits};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -129,7 +130,8 @@ pub struct SelectorUse {
     /// Where a `namespaceSelector` appears (policy or exception names with the place), empty
     /// when none does: then no lookup is ever needed.
     pub selectors: Vec<String>,
-    /// Whether some Kyverno policy can resolve a rule to `Enforce`.
+    /// Whether some Kyverno policy can block: a rule can resolve to `Enforce`, or the policy
+    /// says `failurePolicy: Fail` (errors block under Audit too).
     pub can_enforce: bool,
 }
 
@@ -180,6 +182,7 @@ impl SelectorUse {
                     .push(format!("{name}: validationFailureActionOverrides"));
             }
             if spec.validation_failure_action == Some(FailureAction::Enforce)
+                || spec.failure_policy == Some(FailurePolicy::Fail)
                 || spec
                     .validation_failure_action_overrides
                     .iter()
@@ -743,6 +746,12 @@ spec:
         let used = SelectorUse::of(&policies(&overrides));
         assert_eq!(used.selectors, ["p: validationFailureActionOverrides"]);
         assert!(used.can_enforce);
+
+        let fail = BASE.replace(
+            "  validationFailureAction: Audit",
+            "  validationFailureAction: Audit\n  failurePolicy: Fail",
+        );
+        assert!(SelectorUse::of(&policies(&fail)).can_enforce);
 
         let entry = BASE.replace(
             "        - imageReferences: [\"*\"]",
