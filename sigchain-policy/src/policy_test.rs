@@ -26,9 +26,11 @@
 //! autogen names (`autogen-<rule>`, `autogen-cronjob-<rule>`); only the last `/` segment
 //! of `policy` is compared; every image result of the rule on the resource must equal the
 //! expected result (an Audit failure is `fail`, as Kyverno reports it). `kind` is accepted
-//! and, as in Kyverno, not compared. One deliberate difference, failing closed: when the
-//! rule gives the resource no result at all, Kyverno counts the row as passed ("Excluded")
-//! whatever was expected; here only an expected `skip` passes then.
+//! and, as in Kyverno, not compared. Each image gives one row per rule (Kyverno's CLI gives
+//! two, one from its mutating and one from its validating phase, which must agree anyway).
+//! One deliberate difference, failing closed: when the rule gives the resource no result at
+//! all, Kyverno counts the row as passed ("Excluded") whatever was expected; here only an
+//! expected `skip` passes then.
 //!
 //! Fields Kyverno has that need what this engine does not model (`variables`, `userinfo`,
 //! `values`, context and API-call mocks, generate and mutate checks) are refused by name.

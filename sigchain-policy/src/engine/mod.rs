@@ -607,6 +607,15 @@ impl<'e> Review<'e> {
                                 &self.references[i],
                                 KyvernoImage::parse(&self.images[i].image),
                             ) else {
+                                // Not reachable (planning refused unparsable images), and
+                                // never a silent pass if it were.
+                                let image = &self.images[i].image;
+                                result.outcomes.push((
+                                    i,
+                                    ImageOutcome::Error(format!(
+                                        "{image:?} is not a valid image reference"
+                                    )),
+                                ));
                                 continue;
                             };
                             let outcome =
