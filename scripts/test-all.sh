@@ -40,6 +40,10 @@ fi
 SPDX_TOOLS_VERSION=0.8.5
 CYCLONEDX_PYTHON_LIB_VERSION=11.12.0
 NTIA_CHECKER_VERSION=6.0.0
+# kubernetes-validate, the referee of the webhook's Kubernetes manifests in deploy/
+# (examples/tests/deploy_manifests.rs): `--strict` against the Kubernetes JSON schemas it
+# bundles, so validation is offline.
+KUBERNETES_VALIDATE_VERSION=1.37.0
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -47,14 +51,16 @@ from importlib.metadata import version
 sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ != '$PYTHON_TUF_VERSION'
     or version('spdx-tools') != '$SPDX_TOOLS_VERSION'
     or version('cyclonedx-python-lib') != '$CYCLONEDX_PYTHON_LIB_VERSION'
-    or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION')
+    or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION'
+    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         "sigstore==$SIGSTORE_PYTHON_VERSION" "tuf==$PYTHON_TUF_VERSION" \
         "spdx-tools==$SPDX_TOOLS_VERSION" \
         "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
-        "ntia-conformance-checker==$NTIA_CHECKER_VERSION"
+        "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON
