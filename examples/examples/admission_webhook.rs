@@ -7,7 +7,8 @@
 //! cargo run -p sigchain-examples --example admission_webhook -- \
 //!     --addr 127.0.0.1:8443 --tls-cert tls.crt --tls-key tls.key \
 //!     --policy policies.yaml [--policy more.yaml ...] \
-//!     --evidence evidence.json [--deadline-ms 8000]
+//!     [--evidence evidence.json | --trusted-root trusted_root.json --registry-config config.json] \
+//!     [--deadline-ms 8000] [--tls-reload-seconds 60]
 //! ```
 //!
 //! - `--addr`: where to listen; port 0 picks a free port. The first line on stdout is
@@ -19,9 +20,15 @@
 //!   from the next handshake on, without a restart.
 //! - `--policy`: policy files, YAML or JSON, several documents each (Kyverno `ClusterPolicy` /
 //!   `Policy` / `PolicyException`, policy-controller `ClusterImagePolicy`), repeatable.
-//! - `--evidence`: answer from an evidence file, exactly as `sigchain policy eval --evidence`
-//!   does: no registry is contacted, and an image the file does not name has no verified
-//!   signatures. Handy for trying policies and for load tests.
+//! - Evidence, what verified for each image, comes from the registries by default: the
+//!   registry provider of `sigchain-policy` (`RegistryEvidence`) fetches each image's
+//!   signatures and attestations, verifies them against `--trusted-root` (default: the
+//!   public-good Sigstore's root, embedded), and caches the results by image digest (per
+//!   process: replicas share nothing). `--registry-config` is a Docker `config.json` with
+//!   registry credentials (default: the Docker CLI's own, else anonymous).
+//! - `--evidence`: answer from an evidence file instead, exactly as `sigchain policy eval
+//!   --evidence` does: no registry is contacted, and an image the file does not name has no
+//!   verified signatures. Handy for trying policies and for load tests.
 //! - `--deadline-ms`: how long one admission request may spend gathering evidence (default
 //!   8000, below the webhook configuration's `timeoutSeconds: 10`). When it runs out, every
 //!   image still waiting counts as an evidence failure: Enforce denies, Audit admits with a
@@ -33,11 +40,11 @@
 //! or SIGINT the listener closes, requests in flight are answered, idle connections are
 //! closed, and the process exits 0.
 //!
-//! The handlers are thin: parse the body, [`engine::evaluate`], serialize the response. All
+//! The handlers are thin: parse the body, `evaluate_until` (the engine's review, every
+//! evidence query at once under the deadline, the decision), serialize the response. All
 //! decisions are the engine's; `deploy/` holds the manifests that run this behind a
 //! Kubernetes Service.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -61,9 +68,13 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+use sigchain_core::trust_root::TrustedRoot;
+use sigchain_core::verify::{Verifier, VerifierConfig};
+use sigchain_oci::client::{ClientConfig, CredentialsSource, RegistryClient};
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest, AdmissionResponse};
-use sigchain_policy::engine::{self, Decision, Engine, EngineConfig, PolicySet, RequestContext};
-use sigchain_policy::evidence::{EvidenceFailure, EvidenceFile, EvidenceLimits};
+use sigchain_policy::engine::{Decision, Engine, EngineConfig, PolicySet, RequestContext};
+use sigchain_policy::evidence::{EvidenceFile, EvidenceLimits};
+use sigchain_policy::provider::{evaluate_until, ProviderConfig, RegistryEvidence};
 use sigchain_policy::yaml::YamlLimits;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -95,8 +106,16 @@ pub struct Args {
     #[arg(long = "policy", value_name = "FILE", required = true, num_args = 1..)]
     pub policies: Vec<PathBuf>,
     /// Answer from this evidence file instead of asking registries.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trusted_root", "registry_config"])]
     pub evidence: Option<PathBuf>,
+    /// Trusted root (JSON) that signatures from registries are verified against [default: the
+    /// public-good Sigstore's, embedded].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Docker `config.json` with the credentials for registries [default: the Docker CLI's,
+    /// else anonymous].
+    #[arg(long, value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
     /// Time allowed per admission request for evidence lookups, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 8000)]
     pub deadline_ms: u64,
@@ -109,9 +128,8 @@ pub struct Args {
 enum Evidence {
     /// An evidence file: answers as data, no network.
     File(EvidenceFile),
-    // TODO(pol-provider): `Registry(sigchain_policy::provider::RegistryEvidence)`, used when
-    // `--evidence` is not given: signatures and attestations fetched from the registries and
-    // verified, answered through `engine::evaluate_until` with the request's deadline.
+    /// The registries: signatures and attestations fetched and verified, cached by digest.
+    Registry(RegistryEvidence),
 }
 
 /// What every request shares.
@@ -158,25 +176,14 @@ impl Webhook {
         }
     }
 
-    /// The engine's decision, evidence gathered within the deadline.
+    /// The engine's decision, evidence gathered within the deadline: an image whose evidence
+    /// is not in by then counts as failed (Enforce denies, Audit warns).
     async fn decide(&self, request: &AdmissionRequest, context: &RequestContext) -> Decision {
+        let (engine, deadline) = (&self.engine, self.deadline);
         match &self.evidence {
-            Evidence::File(file) => {
-                let evaluated = engine::evaluate(&self.engine, request, context, file);
-                match tokio::time::timeout(self.deadline, evaluated).await {
-                    Ok(decision) => decision,
-                    // Out of time: every image counts as failed by the deadline, so Enforce
-                    // denies and Audit warns.
-                    Err(_) => {
-                        let review = self.engine.review(request, context);
-                        let answers: BTreeMap<_, _> = review
-                            .queries()
-                            .iter()
-                            .map(|query| (query.image.clone(), Err(EvidenceFailure::deadline())))
-                            .collect();
-                        review.decide(&answers)
-                    }
-                }
+            Evidence::File(file) => evaluate_until(engine, request, context, file, deadline).await,
+            Evidence::Registry(registry) => {
+                evaluate_until(engine, request, context, registry, deadline).await
             }
         }
     }
@@ -338,6 +345,31 @@ fn tls_config(cert: Arc<ServingCert>) -> Result<rustls::ServerConfig, Failure> {
     Ok(config)
 }
 
+/// The registry evidence provider: registries read with the Docker credentials of
+/// `--registry-config` (else the Docker CLI's own `config.json`, else anonymously), items
+/// verified against `--trusted-root` (else the public-good Sigstore's embedded root).
+fn registry_evidence(args: &Args) -> Result<RegistryEvidence, Failure> {
+    let root = match &args.trusted_root {
+        Some(path) => TrustedRoot::from_json(&read(path)?)
+            .map_err(|error| format!("{}: {error}", path.display()))?,
+        None => TrustedRoot::production().clone(),
+    };
+    let credentials = match &args.registry_config {
+        Some(path) => CredentialsSource::DockerConfigFile(path.clone()),
+        None => CredentialsSource::DockerConfig,
+    };
+    let client = RegistryClient::new(ClientConfig {
+        credentials,
+        ..ClientConfig::default()
+    })?;
+    let verifier = Verifier::new(&root, VerifierConfig::default());
+    Ok(RegistryEvidence::new(
+        client,
+        verifier,
+        ProviderConfig::default(),
+    ))
+}
+
 /// Everything read at start-up.
 fn setup(args: &Args) -> Result<(Arc<Webhook>, Arc<ServingCert>), Failure> {
     let cert = Arc::new(ServingCert::load(&args.tls_cert, &args.tls_key)?);
@@ -347,15 +379,7 @@ fn setup(args: &Args) -> Result<(Arc<Webhook>, Arc<ServingCert>), Failure> {
             EvidenceFile::parse(&read(path)?, &EvidenceLimits::default())
                 .map_err(|error| format!("{}: {error}", path.display()))?,
         ),
-        // TODO(pol-provider): without `--evidence`, build the registry provider here
-        // (`RegistryEvidence`, its cache and trust material) and answer through it.
-        None => {
-            return Err(
-                "--evidence FILE is required: the registry evidence provider \
-                        is not available in this build yet"
-                    .into(),
-            )
-        }
+        None => Evidence::Registry(registry_evidence(args)?),
     };
     let webhook = Webhook {
         limits: engine.config().admission_limits.clone(),

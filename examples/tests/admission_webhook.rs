@@ -20,6 +20,9 @@
 #[allow(dead_code)]
 #[path = "../examples/admission_webhook.rs"]
 mod admission_webhook;
+#[allow(dead_code)]
+#[path = "../../sigchain-oci/tests/common/registry.rs"]
+mod registry;
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::SocketAddr;
@@ -32,10 +35,22 @@ use base64::Engine as _;
 use const_oid::db::rfc5280;
 use der::asn1::{Ia5String, OctetString};
 use serde_json::{json, Value};
+use sigchain_core::sign::config::SigningConfig;
+use sigchain_core::time::Timestamp;
+use sigchain_core::trust_root::TrustedRoot;
+use sigchain_examples::local_sigstore::LocalSigstore;
+use sigchain_fulcio::client::{BundleSigner, TransportConfig as SigstoreTransport};
+use sigchain_fulcio::token::IdentityToken;
 use sigchain_instance::pki::{
     ca_extensions, extension, key_id_extensions, name, pem, sign_certificate, CertificateSpec,
     Curve, EcKey,
 };
+use sigchain_oci::client::{ClientConfig, CredentialsSource, RegistryClient, RegistryRepository};
+use sigchain_oci::cosign::StorageLimits;
+use sigchain_oci::flow::{self, PreparedSignature, ResolvedImage, SignatureFormat};
+use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType};
+use sigchain_oci::reference::{Digest, Reference};
+use sigchain_oci::store::ArtifactStore as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
@@ -824,6 +839,210 @@ async fn mutate_then_validate(files: &Files) {
     assert!(status.success(), "{status}: {stderr}");
 }
 
+/// Push a small image (its content depends on `seed`) to `image`'s tag; its digest.
+async fn push(client: &RegistryClient, image: &str, seed: &str) -> Digest {
+    let reference = Reference::parse(image).unwrap();
+    let store = RegistryRepository::new(client.clone(), &reference);
+    let layer = store
+        .put_blob(MediaType::ImageLayer, format!("layer {seed}").into_bytes())
+        .await
+        .unwrap();
+    let config = store
+        .put_blob(
+            MediaType::ImageConfig,
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
+                .to_vec(),
+        )
+        .await
+        .unwrap();
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(config)
+        .layers(vec![layer])
+        .build()
+        .unwrap();
+    let descriptor = store
+        .put_manifest(
+            MediaType::ImageManifest,
+            serde_json::to_vec(&manifest).unwrap(),
+            reference.tag(),
+        )
+        .await
+        .unwrap();
+    Digest::parse(descriptor.digest().as_ref()).unwrap()
+}
+
+/// Sign `image` (at `digest`) keyless as `email` with the local Sigstore, stored as a
+/// Sigstore bundle next to the image.
+async fn sign(
+    client: &RegistryClient,
+    sigstore: &LocalSigstore,
+    image: &str,
+    digest: &Digest,
+    email: &str,
+) {
+    let root = TrustedRoot::from_json(&std::fs::read(&sigstore.trusted_root).unwrap()).unwrap();
+    let config =
+        SigningConfig::from_json(&std::fs::read(&sigstore.signing_config).unwrap()).unwrap();
+    let signer = BundleSigner::from_signing_config(
+        root,
+        &config,
+        SigstoreTransport::default(),
+        Timestamp::now(),
+    )
+    .unwrap();
+    let reference = Reference::parse(image).unwrap();
+    let resolved = ResolvedImage {
+        name: reference.name(),
+        digest: digest.clone(),
+        media_type: MediaType::ImageManifest.to_string(),
+        resolved_tag: None,
+    };
+    let prepared = PreparedSignature::new(&resolved, SignatureFormat::Bundle);
+    let token = IdentityToken::parse(&sigstore.token(email).unwrap()).unwrap();
+    let signed = signer
+        .sign_keyless(&token, prepared.content())
+        .await
+        .unwrap();
+    flow::attach_signature(
+        &RegistryRepository::new(client.clone(), &reference),
+        &resolved,
+        &prepared,
+        signed.bundle(),
+        Timestamp::now(),
+        &StorageLimits::DEFAULT,
+    )
+    .await
+    .unwrap();
+}
+
+/// Without `--evidence`: images in Debian's `docker-registry`, signed keyless by the local
+/// Sigstore, verified by the webhook against its trusted root. Signed and pinned images are
+/// admitted, unsigned or other signers' denied, an image whose registry does not answer is
+/// denied at the deadline (Enforce fails closed).
+async fn registry_evidence(files: &Files) {
+    let dir = tempfile::tempdir().unwrap();
+    let sigstore = LocalSigstore::start(dir.path()).await.unwrap();
+    let registry = registry::Registry::start();
+    let client = RegistryClient::new(ClientConfig {
+        credentials: CredentialsSource::Anonymous,
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let signed = format!("{}/acme/app:1.0", registry.host);
+    let other = format!("{}/acme/other:1.0", registry.host);
+    let unsigned = format!("{}/acme/unsigned:1.0", registry.host);
+    let missing = format!("{}/acme/missing:1.0", registry.host);
+    let digest = push(&client, &signed, "app").await;
+    sign(&client, &sigstore, &signed, &digest, "ci@example.com").await;
+    let other_digest = push(&client, &other, "other").await;
+    sign(
+        &client,
+        &sigstore,
+        &other,
+        &other_digest,
+        "mallory@example.com",
+    )
+    .await;
+    push(&client, &unsigned, "unsigned").await;
+    // A "registry" that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow = format!("{}/acme/slow:1.0", silent.local_addr().unwrap());
+
+    let policy = dir.path().join("registry.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: acme-signed
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: verify-signature
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      verifyImages:
+        - imageReferences: ["127.0.0.1:*/acme/*"]
+          attestors:
+            - entries:
+                - keyless:
+                    subject: ci@example.com
+                    issuer: "{}"
+"#,
+            sigstore.issuer_url()
+        ),
+    )
+    .unwrap();
+    let docker_config = dir.path().join("config.json");
+    std::fs::write(&docker_config, r#"{"auths": {}}"#).unwrap();
+    let mut args = files.args(&[]);
+    let at = args.iter().position(|a| a == "--evidence").unwrap();
+    args.drain(at..at + 2);
+    for (flag, value) in [
+        ("--policy", policy.display().to_string()),
+        (
+            "--trusted-root",
+            sigstore.trusted_root.display().to_string(),
+        ),
+        ("--registry-config", docker_config.display().to_string()),
+        ("--deadline-ms", "3000".to_owned()),
+    ] {
+        args.extend([flag.to_owned(), value]);
+    }
+    let webhook = Webhook::start(&args);
+    let client = files.client();
+
+    // /mutate pins the signed tag to the digest the registry holds; /validate (verifyDigest)
+    // refuses the tag and admits the pinned image.
+    let response = admit(&client, &webhook, "/mutate", &pod("r-mutate", &[&signed])).await;
+    assert!(allowed(&response), "{response}");
+    let operations = patch(&response).unwrap_or_else(|| panic!("no patch: {response}"));
+    let pinned = format!("{signed}@{digest}");
+    assert_eq!(operations[0]["value"], pinned.as_str(), "{operations:?}");
+    let response = admit(&client, &webhook, "/validate", &pod("r-pinned", &[&pinned])).await;
+    assert!(allowed(&response), "{response}");
+    let response = admit(&client, &webhook, "/validate", &pod("r-tag", &[&signed])).await;
+    assert!(!allowed(&response), "{response}");
+
+    for (uid, image) in [
+        ("r-unsigned", &unsigned),
+        ("r-other", &other),
+        ("r-missing", &missing),
+    ] {
+        let response = admit(&client, &webhook, "/mutate", &pod(uid, &[image])).await;
+        assert!(!allowed(&response), "{uid}: {response}");
+        assert!(
+            message(&response).contains(image.as_str()),
+            "{uid}: {response}"
+        );
+        assert!(patch(&response).is_none(), "{uid}: {response}");
+    }
+
+    // The denial says whose signature was found instead.
+    let response = admit(&client, &webhook, "/validate", &pod("r-other", &[&other])).await;
+    assert!(
+        message(&response).contains("mallory@example.com"),
+        "{response}"
+    );
+
+    let start = Instant::now();
+    let response = admit(&client, &webhook, "/validate", &pod("r-slow", &[&slow])).await;
+    let took = start.elapsed();
+    assert!(!allowed(&response), "{response}");
+    assert!(message(&response).contains("deadline"), "{response}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    drop(silent);
+
+    let (status, stderr) = webhook.terminate();
+    assert!(status.success(), "{status}: {stderr}");
+    sigstore.stop().await.unwrap();
+}
+
 /// The README's example files answer as the README says.
 async fn readme_example(files: &Files) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/admission");
@@ -925,9 +1144,10 @@ async fn startup_errors(files: &Files) {
     )
     .unwrap();
     let missing = files.path("missing.yaml");
-    let mut no_evidence = files.args(&["enforce.yaml"]);
-    let at = no_evidence.iter().position(|a| a == "--evidence").unwrap();
-    no_evidence.drain(at..at + 2);
+    let mut bad_root = files.args(&["enforce.yaml"]);
+    let at = bad_root.iter().position(|a| a == "--evidence").unwrap();
+    bad_root[at] = "--trusted-root".into();
+    bad_root[at + 1] = files.path("tls.crt");
     let mut bad_key = files.args(&["enforce.yaml"]);
     let at = bad_key.iter().position(|a| a == "--tls-key").unwrap();
     bad_key[at + 1] = files.path("tls.crt");
@@ -942,7 +1162,7 @@ async fn startup_errors(files: &Files) {
             files.args(&["missing.yaml"]),
             &missing,
         ),
-        ("no --evidence", no_evidence, "--evidence"),
+        ("a trusted root that is not one", bad_root, "tls.crt"),
         ("a certificate as the key", bad_key, "tls.crt"),
     ];
     for (what, args, named) in cases {
@@ -978,7 +1198,7 @@ fn main() -> ExitCode {
     let files = Files::new();
     type Test =
         for<'a> fn(&'a Files) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
-    let tests: [(&str, Test); 9] = [
+    let tests: [(&str, Test); 10] = [
         ("enforce_denies_by_image_and_mutate_pins_digests", |f| {
             Box::pin(enforce(f))
         }),
@@ -986,6 +1206,10 @@ fn main() -> ExitCode {
         ("mutate_pins_then_validate_admits_the_pinned_image", |f| {
             Box::pin(mutate_then_validate(f))
         }),
+        (
+            "registry_evidence_from_docker_registry_and_the_local_sigstore",
+            |f| Box::pin(registry_evidence(f)),
+        ),
         ("healthz_and_bad_bodies", |f| Box::pin(http_edges(f))),
         ("sigterm_finishes_the_request_in_flight_and_exits_0", |f| {
             Box::pin(graceful_shutdown(f))
