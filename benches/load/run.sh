@@ -218,6 +218,7 @@ measure() {
     sleep 1
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if pgrep -f ci-clone >/dev/null 2>&1; then
     log "warning: a CI run (ci-clone) is going; the figures will show it"
 fi
@@ -273,7 +274,7 @@ printf 'deadline_vmhwm_kib\t%s\n' "$(vmhwm "$deadline_pid")" >>"$work/rss.txt"
 {
     echo "## Admission webhook under load: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo
-    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); load average (1, 5, 15 min) at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||') (Debian nginx-light, $(nproc) workers), hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null || echo '?'), certificate: self-signed $key ($([ "$key" = ec ] && echo P-256 || echo 2048-bit)), TLS 1.3 (hey's default)"
     echo "- webhook: $webhook_bin (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))"
     echo "- review: $(wc -c <"$review") bytes (a 3-container Pod); answer: $(wc -c <"$work/response.json") bytes (allowed, 3-digest JSONPatch), the same bytes from both servers"
