@@ -7,7 +7,8 @@
 //! cargo run -p sigchain-examples --example admission_webhook -- \
 //!     --addr 127.0.0.1:8443 --tls-cert tls.crt --tls-key tls.key \
 //!     --policy policies.yaml [--policy more.yaml ...] \
-//!     [--evidence evidence.json | --trusted-root trusted_root.json --registry-config config.json] \
+//!     [--evidence evidence.json | --trusted-root trusted_root.json \
+//!      --registry-config config.json --insecure-registry HOST:PORT] \
 //!     [--deadline-ms 8000] [--tls-reload-seconds 60]
 //! ```
 //!
@@ -25,7 +26,8 @@
 //!   signatures and attestations, verifies them against `--trusted-root` (default: the
 //!   public-good Sigstore's root, embedded), and caches the results by image digest (per
 //!   process: replicas share nothing). `--registry-config` is a Docker `config.json` with
-//!   registry credentials (default: the Docker CLI's own, else anonymous).
+//!   registry credentials (default: the Docker CLI's own, else anonymous);
+//!   `--insecure-registry HOST:PORT` reaches a registry over plain HTTP.
 //! - `--evidence`: answer from an evidence file instead, exactly as `sigchain policy eval
 //!   --evidence` does: no registry is contacted, and an image the file does not name has no
 //!   verified signatures. Handy for trying policies and for load tests.
@@ -112,7 +114,7 @@ pub struct Args {
     #[arg(long = "policy", value_name = "FILE", required = true, num_args = 1..)]
     pub policies: Vec<PathBuf>,
     /// Answer from this evidence file instead of asking registries.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["trusted_root", "registry_config"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trusted_root", "registry_config", "insecure_registries"])]
     pub evidence: Option<PathBuf>,
     /// Trusted root (JSON) that signatures from registries are verified against [default: the
     /// public-good Sigstore's, embedded].
@@ -122,6 +124,10 @@ pub struct Args {
     /// else anonymous].
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// A registry (`HOST[:PORT]`) reached over plain HTTP (loopback registries always are).
+    /// Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
     /// Time allowed per admission request for evidence lookups, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 8000)]
     pub deadline_ms: u64,
@@ -366,6 +372,7 @@ fn registry_evidence(args: &Args) -> Result<RegistryEvidence, Failure> {
     };
     let client = RegistryClient::new(ClientConfig {
         credentials,
+        insecure_registries: args.insecure_registries.clone(),
         ..ClientConfig::default()
     })?;
     let verifier = Verifier::new(&root, VerifierConfig::default());

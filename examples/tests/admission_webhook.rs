@@ -14,7 +14,9 @@
 //! pinning the tag to the digest in the evidence and `/validate` admitting the pinned image,
 //! `/healthz`, 400 for bodies that are not an `AdmissionReview`, 413 for oversized ones,
 //! start-up errors, a renewed certificate served without a restart, the README's example
-//! files, and graceful shutdown (a request in flight when SIGTERM arrives is answered, then
+//! files, evidence from a real registry (Debian's `docker-registry`, images signed by the
+//! local Sigstore; a registry that never answers is denied at the deadline), and graceful
+//! shutdown (a request in flight when SIGTERM arrives is answered, then
 //! the process exits 0).
 
 #[allow(dead_code)]
@@ -1184,12 +1186,55 @@ async fn startup_errors(files: &Files) {
     }
 }
 
+/// The libtest arguments this harness honours: name filters (`cargo test -- NAME`, with
+/// `--exact`), `--skip NAME` and `--list`; other flags (and their values) are ignored.
+#[derive(Default)]
+struct Options {
+    filters: Vec<String>,
+    skip: Vec<String>,
+    exact: bool,
+    list: bool,
+}
+
+impl Options {
+    fn parse(args: impl Iterator<Item = String>) -> Options {
+        let mut options = Options::default();
+        let mut args = args.peekable();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--skip" => options.skip.extend(args.next()),
+                "--exact" => options.exact = true,
+                "--list" => options.list = true,
+                // libtest's options that take a value.
+                "--test-threads" | "--format" | "--color" | "--logfile" | "-Z"
+                | "--shuffle-seed" => {
+                    args.next();
+                }
+                flag if flag.starts_with('-') => {}
+                _ => options.filters.push(arg),
+            }
+        }
+        options
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        let matches = |pattern: &String| {
+            if self.exact {
+                name == pattern
+            } else {
+                name.contains(pattern.as_str())
+            }
+        };
+        (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skip.iter().any(matches)
+    }
+}
+
 fn main() -> ExitCode {
     if std::env::var_os(CHILD).is_some() {
         return admission_webhook::main();
     }
-    // `cargo test -- FILTER`: run the tests whose name contains FILTER; flags are ignored.
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let options = Options::parse(std::env::args().skip(1));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1225,10 +1270,16 @@ fn main() -> ExitCode {
             Box::pin(startup_errors(f))
         }),
     ];
+    if options.list {
+        for (name, _) in &tests {
+            println!("{name}: test");
+        }
+        return ExitCode::SUCCESS;
+    }
     let mut failed = Vec::new();
     let mut ran = 0;
     for (name, test) in tests {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+        if !options.selects(name) {
             continue;
         }
         ran += 1;

@@ -1,26 +1,30 @@
-//! Admission policies for sigchain: **in progress** (issue 10).
+//! Admission policies for sigchain: decide Kubernetes `AdmissionReview` requests by Kyverno
+//! `verifyImages` policies and Sigstore policy-controller `ClusterImagePolicy`s — which images
+//! need which signatures and attestations, from whom — with the origins' semantics, sans-IO.
 //!
-//! The engine will answer Kubernetes `AdmissionReview` requests by policy (which images need
-//! which signatures and attestations, from whom), sans-IO, with evidence gathered by an
-//! adapter and checked by [`sigchain_core`]. What works today:
-//! - [`yaml`]: policy files of one or more YAML (or JSON) documents, loaded under limits on
-//!   size, depth, documents and alias expansion (a YAML bomb is refused, not expanded);
-//! - [`kyverno`]: `ClusterPolicy` / `Policy` (kyverno.io/v1) `verifyImages` rules with
-//!   Kyverno's defaults and admission checks, unsupported fields refused by name; Kyverno's
-//!   wildcard, image-string, keyless-identity, Go-regexp, match/exclude and failure-action
-//!   semantics (module docs cite the source);
-//! - [`cip`]: policy-controller's `ClusterImagePolicy` with its validation and defaults, its
-//!   glob semantics and go-containerregistry's name normalization;
-//! - [`admission`]: AdmissionReview v1 requests, the images of Pods and pod templates with
-//!   their JSON pointers, JSONPatch digest pinning in Kyverno's form, responses, and
-//!   PolicyReport (wgpolicyk8s.io/v1alpha2) types;
-//! - [`evidence`]: what the engine is told verified for an image, and the evidence file;
+//! - [`engine`]: policy files in ([`engine::PolicySet`]: Kyverno `ClusterPolicy` / `Policy`,
+//!   `PolicyException`, `ClusterImagePolicy`, mixed), a request in, **evidence queries** out
+//!   ([`engine::Review::queries`]), answers in, a [`engine::Decision`] out: the mutating
+//!   response (with the JSONPatch pinning images to digests), the validating response, and a
+//!   PolicyReport. [`engine::evaluate`] drives any [`evidence::EvidenceSource`].
+//! - [`evidence`]: what the engine is told verified for an image (digest, signers,
+//!   attestations), and the evidence file that states it as data.
 //! - `provider` (feature `client`): evidence from registries, fetched with `sigchain-oci` and
 //!   verified with [`sigchain_core`], cached by digest and verification material, with
-//!   coalesced lookups and per-request deadlines that fail closed.
+//!   coalesced lookups and per-request deadlines that fail closed (`evaluate_until`).
+//! - [`kyverno`], [`cip`]: the two policy models with their loaders, defaults, admission
+//!   checks and matching semantics (wildcards, globs, image strings, identities, regexps),
+//!   each module citing the upstream source it follows.
+//! - [`admission`]: AdmissionReview v1, the images of Pods and pod templates with their JSON
+//!   pointers, JSONPatch pinning, responses, PolicyReport (wgpolicyk8s.io/v1alpha2) types.
+//! - [`policy_test`]: Kyverno-CLI-style test cases (`kyverno-test.yaml`) decided with
+//!   evidence files (`sigchain policy test DIR`).
+//! - [`yaml`]: YAML/JSON documents under limits on size, depth, documents and alias
+//!   expansion (a YAML bomb is refused, not expanded).
 //!
-//! To come: the decision engine joining them, the
-//! `sigchain policy` command and the admission webhook example.
+//! The `sigchain policy eval` command and the `admission_webhook` example (with `deploy/`
+//! manifests) are the two front ends in this repository; the [`engine`] docs show the
+//! two-step use.
 //!
 //! The keyless identity a policy names is checked by [`sigchain_core::identity`]:
 //!

@@ -36,7 +36,7 @@
 
 use std::fmt;
 
-use regex_lite::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder};
 
 use super::name::{ImageName, ImageNameError};
 

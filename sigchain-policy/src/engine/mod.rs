@@ -30,7 +30,10 @@
 //! policy-controller's mutating webhook resolves them.
 //!
 //! **Fails closed.** A lookup that failed or ran out of time makes the rule an `error`;
-//! `Enforce` denies on it, `Audit` admits with a warning. A query without an answer counts as
+//! `Enforce` denies on it, `Audit` admits with a warning — unless the Kyverno policy says
+//! `failurePolicy: Fail`, which blocks on errors whatever the action (Kyverno's
+//! `BlockRequest`; Kyverno defaults `failurePolicy` to `Fail`, here an unset one lets Audit
+//! admit, so that Audit never blocks unless asked to). A query without an answer counts as
 //! failed. Attestation `conditions` are not evaluated yet: a rule with any is an `error`.
 //!
 //! ```
@@ -108,7 +111,7 @@ use crate::evidence::{
 use crate::kyverno::image::KyvernoImage;
 use crate::kyverno::matching::ResourceFacts;
 use crate::kyverno::{
-    AdmissionOperation, FailureAction, ImageVerification, KyvernoPolicy, PolicyKind,
+    AdmissionOperation, FailureAction, FailurePolicy, ImageVerification, KyvernoPolicy, PolicyKind,
 };
 use sigchain_oci::reference::Digest;
 
@@ -577,6 +580,8 @@ impl<'e> Review<'e> {
                         result: PolicyResult::Pass,
                         message: String::new(),
                         enforce: *action == FailureAction::Enforce,
+                        fail_on_error: compiled.policy.spec.failure_policy
+                            == Some(FailurePolicy::Fail),
                         scored: annotations
                             .get("policies.kyverno.io/scored")
                             .is_none_or(|s| s != "false"),
@@ -791,6 +796,9 @@ pub struct RuleResult {
     pub message: String,
     /// Whether a failure denies the request.
     pub enforce: bool,
+    /// Whether an error denies the request even under Audit (the Kyverno policy says
+    /// `failurePolicy: Fail`).
+    pub fail_on_error: bool,
     /// `policies.kyverno.io/scored` is not `"false"` (an unscored failure is reported `warn`).
     pub scored: bool,
     /// `policies.kyverno.io/category`.
@@ -813,6 +821,7 @@ impl RuleResult {
             result: PolicyResult::Pass,
             message: String::new(),
             enforce,
+            fail_on_error: false,
             scored: true,
             category: String::new(),
             severity: None,
@@ -892,6 +901,8 @@ impl Decision {
                 if *outcome == PolicyResult::Pass {
                     continue;
                 }
+                let blocks =
+                    result.enforce || (result.fail_on_error && *outcome == PolicyResult::Error);
                 any_image = true;
                 let (reason, warning) = match result.source {
                     PolicySource::Kyverno => {
@@ -910,7 +921,7 @@ impl Decision {
                         ),
                     ),
                 };
-                if result.enforce {
+                if blocks {
                     self.failures.push(ImageFailure {
                         image: image.image.clone(),
                         pointer: image.pointer.clone(),
@@ -925,7 +936,7 @@ impl Decision {
                     "policy {}.{}: {}",
                     result.policy, result.rule, result.message
                 );
-                if result.enforce {
+                if result.enforce || result.fail_on_error {
                     self.failures.push(ImageFailure {
                         image: self.resource.kind.clone(),
                         pointer: JsonPointer::root(),

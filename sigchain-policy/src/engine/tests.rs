@@ -1019,3 +1019,27 @@ fn load_errors_name_what_is_wrong() {
         EXCEPTION.replace("ruleNames: [\"release\", \"autogen-*\"]", "ruleNames: []");
     assert!(PolicySet::load(bad_exception.as_bytes(), &limits).is_err());
 }
+
+#[test]
+fn failure_policy_fail_blocks_errors_even_under_audit() {
+    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let deadline = [("ghcr.io/acme/app:1.0", Err(EvidenceFailure::deadline()))];
+    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
+    let strict = engine(&kyverno("Audit", "").replace(
+        "  validationFailureAction: Audit\n",
+        "  validationFailureAction: Audit\n  failurePolicy: Fail\n",
+    ));
+    assert!(
+        !decide(&strict, &request, &deadline).allowed(),
+        "an error with failurePolicy Fail blocks"
+    );
+    assert!(
+        decide(&strict, &request, &unsigned).allowed(),
+        "a failure under Audit still only warns"
+    );
+    let lenient = engine(&kyverno("Audit", "").replace(
+        "  validationFailureAction: Audit\n",
+        "  validationFailureAction: Audit\n  failurePolicy: Ignore\n",
+    ));
+    assert!(decide(&lenient, &request, &deadline).allowed());
+}

@@ -1,0 +1,218 @@
+//! Admission decisions: an AdmissionReview for a 3-container Pod decided by a Kyverno
+//! `verifyImages` policy and a ClusterImagePolicy with warm evidence (everything a webhook does
+//! per request except HTTP and TLS), against the floor of reading the same body with
+//! `serde_json`; and the throughput of image matching (Kyverno wildcards, policy-controller
+//! globs) against the `regex` crate matching the equivalent anchored expression.
+//!
+//! After criterion's groups, a latency distribution of the decision (p50 / p99 / max over
+//! 20,000 timed calls) is printed, since the target is stated as a p99.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{criterion_group, Criterion, Throughput};
+use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest};
+use sigchain_policy::cip::Glob;
+use sigchain_policy::engine::{Engine, EngineConfig, NoMatchPolicy, PolicySet, RequestContext};
+use sigchain_policy::evidence::{EvidenceAnswer, EvidenceFile, EvidenceLimits};
+use sigchain_policy::kyverno::wildcard;
+use sigchain_policy::yaml::YamlLimits;
+
+const POLICIES: &str = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: release-signed}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: signed-by-release
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      verifyImages:
+        - imageReferences: ["ghcr.io/acme/*"]
+          attestors:
+            - entries:
+                - keyless:
+                    subject: "https://github.com/acme/*/.github/workflows/release.yml@refs/*"
+                    issuer: "https://token.actions.githubusercontent.com"
+          attestations:
+            - type: https://spdx.dev/Document
+---
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata: {name: system, namespace: kyverno}
+spec:
+  exceptions: [{policyName: release-signed, ruleNames: ["*"]}]
+  match: {any: [{resources: {namespaces: [kube-system]}}]}
+---
+apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: {name: acme}
+spec:
+  images: [{glob: "ghcr.io/acme/**"}]
+  authorities:
+    - keyless:
+        identities:
+          - issuer: https://token.actions.githubusercontent.com
+            subjectRegExp: "^https://github\\.com/acme/"
+"#;
+
+fn evidence_entry(digest: char) -> String {
+    format!(
+        r#"{{"digest": "sha256:{}",
+            "signatures": [{{"issuer": "https://token.actions.githubusercontent.com",
+              "subject": "https://github.com/acme/web/.github/workflows/release.yml@refs/tags/v1"}}],
+            "attestations": [{{"predicateType": "https://spdx.dev/Document", "predicate": {{"spdxVersion": "SPDX-2.3"}},
+              "issuer": "https://token.actions.githubusercontent.com",
+              "subject": "https://github.com/acme/web/.github/workflows/release.yml@refs/tags/v1"}}]}}"#,
+        digest.to_string().repeat(64)
+    )
+}
+
+const IMAGES: [&str; 3] = [
+    "ghcr.io/acme/web:1.4.2",
+    "ghcr.io/acme/sidecar:0.9",
+    "ghcr.io/acme/migrate:1.4.2",
+];
+
+fn review_body() -> Vec<u8> {
+    let containers: Vec<String> = IMAGES
+        .iter()
+        .enumerate()
+        .map(|(i, image)| format!(r#"{{"name": "c{i}", "image": "{image}", "ports": [{{"containerPort": 8080}}], "resources": {{"limits": {{"cpu": "500m", "memory": "128Mi"}}}}}}"#))
+        .collect();
+    format!(
+        r#"{{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+  "request": {{"uid": "3f0c7a2e-9a51-4d7e-8f65-2b1f6c3d9e10",
+    "kind": {{"group": "", "version": "v1", "kind": "Pod"}},
+    "resource": {{"group": "", "version": "v1", "resource": "pods"}},
+    "name": "shop", "namespace": "prod", "operation": "CREATE",
+    "userInfo": {{"username": "system:serviceaccount:kube-system:replicaset-controller", "groups": ["system:serviceaccounts", "system:authenticated"]}},
+    "object": {{"apiVersion": "v1", "kind": "Pod",
+      "metadata": {{"name": "shop", "namespace": "prod", "labels": {{"app": "shop", "tier": "web"}}}},
+      "spec": {{"containers": [{}]}}}}}}}}"#,
+        containers.join(", ")
+    )
+    .into_bytes()
+}
+
+struct Setup {
+    engine: Engine,
+    evidence: EvidenceFile,
+    body: Vec<u8>,
+}
+
+fn setup() -> Setup {
+    let set = PolicySet::load(POLICIES.as_bytes(), &YamlLimits::default()).unwrap();
+    let config = EngineConfig {
+        cip_no_match: NoMatchPolicy::Deny,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(set, config).unwrap();
+    let json = format!(
+        "{{{}}}",
+        IMAGES
+            .iter()
+            .zip(['a', 'b', 'c'])
+            .map(|(image, d)| format!("\"{image}\": {}", evidence_entry(d)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let evidence = EvidenceFile::parse(json.as_bytes(), &EvidenceLimits::default()).unwrap();
+    Setup {
+        engine,
+        evidence,
+        body: review_body(),
+    }
+}
+
+/// What a webhook does per request, minus HTTP: parse, review, answer from warm evidence,
+/// decide, serialize the mutating response.
+fn handle(setup: &Setup) -> String {
+    let request = AdmissionRequest::parse(&setup.body, &AdmissionLimits::default()).unwrap();
+    let review = setup.engine.review(&request, &RequestContext::default());
+    let answers: BTreeMap<String, EvidenceAnswer> = review
+        .queries()
+        .iter()
+        .map(|q| (q.image.clone(), setup.evidence.answer(q)))
+        .collect();
+    let decision = review.decide(&answers);
+    assert!(decision.allowed());
+    decision.mutating_response().to_review_json().unwrap()
+}
+
+fn decision(c: &mut Criterion) {
+    let setup = setup();
+    let mut group = c.benchmark_group("policy/decide-3-container-pod");
+    group.bench_function("sigchain (parse + decide + response)", |b| {
+        b.iter(|| black_box(handle(&setup)))
+    });
+    group.bench_function("floor: serde_json parse of the body", |b| {
+        b.iter(|| {
+            black_box(serde_json::from_slice::<serde_json::Value>(black_box(&setup.body)).unwrap())
+        })
+    });
+    group.finish();
+}
+
+fn matching(c: &mut Criterion) {
+    let names: Vec<String> = (0..1000)
+        .map(|i| match i % 4 {
+            0 => format!("ghcr.io/acme/service-{i}:v{i}"),
+            1 => format!("index.docker.io/library/nginx-{i}:1.27"),
+            2 => format!("registry.example.com/team-{i}/app/worker:{i}"),
+            _ => format!("ghcr.io/other/acme-{i}@sha256:{}", "0".repeat(64)),
+        })
+        .collect();
+    let mut group = c.benchmark_group("policy/match-1000-images");
+    group.throughput(Throughput::Elements(names.len() as u64));
+    group.bench_function("kyverno wildcard ghcr.io/acme/*", |b| {
+        b.iter(|| {
+            names
+                .iter()
+                .filter(|n| wildcard::matches("ghcr.io/acme/*", n))
+                .count()
+        })
+    });
+    let glob = Glob::compile("ghcr.io/acme/**").unwrap();
+    group.bench_function("policy-controller glob ghcr.io/acme/**", |b| {
+        b.iter(|| names.iter().filter(|n| glob.is_match(n)).count())
+    });
+    let peer = regex::Regex::new(r"^ghcr\.io/acme/.*$").unwrap();
+    group.bench_function("peer: regex crate ^ghcr\\.io/acme/.*$", |b| {
+        b.iter(|| names.iter().filter(|n| peer.is_match(n)).count())
+    });
+    group.finish();
+}
+
+/// p50 / p99 / max of `handle`, over many timed calls.
+fn latency_distribution() {
+    let setup = setup();
+    for _ in 0..2_000 {
+        black_box(handle(&setup));
+    }
+    let mut samples: Vec<u128> = (0..20_000)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(handle(&setup));
+            start.elapsed().as_nanos()
+        })
+        .collect();
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize] as f64 / 1000.0;
+    println!(
+        "policy/decide-3-container-pod latency over {} calls: p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        samples.len(),
+        at(0.50),
+        at(0.99),
+        samples[samples.len() - 1] as f64 / 1000.0
+    );
+}
+
+criterion_group!(benches, decision, matching);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    latency_distribution();
+}
