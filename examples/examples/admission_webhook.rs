@@ -91,6 +91,12 @@ use sigchain_policy::yaml::YamlLimits;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+/// The allocator: a review is parsed into a JSON tree of hundreds of small allocations that are
+/// freed together; under load glibc's malloc took over a quarter of the webhook's CPU for that,
+/// mimalloc far less (benches/load: CPU per review 180 → 120 µs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a client may take to send a request's headers.
