@@ -176,7 +176,7 @@ enum Answer {
 impl Webhook {
     /// Parse, decide, answer.
     async fn answer(&self, body: &[u8], answer: Answer) -> Response {
-        let request = match AdmissionRequest::parse(body, &self.limits) {
+        let request = match AdmissionRequest::parse_for_policy(body, &self.limits) {
             Ok(request) => request,
             Err(error) => return (StatusCode::BAD_REQUEST, format!("{error}\n")).into_response(),
         };

@@ -215,8 +215,9 @@ fn eval(args: EvalArgs) -> Result<ExitCode, String> {
         ..EngineConfig::default()
     };
     let engine = Engine::new(policies, config).map_err(|e| e.to_string())?;
-    let request = AdmissionRequest::parse(&read(&args.request)?, &AdmissionLimits::default())
-        .map_err(|e| format!("{}: {e}", args.request.display()))?;
+    let request =
+        AdmissionRequest::parse_for_policy(&read(&args.request)?, &AdmissionLimits::default())
+            .map_err(|e| format!("{}: {e}", args.request.display()))?;
     let mut namespace_labels = BTreeMap::new();
     for label in &args.namespace_labels {
         let (key, value) = label

@@ -152,8 +152,51 @@ fn answer() -> impl Strategy<Value = EvidenceAnswer> {
     ]
 }
 
+fn decided(
+    engine: &Engine,
+    request: &AdmissionRequest,
+    answers: &[EvidenceAnswer],
+) -> (String, String, String) {
+    let review = engine.review(request, &RequestContext::default());
+    let map: BTreeMap<String, EvidenceAnswer> = review
+        .queries()
+        .iter()
+        .zip(answers.iter().cloned().cycle())
+        .map(|(q, a)| (q.image.clone(), a))
+        .collect();
+    let decision = review.decide(&map);
+    (
+        decision.mutating_response().to_review_json().unwrap(),
+        decision.validating_response().to_review_json().unwrap(),
+        serde_json::to_string(&decision.policy_report()).unwrap(),
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The pruned read of a request decides exactly as the full one.
+    #[test]
+    fn pruned_requests_decide_as_full_ones(
+        (_, body) in workload(),
+        extra in json_value(),
+        answers in prop::collection::vec(answer(), 1..6),
+    ) {
+        let mut body = body;
+        // Noise where a real object has it, and an old object.
+        body["request"]["object"]["status"] = extra.clone();
+        body["request"]["object"]["spec"]["volumes"] = extra.clone();
+        body["request"]["oldObject"] = extra;
+        let bytes = body.to_string();
+        let limits = AdmissionLimits::default();
+        let full = AdmissionRequest::parse(bytes.as_bytes(), &limits);
+        let pruned = AdmissionRequest::parse_for_policy(bytes.as_bytes(), &limits);
+        prop_assert_eq!(full.is_ok(), pruned.is_ok());
+        if let (Ok(full), Ok(pruned)) = (full, pruned) {
+            let engine = engine();
+            prop_assert_eq!(decided(&engine, &full, &answers), decided(&engine, &pruned, &answers));
+        }
+    }
 
     #[test]
     fn the_engine_never_panics((_, body) in workload(), answers in prop::collection::vec(answer(), 0..6)) {

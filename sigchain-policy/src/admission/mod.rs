@@ -55,6 +55,7 @@
 
 mod images;
 mod patch;
+mod prune;
 mod report;
 mod response;
 mod review;
