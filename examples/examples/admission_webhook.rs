@@ -474,6 +474,9 @@ async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _peer)) => {
+                    // An answer leaves as soon as it is written: with Nagle's algorithm a
+                    // response's last TLS record can wait for the client's delayed ACK.
+                    let _ = tcp.set_nodelay(true);
                     // The watcher is made here, before shutdown can start, so that
                     // shutdown waits for this connection too.
                     let watcher = graceful.watcher();

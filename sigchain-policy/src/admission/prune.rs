@@ -131,22 +131,46 @@ impl<'de> Visitor<'de> for Pruned {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match self.0.child(&key) {
+        while let Some(key) = map.next_key_seed(Key(self.0))? {
+            match key {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
-                Some(None) => {
+                Some((key, None)) => {
                     let value = map.next_value::<Value>()?;
                     out.insert(key, value);
                 }
-                Some(Some(shape)) => {
+                Some((key, Some(shape))) => {
                     let value = map.next_value_seed(Pruned(shape))?;
                     out.insert(key, value);
                 }
             }
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// A key of a map of this shape: the key and its value's shape when it is kept, `None` (and
+/// nothing allocated) when it is skipped.
+struct Key(Shape);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Option<(String, Option<Shape>)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Option<(String, Option<Shape>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.child(key).map(|shape| (key.to_owned(), shape)))
     }
 }
 

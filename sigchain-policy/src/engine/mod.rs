@@ -272,6 +272,8 @@ pub struct Review<'e> {
     resource: ObjectReference,
     images: Vec<WorkloadImage>,
     references: Vec<Option<Reference>>,
+    /// Each image as Kyverno writes it in messages (`None`: not a valid reference).
+    shown: Vec<Option<String>>,
     planned: Vec<Planned>,
     queries: Vec<EvidenceQuery>,
     /// Whether `ClusterImagePolicy` rules hold for this request: every image must then be
@@ -318,6 +320,7 @@ impl<'e> Review<'e> {
             resource,
             images: Vec::new(),
             references: Vec::new(),
+            shown: Vec::new(),
             planned: Vec::new(),
             queries: Vec::new(),
             cip_digests: false,
@@ -377,6 +380,10 @@ impl<'e> Review<'e> {
             .images
             .iter()
             .map(|i| KyvernoImage::parse(&i.image).ok())
+            .collect();
+        self.shown = kyverno_images
+            .iter()
+            .map(|k| k.as_ref().map(KyvernoImage::match_string))
             .collect();
         for (p, compiled) in engine.kyverno.iter().enumerate() {
             let policy = &compiled.policy;
@@ -603,10 +610,9 @@ impl<'e> Review<'e> {
                         result.message = error.clone();
                     } else {
                         for &(v, i) in checks {
-                            let (Some(reference), Ok(shown)) = (
-                                &self.references[i],
-                                KyvernoImage::parse(&self.images[i].image),
-                            ) else {
+                            let (Some(reference), Some(shown)) =
+                                (&self.references[i], &self.shown[i])
+                            else {
                                 // Not reachable (planning refused unparsable images), and
                                 // never a silent pass if it were.
                                 let image = &self.images[i].image;
@@ -618,8 +624,7 @@ impl<'e> Review<'e> {
                                 ));
                                 continue;
                             };
-                            let outcome =
-                                entries[v].check(&shown.match_string(), reference, answer(i));
+                            let outcome = entries[v].check(shown, reference, answer(i));
                             if let ImageOutcome::Pass {
                                 pin: Some(digest), ..
                             } = &outcome
@@ -704,7 +709,7 @@ impl<'e> Review<'e> {
                 });
             }
         }
-        for (result, _) in &decision.results {
+        for result in &decision.results {
             for (i, outcome) in &result.outcomes {
                 if let ImageOutcome::Pass {
                     digest_required: true,
@@ -712,9 +717,7 @@ impl<'e> Review<'e> {
                 } = outcome
                 {
                     let image = &self.images[*i];
-                    let shown = KyvernoImage::parse(&image.image)
-                        .map(|k| k.match_string())
-                        .unwrap_or_else(|_| image.image.clone());
+                    let shown = self.shown[*i].as_deref().unwrap_or(&image.image);
                     let message = format!(
                         "policy {}.{}: missing digest for {shown}",
                         result.policy, result.rule
@@ -777,6 +780,8 @@ pub enum PolicySource {
 /// The outcome of one image under one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageResult<'a> {
+    /// Which of the workload's images (an index into [`Decision::images`]).
+    pub index: usize,
     /// The image as written.
     pub image: &'a str,
     /// Where it is written.
@@ -861,6 +866,7 @@ impl RuleResult {
                     ImageOutcome::Error(message) => (PolicyResult::Error, message.as_str()),
                 };
                 ImageResult {
+                    index: *i,
                     image: &images[*i].image,
                     pointer: &images[*i].pointer,
                     result,
@@ -870,9 +876,6 @@ impl RuleResult {
             .collect()
     }
 }
-
-/// One image's outcome under a rule: the image, its result, the message.
-type ImageLine = (WorkloadImage, PolicyResult, String);
 
 /// The engine's answer for one request.
 #[derive(Debug, Clone)]
@@ -885,33 +888,23 @@ pub struct Decision {
     validation_failures: Vec<ImageFailure>,
     validation_warnings: Vec<String>,
     patch: JsonPatch,
-    results: Vec<(RuleResult, Vec<ImageLine>)>,
+    results: Vec<RuleResult>,
     report_source: String,
     now_unix: i64,
 }
 
 impl Decision {
     fn record(&mut self, result: RuleResult, images: &[WorkloadImage]) {
-        let per_image: Vec<ImageLine> = result
-            .images(images)
-            .into_iter()
-            .map(|r| {
-                let image = images
-                    .iter()
-                    .find(|i| i.pointer == *r.pointer)
-                    .cloned()
-                    .unwrap_or_else(|| images[0].clone());
-                (image, r.result, r.message.to_owned())
-            })
-            .collect();
+        let per_image = result.images(images);
         if matches!(result.result, PolicyResult::Fail | PolicyResult::Error) {
             let mut any_image = false;
-            for (image, outcome, message) in &per_image {
-                if *outcome == PolicyResult::Pass {
+            for line in &per_image {
+                let (outcome, message, image) = (line.result, line.message, &images[line.index]);
+                if outcome == PolicyResult::Pass {
                     continue;
                 }
                 let blocks =
-                    result.enforce || (result.fail_on_error && *outcome == PolicyResult::Error);
+                    result.enforce || (result.fail_on_error && outcome == PolicyResult::Error);
                 any_image = true;
                 let (reason, warning) = match result.source {
                     PolicySource::Kyverno => {
@@ -919,7 +912,7 @@ impl Decision {
                         (line.clone(), line)
                     }
                     PolicySource::ClusterImagePolicy if result.rule.is_empty() => (
-                        message.clone(),
+                        message.to_owned(),
                         format!("{message}: {}\n{}", image.pointer, image.image),
                     ),
                     PolicySource::ClusterImagePolicy => (
@@ -956,7 +949,7 @@ impl Decision {
                 }
             }
         }
-        self.results.push((result, per_image));
+        self.results.push(result);
     }
 
     /// Whether the request is admitted — as the mutating webhook (which pins verified images
@@ -983,7 +976,7 @@ impl Decision {
 
     /// Every rule's result.
     pub fn results(&self) -> impl Iterator<Item = &RuleResult> {
-        self.results.iter().map(|(r, _)| r)
+        self.results.iter()
     }
 
     /// The digest-pinning patch.
@@ -1039,7 +1032,8 @@ impl Decision {
     /// rule errors).
     pub fn policy_report(&self) -> PolicyReport {
         let mut results = Vec::new();
-        for (rule, per_image) in &self.results {
+        for rule in &self.results {
+            let per_image = rule.images(&self.images);
             let mut properties = BTreeMap::new();
             properties.insert("process".to_owned(), "admission review".to_owned());
             let source = match rule.source {
@@ -1080,8 +1074,8 @@ impl Decision {
             if per_image.is_empty() {
                 results.push(entry(rule.result, &rule.message, ""));
             }
-            for (image, result, message) in per_image {
-                results.push(entry(*result, message, image.pointer.as_str()));
+            for line in per_image {
+                results.push(entry(line.result, line.message, line.pointer.as_str()));
             }
         }
         PolicyReport::for_resource(&self.resource, &self.report_source, results)
