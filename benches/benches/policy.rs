@@ -7,7 +7,6 @@
 //! After criterion's groups, a latency distribution of the decision (p50 / p99 / max over
 //! 20,000 timed calls) is printed, since the target is stated as a p99.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -15,7 +14,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest};
 use sigchain_policy::cip::Glob;
 use sigchain_policy::engine::{Engine, EngineConfig, NoMatchPolicy, PolicySet, RequestContext};
-use sigchain_policy::evidence::{EvidenceAnswer, EvidenceFile, EvidenceLimits};
+use sigchain_policy::evidence::{EvidenceFile, EvidenceLimits};
 use sigchain_policy::kyverno::wildcard;
 use sigchain_policy::yaml::YamlLimits;
 
@@ -151,12 +150,7 @@ fn handle(setup: &Setup) -> String {
     let request =
         AdmissionRequest::parse_for_policy(&setup.body, &AdmissionLimits::default()).unwrap();
     let review = setup.engine.review(&request, &RequestContext::default());
-    let answers: BTreeMap<String, EvidenceAnswer> = review
-        .queries()
-        .iter()
-        .map(|q| (q.image.clone(), setup.evidence.answer(q)))
-        .collect();
-    let decision = review.decide(&answers);
+    let decision = review.decide(&setup.evidence.answers(review.queries()));
     assert!(decision.allowed());
     decision.mutating_response().to_review_json().unwrap()
 }

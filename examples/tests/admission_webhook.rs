@@ -25,17 +25,18 @@ mod admission_webhook;
 #[allow(dead_code)]
 #[path = "../../sigchain-oci/tests/common/registry.rs"]
 mod registry;
+#[path = "common/tls.rs"]
+mod tls;
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+use tls::{make_tls, Tls};
 
 use base64::Engine as _;
-use const_oid::db::rfc5280;
-use der::asn1::{Ia5String, OctetString};
 use serde_json::{json, Value};
 use sigchain_core::sign::config::SigningConfig;
 use sigchain_core::time::Timestamp;
@@ -43,10 +44,6 @@ use sigchain_core::trust_root::TrustedRoot;
 use sigchain_examples::local_sigstore::LocalSigstore;
 use sigchain_fulcio::client::{BundleSigner, TransportConfig as SigstoreTransport};
 use sigchain_fulcio::token::IdentityToken;
-use sigchain_instance::pki::{
-    ca_extensions, extension, key_id_extensions, name, pem, sign_certificate, CertificateSpec,
-    Curve, EcKey,
-};
 use sigchain_oci::client::{ClientConfig, CredentialsSource, RegistryClient, RegistryRepository};
 use sigchain_oci::cosign::StorageLimits;
 use sigchain_oci::flow::{self, PreparedSignature, ResolvedImage, SignatureFormat};
@@ -54,10 +51,6 @@ use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType};
 use sigchain_oci::reference::{Digest, Reference};
 use sigchain_oci::store::ArtifactStore as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
-};
 
 /// Set in the environment of the child: run the example's `main`.
 const CHILD: &str = "SIGCHAIN_ADMISSION_WEBHOOK_CHILD";
@@ -85,86 +78,6 @@ fn digest_of(image: &str) -> String {
 }
 
 // --- fixtures ------------------------------------------------------------------------------
-
-/// A CA, and a serving certificate it issued for 127.0.0.1 and localhost.
-struct Tls {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
-fn make_tls() -> Tls {
-    let now = i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
-    let ca_key = EcKey::generate(Curve::P256).unwrap();
-    let ca_name = name("CN=sigchain admission webhook test CA").unwrap();
-    let mut ca_extensions = ca_extensions(Some(0)).unwrap();
-    ca_extensions.extend(key_id_extensions(ca_key.spki_der(), ca_key.spki_der()).unwrap());
-    let ca_spec = CertificateSpec {
-        issuer: ca_name.clone(),
-        subject: ca_name.clone(),
-        not_before: now - 60,
-        not_after: now + 3600,
-        subject_spki_der: ca_key.spki_der().to_vec(),
-        extensions: ca_extensions,
-    };
-    let ca_der = sign_certificate(ca_spec.to_tbs(&ca_key).unwrap(), &ca_key).unwrap();
-
-    let key = EcKey::generate(Curve::P256).unwrap();
-    let names = SubjectAltName(vec![
-        GeneralName::IpAddress(OctetString::new([127u8, 0, 0, 1]).unwrap()),
-        GeneralName::DnsName(Ia5String::new("localhost").unwrap()),
-    ]);
-    let mut extensions = vec![
-        extension(
-            rfc5280::ID_CE_BASIC_CONSTRAINTS,
-            true,
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-        )
-        .unwrap(),
-        extension(
-            rfc5280::ID_CE_KEY_USAGE,
-            true,
-            &KeyUsage(KeyUsages::DigitalSignature.into()),
-        )
-        .unwrap(),
-        extension(
-            rfc5280::ID_CE_EXT_KEY_USAGE,
-            false,
-            &ExtendedKeyUsage(vec![rfc5280::ID_KP_SERVER_AUTH]),
-        )
-        .unwrap(),
-        extension(rfc5280::ID_CE_SUBJECT_ALT_NAME, false, &names).unwrap(),
-    ];
-    extensions.extend(key_id_extensions(key.spki_der(), ca_key.spki_der()).unwrap());
-    let spec = CertificateSpec {
-        issuer: ca_name,
-        subject: name("CN=sigchain-policy-webhook").unwrap(),
-        not_before: now - 60,
-        not_after: now + 3600,
-        subject_spki_der: key.spki_der().to_vec(),
-        extensions,
-    };
-    let der = sign_certificate(spec.to_tbs(&ca_key).unwrap(), &ca_key).unwrap();
-    Tls {
-        ca_pem: pem(&ca_der),
-        cert_pem: pem(&der),
-        key_pem: pem_rfc7468::encode_string(
-            "PRIVATE KEY",
-            pem_rfc7468::LineEnding::LF,
-            key.pkcs8(),
-        )
-        .unwrap(),
-    }
-}
 
 /// A Kyverno ClusterPolicy for the acme images, signed by acme's release workflows.
 fn kyverno_policy(name: &str, action: &str, images: &str, mutate_digest: bool) -> String {
@@ -236,7 +149,10 @@ struct Files {
 impl Files {
     fn new() -> Files {
         let dir = tempfile::tempdir().unwrap();
-        let tls = make_tls();
+        let tls = make_tls(
+            "sigchain admission webhook test CA",
+            "sigchain-policy-webhook",
+        );
         let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
         write("tls.crt", &tls.cert_pem);
         write("tls.key", &tls.key_pem);
@@ -1103,7 +1019,10 @@ async fn certificate_reload(files: &Files) {
     let healthz = webhook.url("/healthz");
     assert!(old.get(&healthz).send().await.is_ok());
 
-    let renewed = make_tls();
+    let renewed = make_tls(
+        "sigchain admission webhook test CA",
+        "sigchain-policy-webhook",
+    );
     let new = Files::client_for(&renewed.ca_pem);
     // A new key and certificate, written one after the other as a volume update might: at
     // least one reload (every second) sees the new key with the old certificate in between.

@@ -9,6 +9,8 @@
 #[allow(dead_code)]
 #[path = "../examples/admission_webhook.rs"]
 mod admission_webhook;
+#[path = "common/tls.rs"]
+mod tls;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _};
@@ -16,27 +18,18 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+use tls::{make_tls, Tls};
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use const_oid::db::rfc5280;
-use der::asn1::{Ia5String, OctetString};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject as _;
 use serde_json::{json, Value};
-use sigchain_instance::pki::{
-    ca_extensions, extension, key_id_extensions, name, pem, sign_certificate, CertificateSpec,
-    Curve, EcKey,
-};
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
-};
 
 const CHILD: &str = "SIGCHAIN_ADMISSION_WEBHOOK_CHILD";
 /// Covered by the Enforce policy that leaves out exempt namespaces.
@@ -46,86 +39,6 @@ const TEAM: &str = "127.0.0.1:5000/team/api:2.0";
 const TOKEN: &str = "token-one";
 
 // --- certificates --------------------------------------------------------------------------
-
-/// A CA and a certificate it issued for 127.0.0.1 (the webhook and the fake API server both
-/// serve it).
-struct Tls {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
-fn make_tls() -> Tls {
-    let now = i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
-    let ca_key = EcKey::generate(Curve::P256).unwrap();
-    let ca_name = name("CN=sigchain namespace labels test CA").unwrap();
-    let mut ca_ext = ca_extensions(Some(0)).unwrap();
-    ca_ext.extend(key_id_extensions(ca_key.spki_der(), ca_key.spki_der()).unwrap());
-    let ca_spec = CertificateSpec {
-        issuer: ca_name.clone(),
-        subject: ca_name.clone(),
-        not_before: now - 60,
-        not_after: now + 3600,
-        subject_spki_der: ca_key.spki_der().to_vec(),
-        extensions: ca_ext,
-    };
-    let ca_der = sign_certificate(ca_spec.to_tbs(&ca_key).unwrap(), &ca_key).unwrap();
-    let key = EcKey::generate(Curve::P256).unwrap();
-    let names = SubjectAltName(vec![
-        GeneralName::IpAddress(OctetString::new([127u8, 0, 0, 1]).unwrap()),
-        GeneralName::DnsName(Ia5String::new("localhost").unwrap()),
-    ]);
-    let mut extensions = vec![
-        extension(
-            rfc5280::ID_CE_BASIC_CONSTRAINTS,
-            true,
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-        )
-        .unwrap(),
-        extension(
-            rfc5280::ID_CE_KEY_USAGE,
-            true,
-            &KeyUsage(KeyUsages::DigitalSignature.into()),
-        )
-        .unwrap(),
-        extension(
-            rfc5280::ID_CE_EXT_KEY_USAGE,
-            false,
-            &ExtendedKeyUsage(vec![rfc5280::ID_KP_SERVER_AUTH]),
-        )
-        .unwrap(),
-        extension(rfc5280::ID_CE_SUBJECT_ALT_NAME, false, &names).unwrap(),
-    ];
-    extensions.extend(key_id_extensions(key.spki_der(), ca_key.spki_der()).unwrap());
-    let spec = CertificateSpec {
-        issuer: ca_name,
-        subject: name("CN=127.0.0.1").unwrap(),
-        not_before: now - 60,
-        not_after: now + 3600,
-        subject_spki_der: key.spki_der().to_vec(),
-        extensions,
-    };
-    let der = sign_certificate(spec.to_tbs(&ca_key).unwrap(), &ca_key).unwrap();
-    Tls {
-        ca_pem: pem(&ca_der),
-        cert_pem: pem(&der),
-        key_pem: pem_rfc7468::encode_string(
-            "PRIVATE KEY",
-            pem_rfc7468::LineEnding::LF,
-            key.pkcs8(),
-        )
-        .unwrap(),
-    }
-}
 
 // --- the fake API server -------------------------------------------------------------------
 
@@ -321,7 +234,7 @@ struct Files {
 impl Files {
     fn new() -> Files {
         let dir = tempfile::tempdir().unwrap();
-        let tls = make_tls();
+        let tls = make_tls("sigchain namespace labels test CA", "127.0.0.1");
         let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
         write("tls.crt", &tls.cert_pem);
         write("tls.key", &tls.key_pem);

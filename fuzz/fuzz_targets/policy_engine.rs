@@ -3,8 +3,6 @@
 //! that decides a fixed three-container Pod with the fuzzed evidence without panicking.
 #![no_main]
 
-use std::collections::BTreeMap;
-
 use libfuzzer_sys::fuzz_target;
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest};
 use sigchain_policy::engine::{Engine, EngineConfig, PolicySet, RequestContext};
@@ -34,12 +32,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let request = AdmissionRequest::parse(REVIEW, &AdmissionLimits::default()).expect("valid review");
     let review = engine.review(&request, &RequestContext::default());
-    let answers: BTreeMap<_, _> = review
-        .queries()
-        .iter()
-        .map(|q| (q.image.clone(), evidence.answer(q)))
-        .collect();
-    let decision = review.decide(&answers);
+    let decision = review.decide(&evidence.answers(review.queries()));
     let _ = decision.mutating_response().to_review_json();
     let _ = decision.validating_response().to_review_json();
     let _ = serde_json::to_string(&decision.policy_report());

@@ -20,7 +20,7 @@ use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest, PinStyle};
 use sigchain_policy::engine::{
     Decision, Engine, EngineConfig, NoMatchPolicy, PolicySet, RequestContext,
 };
-use sigchain_policy::evidence::{EvidenceAnswer, EvidenceFile, EvidenceLimits};
+use sigchain_policy::evidence::{EvidenceFile, EvidenceLimits};
 use sigchain_policy::policy_test::{self, TestCase, TEST_FILE_NAME};
 use sigchain_policy::yaml::YamlLimits;
 
@@ -186,12 +186,7 @@ fn decide_with_file(
     evidence: &EvidenceFile,
 ) -> Decision {
     let review = engine.review(request, context);
-    let answers: BTreeMap<String, EvidenceAnswer> = review
-        .queries()
-        .iter()
-        .map(|query| (query.image.clone(), evidence.answer(query)))
-        .collect();
-    review.decide(&answers)
+    review.decide(&evidence.answers(review.queries()))
 }
 
 fn eval(args: EvalArgs) -> Result<ExitCode, String> {

@@ -39,6 +39,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sigchain_core::crypto::PublicKey;
 use sigchain_oci::reference::{Digest, Reference};
 
 /// Who signed a verified signature or attestation.
@@ -76,6 +77,15 @@ impl Signer {
             subject: None,
             public_key: Some(public_key_pem.into()),
         }
+    }
+
+    /// Whether this signer is `key`: its PEM holds the same SubjectPublicKeyInfo. The DER is
+    /// compared as written, so no key is prepared for verification on the decision path.
+    pub fn is_key(&self, key: &PublicKey) -> bool {
+        self.public_key.as_deref().is_some_and(|pem| {
+            pem_rfc7468::decode_vec(pem.trim().as_bytes())
+                .is_ok_and(|(label, der)| label == "PUBLIC KEY" && der == key.spki_der())
+        })
     }
 }
 
@@ -257,6 +267,16 @@ impl EvidenceFile {
     /// The answer to `query`: the file's entry, or no verified signatures at all.
     pub fn answer(&self, query: &EvidenceQuery) -> EvidenceAnswer {
         Ok(self.get(&query.image).cloned().unwrap_or_default())
+    }
+
+    /// The answers to all of a review's queries, keyed as
+    /// [`Review::decide`](crate::engine::Review::decide) takes them: the synchronous
+    /// counterpart of [`crate::engine::evaluate`] for evidence held as data.
+    pub fn answers(&self, queries: &[EvidenceQuery]) -> BTreeMap<String, EvidenceAnswer> {
+        queries
+            .iter()
+            .map(|query| (query.image.clone(), self.answer(query)))
+            .collect()
     }
 }
 

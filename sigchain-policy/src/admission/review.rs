@@ -180,13 +180,45 @@ pub struct AdmissionRequest {
 /// The review envelope as read: only what is checked, then the request.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ReviewIn {
+struct ReviewIn<R> {
     #[serde(default)]
     api_version: String,
     #[serde(default)]
     kind: String,
-    #[serde(default)]
-    request: Option<AdmissionRequest>,
+    #[serde(default = "Option::default")]
+    request: Option<R>,
+}
+
+/// Read a review envelope of size and shape within bounds, and its request (of either
+/// reading), checked as [`AdmissionRequest::parse`] says.
+fn read_review<R: serde::de::DeserializeOwned>(
+    body: &[u8],
+    limits: &AdmissionLimits,
+    uid: impl Fn(&R) -> &Uid,
+) -> Result<R, ParseError> {
+    if body.len() > limits.max_body_bytes {
+        return Err(ParseError::TooLarge {
+            len: body.len(),
+            max: limits.max_body_bytes,
+        });
+    }
+    let review: ReviewIn<R> =
+        serde_json::from_slice(body).map_err(|error| ParseError::Malformed {
+            reason: error.to_string(),
+        })?;
+    if review.api_version != ADMISSION_API_VERSION {
+        return Err(ParseError::UnsupportedApiVersion {
+            found: review.api_version,
+        });
+    }
+    if review.kind != ADMISSION_REVIEW_KIND {
+        return Err(ParseError::WrongKind { found: review.kind });
+    }
+    let request = review.request.ok_or(ParseError::MissingRequest)?;
+    if uid(&request).as_str().is_empty() {
+        return Err(ParseError::EmptyUid);
+    }
+    Ok(request)
 }
 
 /// [`AdmissionRequest`] as [`AdmissionRequest::parse_for_policy`] reads it: `object` pruned,
@@ -219,17 +251,6 @@ struct PrunedRequest {
     dry_run: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PrunedReviewIn {
-    #[serde(default)]
-    api_version: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    request: Option<PrunedRequest>,
-}
-
 impl AdmissionRequest {
     /// As [`AdmissionRequest::parse`], but `object` keeps only what admission decisions read
     /// (metadata names, labels and annotations; the pod template's containers' names and
@@ -237,28 +258,7 @@ impl AdmissionRequest {
     /// fraction of the work. For webhooks that only decide; a tool that needs the whole
     /// object uses [`AdmissionRequest::parse`].
     pub fn parse_for_policy(body: &[u8], limits: &AdmissionLimits) -> Result<Self, ParseError> {
-        if body.len() > limits.max_body_bytes {
-            return Err(ParseError::TooLarge {
-                len: body.len(),
-                max: limits.max_body_bytes,
-            });
-        }
-        let review: PrunedReviewIn =
-            serde_json::from_slice(body).map_err(|error| ParseError::Malformed {
-                reason: error.to_string(),
-            })?;
-        if review.api_version != ADMISSION_API_VERSION {
-            return Err(ParseError::UnsupportedApiVersion {
-                found: review.api_version,
-            });
-        }
-        if review.kind != ADMISSION_REVIEW_KIND {
-            return Err(ParseError::WrongKind { found: review.kind });
-        }
-        let r = review.request.ok_or(ParseError::MissingRequest)?;
-        if r.uid.as_str().is_empty() {
-            return Err(ParseError::EmptyUid);
-        }
+        let r: PrunedRequest = read_review(body, limits, |r: &PrunedRequest| &r.uid)?;
         Ok(AdmissionRequest {
             uid: r.uid,
             kind: r.kind,
@@ -281,28 +281,6 @@ impl AdmissionRequest {
     /// The size is checked before any parsing; `serde_json`'s recursion limit (128) bounds
     /// nesting. The envelope must say `admission.k8s.io/v1` / `AdmissionReview`.
     pub fn parse(body: &[u8], limits: &AdmissionLimits) -> Result<Self, ParseError> {
-        if body.len() > limits.max_body_bytes {
-            return Err(ParseError::TooLarge {
-                len: body.len(),
-                max: limits.max_body_bytes,
-            });
-        }
-        let review: ReviewIn =
-            serde_json::from_slice(body).map_err(|error| ParseError::Malformed {
-                reason: error.to_string(),
-            })?;
-        if review.api_version != ADMISSION_API_VERSION {
-            return Err(ParseError::UnsupportedApiVersion {
-                found: review.api_version,
-            });
-        }
-        if review.kind != ADMISSION_REVIEW_KIND {
-            return Err(ParseError::WrongKind { found: review.kind });
-        }
-        let request = review.request.ok_or(ParseError::MissingRequest)?;
-        if request.uid.as_str().is_empty() {
-            return Err(ParseError::EmptyUid);
-        }
-        Ok(request)
+        read_review(body, limits, |r: &AdmissionRequest| &r.uid)
     }
 }

@@ -54,11 +54,7 @@ pub(crate) fn predicate_uri(written: &str) -> String {
 
 fn signer_accepted(authority: &Authority, signer: &Signer) -> bool {
     match &authority.verifier {
-        Verifier::Key(key) => signer
-            .public_key
-            .as_deref()
-            .and_then(|pem| sigchain_core::crypto::PublicKey::from_pem(pem).ok())
-            .is_some_and(|k| k.spki_der() == key.public_key.spki_der()),
+        Verifier::Key(key) => signer.is_key(&key.public_key),
         Verifier::Keyless(keyless) => match (&signer.issuer, &signer.subject) {
             (Some(issuer), Some(subject)) => keyless.identity_matches(subject, issuer),
             _ => false,

@@ -58,11 +58,7 @@ impl CompiledAttestor {
                 (Some(issuer), Some(subject)) => identity.matches(subject, issuer),
                 _ => false,
             },
-            CompiledAttestor::Keys(keys) => signer
-                .public_key
-                .as_deref()
-                .and_then(|pem| PublicKey::from_pem(pem).ok())
-                .is_some_and(|key| keys.iter().any(|k| k.spki_der() == key.spki_der())),
+            CompiledAttestor::Keys(keys) => keys.iter().any(|key| signer.is_key(key)),
         }
     }
 

@@ -639,7 +639,8 @@ impl<'e> Review<'e> {
                 }
                 Planned::Cip { policy, images } => {
                     let cip = &engine.cips[*policy];
-                    let mut result = RuleResult::cip(&cip.name, cip.spec.mode == Mode::Enforce);
+                    let mut result =
+                        RuleResult::cip(&cip.name, "authorities", cip.spec.mode == Mode::Enforce);
                     for &i in images {
                         let outcome = match answer(i) {
                             Err(failure) => ImageOutcome::Error(failure.message.clone()),
@@ -657,7 +658,7 @@ impl<'e> Review<'e> {
                 }
                 Planned::CipNoMatch { images } => {
                     let enforce = engine.config.cip_no_match == NoMatchPolicy::Deny;
-                    let mut result = RuleResult::cip("no-match-policy", enforce);
+                    let mut result = RuleResult::cip("no-match-policy", "", enforce);
                     for &i in images {
                         result
                             .outcomes
@@ -823,15 +824,11 @@ pub struct RuleResult {
 }
 
 impl RuleResult {
-    fn cip(name: &str, enforce: bool) -> Self {
+    fn cip(name: &str, rule: &str, enforce: bool) -> Self {
         RuleResult {
             source: PolicySource::ClusterImagePolicy,
             policy: name.to_owned(),
-            rule: if name == "no-match-policy" {
-                String::new()
-            } else {
-                "authorities".to_owned()
-            },
+            rule: rule.to_owned(),
             result: PolicyResult::Pass,
             message: String::new(),
             enforce,
