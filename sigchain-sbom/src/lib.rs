@@ -23,7 +23,11 @@
 //!   known rather than guessed (the Go toolchain, the distribution's own `CPE_NAME`);
 //!   [`output`]: SPDX 2.3 JSON (on `spdx-rs`), CycloneDX 1.6 JSON and a table, deterministic
 //!   on request; each package's installed files on request (SPDX File elements with their
-//!   content's SHA-1, CycloneDX nested `file` components).
+//!   content's SHA-1, CycloneDX nested `file` components);
+//! - [`vuln`]: vulnerability-scan attestations: a Trivy JSON report or a SARIF 2.1.0 log
+//!   (Trivy's or another scanner's) read into scanner-neutral [`vuln::Finding`]s and into
+//!   cosign's vulnerability predicate ([`vuln::from_trivy_report`], [`vuln::from_sarif`]),
+//!   attested with `sigchain attest --type vuln`.
 //!
 //! The `sigchain sbom` command drives this crate; a `registry:` image is copied into a
 //! temporary layout with `sigchain_oci`'s `RegistryClient::pull_image` first (the crate itself
@@ -64,5 +68,6 @@ pub mod output;
 pub mod purl;
 pub mod source;
 pub mod sqlite;
+pub mod vuln;
 
 pub use sigchain_core;
