@@ -4,7 +4,9 @@
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
 //! a local Sigstore instance; `trust update` refreshes the trusted root over TUF; `sbom`
 //! catalogs an image or a file system into an SPDX or CycloneDX document; `policy` decides
-//! admission requests by Kyverno and ClusterImagePolicy policies.
+//! admission requests by Kyverno and ClusterImagePolicy policies; `vuln predicate` turns a
+//! Trivy JSON report or a SARIF log into cosign's vulnerability predicate for `attest --type
+//! vuln`.
 #![forbid(unsafe_code)]
 
 mod image;
@@ -18,6 +20,7 @@ mod signing;
 mod trust;
 mod verify_bundle;
 mod verify_many;
+mod vuln;
 
 use std::process::ExitCode;
 
@@ -59,6 +62,9 @@ enum Command {
     /// Admission decisions by Kyverno verifyImages policies and ClusterImagePolicies:
     /// evaluate an AdmissionReview, or run Kyverno-CLI-style policy tests.
     Policy(policy::Args),
+    /// Vulnerability scans: a Trivy JSON report or a SARIF 2.1.0 log as cosign's
+    /// vulnerability predicate, for `attest --type vuln`.
+    Vuln(vuln::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
         Command::Triangulate(args) => image::triangulate(args),
         Command::Sbom(args) => sbom::run(args),
         Command::Policy(args) => policy::run(args),
+        Command::Vuln(args) => vuln::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),

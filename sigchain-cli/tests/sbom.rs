@@ -9,7 +9,6 @@ mod common;
 #[path = "../../sigchain-oci/tests/common/registry.rs"]
 mod registry;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -53,54 +52,9 @@ fn files() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn layer_tar() -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (path, content) in files() {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(content.len() as u64);
-        header.set_mode(0o644);
-        builder
-            .append_data(&mut header, path, content.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
 /// The image in a new OCI layout at `dir`, tagged `v1`; its manifest digest.
 fn layout_image(dir: &Path) -> String {
-    let tar = layer_tar();
-    let diff_id = format!(
-        "sha256:{}",
-        sigchain_core::crypto::Sha256Digest::of(&tar).to_hex()
-    );
-    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gzip.write_all(&tar).unwrap();
-    let layout = OciLayout::create(dir).unwrap();
-    let layer = layout
-        .put_blob(MediaType::ImageLayerGzip, &gzip.finish().unwrap())
-        .unwrap();
-    let config = serde_json::json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-    });
-    let config = layout
-        .put_blob(MediaType::ImageConfig, config.to_string().as_bytes())
-        .unwrap();
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(config)
-        .layers(vec![layer])
-        .build()
-        .unwrap();
-    let bytes = serde_json::to_vec(&manifest).unwrap();
-    let name = [(ANNOTATION_REF_NAME.to_owned(), "v1".to_owned())].into();
-    layout
-        .put_manifest(&bytes, name)
-        .unwrap()
-        .digest()
-        .to_string()
+    common::image::layout_image(dir, &files())
 }
 
 fn sbom(args: &[&str]) -> Output {

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod github;
+pub mod image;
 pub mod js;
 pub mod python;
 pub mod sign;

@@ -58,7 +58,7 @@ pub use error::VulnError;
 pub use finding::{Finding, FindingKind, Severity};
 pub use predicate::{
     from_sarif, from_trivy_report, Invocation, Options, ScanMetadata, ScanTime, Scanner, ScannerDb,
-    VulnPredicate, VULN_PREDICATE_TYPE,
+    VulnPredicate, DEFAULT_MAX_REPORT_BYTES, VULN_PREDICATE_TYPE,
 };
 pub use sarif::sarif_findings;
 pub use trivy::trivy_findings;

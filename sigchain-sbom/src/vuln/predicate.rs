@@ -130,6 +130,13 @@ impl From<chrono::DateTime<chrono::Utc>> for ScanTime {
     }
 }
 
+impl From<std::time::SystemTime> for ScanTime {
+    /// A clock reading, written as [`From<chrono::DateTime<chrono::Utc>>`] writes it.
+    fn from(time: std::time::SystemTime) -> ScanTime {
+        ScanTime::from(chrono::DateTime::<chrono::Utc>::from(time))
+    }
+}
+
 impl TryFrom<String> for ScanTime {
     type Error = VulnError;
     fn try_from(text: String) -> Result<ScanTime, VulnError> {
