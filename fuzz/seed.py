@@ -357,6 +357,25 @@ def seed_fixed(corpus):
             corpus.add("rekor_v2_answer", bytes([mode]) + size.to_bytes(2, "big") + b"\x00\x05\x00\x03"
                        + b"\x00" * 8, f"mode{mode}-size{size}")
     corpus.add("log_file", b"\x01" + LOG_MAGIC, "empty-log")
+    # vuln_report: a Trivy report and a SARIF log, each small and whole (selector 6: the
+    # caller's version and time on; 7: the same for SARIF).
+    trivy = {"SchemaVersion": 2, "Trivy": {"Version": "0.76.0"}, "CreatedAt": "2026-12-02T14:22:51.79Z",
+             "Results": [{"Target": "app (debian 12.5)", "Class": "os-pkgs", "Vulnerabilities": [
+                 {"VulnerabilityID": "CVE-2024-2961", "PkgName": "libc6", "InstalledVersion": "2.36",
+                  "PkgIdentifier": {"PURL": "pkg:deb/debian/libc6@2.36"}, "FixedVersion": "2.37",
+                  "Severity": "HIGH", "Title": "t"}]},
+                 {"Target": "/app/.env", "Class": "secret", "Secrets": [
+                     {"RuleID": "github-pat", "Severity": "CRITICAL", "Title": "GitHub PAT"}]}]}
+    sarif = {"version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "Trivy", "version": "0.76.0", "rules": [
+            {"id": "CVE-2024-2961", "shortDescription": {"text": "t"},
+             "properties": {"tags": ["vulnerability", "security", "HIGH"], "security-severity": "7.3"}}]}},
+        "invocations": [{"startTimeUtc": "2026-01-01T00:00:00Z"}],
+        "results": [{"ruleId": "CVE-2024-2961", "ruleIndex": 0, "level": "error",
+                     "message": {"text": "Package: libc6\nInstalled Version: 2.36\nFixed Version: 2.37"},
+                     "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app"}}}]}]}]}
+    corpus.add("vuln_report", b"\x06" + json.dumps(trivy).encode(), "trivy")
+    corpus.add("vuln_report", b"\x07" + json.dumps(sarif).encode(), "sarif")
     witness = os.path.join(HERE, "regressions", "witness")
     notes = []
     for name in sorted(os.listdir(witness)) if os.path.isdir(witness) else []:
