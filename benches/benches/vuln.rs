@@ -10,12 +10,13 @@ use serde_json::json;
 use sigchain_sbom::vuln::{from_trivy_report, trivy_findings, Options};
 
 const PACKAGES: usize = 1_000;
-const PER_PACKAGE: usize = 5;
+/// One vulnerability of each severity per package.
+const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+const PER_PACKAGE: usize = SEVERITIES.len();
 
 fn report() -> Vec<u8> {
     let layer = json!({"Digest": format!("sha256:{}", "a".repeat(64)),
         "DiffID": format!("sha256:{}", "b".repeat(64))});
-    let severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
     let mut packages = Vec::new();
     let mut vulnerabilities = Vec::new();
     for p in 0..PACKAGES {
@@ -25,7 +26,7 @@ fn report() -> Vec<u8> {
         packages.push(json!({"ID": format!("{name}@1.{p}-1"), "Name": name,
             "Identifier": identifier, "Version": format!("1.{p}"), "Release": "1",
             "Arch": "amd64", "SrcName": name, "Layer": layer, "AnalyzedBy": "dpkg"}));
-        for v in 0..PER_PACKAGE {
+        for (v, severity) in SEVERITIES.iter().enumerate() {
             let id = format!("CVE-2024-{:05}", p * PER_PACKAGE + v);
             vulnerabilities.push(json!({
                 "VulnerabilityID": id, "PkgID": format!("{name}@1.{p}-1"), "PkgName": name,
@@ -37,7 +38,7 @@ fn report() -> Vec<u8> {
                 "Title": format!("{name}: a flaw in the parser of {name} allows a crafted input to write out of bounds"),
                 "Description": "A crafted input makes the parser write past the end of its buffer, \
                     which can crash the process or, with care, run code as the process's user.",
-                "Severity": severities[v], "CweIDs": ["CWE-787"],
+                "Severity": severity, "CweIDs": ["CWE-787"],
                 "VendorSeverity": {"debian": 2, "nvd": 3},
                 "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
                     "V3Score": 9.8}},
