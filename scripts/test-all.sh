@@ -44,6 +44,12 @@ NTIA_CHECKER_VERSION=6.0.0
 # (examples/tests/deploy_manifests.rs): `--strict` against the Kubernetes JSON schemas it
 # bundles, so validation is offline.
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# in-toto-attestation, the referee of the SLSA provenance statements sigchain generates
+# (sigchain-cli/tests/provenance.rs): the in-toto framework's own Statement checks and its
+# SLSA Provenance v1 protobuf message, read strictly with protobuf's json_format. It does not
+# bound protobuf, so protobuf is pinned too.
+IN_TOTO_ATTESTATION_VERSION=0.9.3
+PROTOBUF_VERSION=7.36.2
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -52,7 +58,9 @@ sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ !
     or version('spdx-tools') != '$SPDX_TOOLS_VERSION'
     or version('cyclonedx-python-lib') != '$CYCLONEDX_PYTHON_LIB_VERSION'
     or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION'
-    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')
+    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION'
+    or version('in-toto-attestation') != '$IN_TOTO_ATTESTATION_VERSION'
+    or version('protobuf') != '$PROTOBUF_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -60,7 +68,8 @@ import jsonschema" 2>/dev/null; then
         "spdx-tools==$SPDX_TOOLS_VERSION" \
         "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
         "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
-        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+        "in-toto-attestation==$IN_TOTO_ATTESTATION_VERSION" "protobuf==$PROTOBUF_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON

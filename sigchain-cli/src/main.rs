@@ -4,7 +4,8 @@
 //! manifest of bundles in parallel for release trackers and registries; `instance serve` runs
 //! a local Sigstore instance; `trust update` refreshes the trusted root over TUF; `sbom`
 //! catalogs an image or a file system into an SPDX or CycloneDX document; `policy` decides
-//! admission requests by Kyverno and ClusterImagePolicy policies.
+//! admission requests by Kyverno and ClusterImagePolicy policies; `provenance generate` prints
+//! the SLSA v1 provenance of the GitHub Actions job it runs in.
 #![forbid(unsafe_code)]
 
 mod image;
@@ -12,6 +13,7 @@ mod inputs;
 mod instance;
 mod options;
 mod policy;
+mod provenance;
 mod sbom;
 mod sign_bundle;
 mod signing;
@@ -59,6 +61,8 @@ enum Command {
     /// Admission decisions by Kyverno verifyImages policies and ClusterImagePolicies:
     /// evaluate an AdmissionReview, or run Kyverno-CLI-style policy tests.
     Policy(policy::Args),
+    /// SLSA provenance: print the unsigned statement of this GitHub Actions job's provenance.
+    Provenance(provenance::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Triangulate(args) => image::triangulate(args),
         Command::Sbom(args) => sbom::run(args),
         Command::Policy(args) => policy::run(args),
+        Command::Provenance(args) => provenance::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),
