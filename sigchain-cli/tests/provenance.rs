@@ -586,3 +586,163 @@ fn attest_a_blob_into_a_bundle() {
     assert!(said.contains("nothing stored"), "{said}");
     assert!(!refused.exists());
 }
+
+/// GitHub Actions token claims for the job [`github_env`] describes, with `job_workflow_ref`
+/// the workflow the job runs (the top-level one, or a reusable one).
+fn github_claims(job_workflow_ref: &str) -> serde_json::Value {
+    serde_json::json!({
+        "repository": REPOSITORY, "repository_id": "123456", "repository_owner": "octo",
+        "repository_owner_id": "7890", "ref": "refs/tags/v1.2.3", "sha": SHA,
+        "workflow_ref": WORKFLOW_REF, "workflow_sha": SHA,
+        "job_workflow_ref": job_workflow_ref, "job_workflow_sha": SHA,
+        "run_id": "987654321", "run_attempt": "2", "runner_environment": "github-hosted",
+        "event_name": "push", "repository_visibility": "public"
+    })
+}
+
+/// A token from the instance's test issuer carrying `claims` (which its CA issues as Fulcio's
+/// GitHub extensions).
+fn github_token(instance: &Instance, claims: &serde_json::Value) -> String {
+    let encoded: String = claims
+        .to_string()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    instance.token(EMAIL, &format!("&github={encoded}"))
+}
+
+#[test]
+fn keyless_as_a_github_job_the_provenance_is_bound_to_its_certificate() {
+    let instance = Instance::start();
+    let registry = registry::Registry::start();
+    let image = pushed_image(&registry, "team/built");
+    let identity = [
+        "--certificate-identity".to_owned(),
+        EMAIL.to_owned(),
+        "--certificate-oidc-issuer".to_owned(),
+        instance.issuer(),
+    ];
+    let identity: Vec<&str> = identity.iter().map(String::as_str).collect();
+    let token = github_token(&instance, &github_claims(WORKFLOW_REF));
+
+    let mut attest = in_job(&github_env());
+    attest
+        .args([
+            "attest",
+            "--generate",
+            "--type",
+            "slsaprovenance",
+            "--identity-token",
+            &token,
+        ])
+        .args(signer_args(&instance))
+        .args(["--allow-insecure-registry", &image]);
+    let attested = attest.output().unwrap();
+    assert_success("attest --generate keyless as the job", &attested);
+    let said = String::from_utf8_lossy(&attested.stderr);
+    assert!(
+        said.contains("agrees with its signing certificate"),
+        "{said}"
+    );
+
+    let mut matching = identity.clone();
+    matching.extend([
+        "--provenance-builder-id",
+        BUILDER_ID,
+        "--provenance-source-repo",
+        "https://github.com/octo/app",
+        "--provenance-source-ref",
+        "refs/tags/v1.2.3",
+    ]);
+    let verified = verify_attestation(&instance, &image, &matching);
+    assert_success("verify-attestation with matching requirements", &verified);
+    let said = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        said.contains("agrees with its signing certificate"),
+        "{said}"
+    );
+
+    let mut wrong = identity.clone();
+    wrong.extend([
+        "--provenance-builder-id",
+        "https://github.com/octo/app/.github/workflows/other.yml@refs/tags/v1.2.3",
+    ]);
+    let said = assert_failure(
+        "verify-attestation with a wrong builder id",
+        &verify_attestation(&instance, &image, &wrong),
+    );
+    assert!(said.contains("required"), "{said}");
+
+    // A job of a reusable workflow signs as that workflow: the builder id its environment
+    // gives is not the certificate's Build Signer URI, and nothing is stored.
+    let other = pushed_image(&registry, "team/reused");
+    let reusable = github_token(
+        &instance,
+        &github_claims("octo/shared/.github/workflows/build.yml@refs/heads/main"),
+    );
+    let mut attest = in_job(&github_env());
+    attest
+        .args([
+            "attest",
+            "--generate",
+            "--type",
+            "slsaprovenance",
+            "--identity-token",
+            &reusable,
+        ])
+        .args(signer_args(&instance))
+        .args(["--allow-insecure-registry", &other]);
+    let said = assert_failure(
+        "attest --generate in a reusable workflow",
+        &attest.output().unwrap(),
+    );
+    assert!(
+        said.contains("nothing stored") && said.contains("Build Signer URI"),
+        "{said}"
+    );
+    assert_failure(
+        "verify-attestation of what was not stored",
+        &verify_attestation(&instance, &other, &identity),
+    );
+
+    // A hand-written provenance claiming another workflow than the job that signs it.
+    let mut elsewhere = github_env();
+    for (name, value) in &mut elsewhere {
+        if *name == "GITHUB_WORKFLOW_REF" {
+            *value = "octo/app/.github/workflows/other.yml@refs/tags/v1.2.3".into();
+        }
+    }
+    let run = sigchain_core::provenance::github::GithubActionsRun::from_lookup(|name| {
+        elsewhere
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let claimed = instance.file(
+        "elsewhere.json",
+        &serde_json::to_vec(&run.provenance().to_json_object()).unwrap(),
+    );
+    let forged = pushed_image(&registry, "team/forged");
+    let attested = sigchain()
+        .args(["attest", "--type", "slsaprovenance1", "--predicate"])
+        .arg(&claimed)
+        .args(["--identity-token", &token])
+        .args(signer_args(&instance))
+        .args(["--allow-insecure-registry", &forged])
+        .output()
+        .unwrap();
+    assert_success("attest --predicate (another workflow)", &attested);
+    let said = assert_failure(
+        "verify-attestation of a provenance claiming another workflow",
+        &verify_attestation(&instance, &forged, &identity),
+    );
+    assert!(said.contains("Build Signer URI"), "{said}");
+    assert!(said.contains("other.yml"), "{said}");
+}
