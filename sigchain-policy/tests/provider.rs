@@ -196,6 +196,20 @@ impl World {
         predicate: &[u8],
         key: Option<SigningKey>,
     ) -> Result<(), Error> {
+        self.attest_as(image, digest, kind, predicate, key, self.token())
+            .await
+    }
+
+    /// As [`World::attest`], keyless with `token`.
+    async fn attest_as(
+        &self,
+        image: &str,
+        digest: &Digest,
+        kind: &str,
+        predicate: &[u8],
+        key: Option<SigningKey>,
+        token: IdentityToken,
+    ) -> Result<(), Error> {
         let resolved = self.resolved(image, digest);
         let prepared = PreparedAttestation::new(
             &resolved,
@@ -206,11 +220,7 @@ impl World {
         )?;
         let signed = match key {
             Some(key) => self.signer.sign_with_key(key, prepared.content()).await?,
-            None => {
-                self.signer
-                    .sign_keyless(&self.token(), prepared.content())
-                    .await?
-            }
+            None => self.signer.sign_keyless(&token, prepared.content()).await?,
         };
         flow::attach_attestation(
             &self.store(image),
@@ -433,6 +443,48 @@ async fn a_provenance_its_certificate_contradicts_is_no_evidence() {
         keyed.attestations[0].predicate["runDetails"]["builder"]["id"],
         "https://github.com/team/app/.github/workflows/release.yml@refs/heads/main"
     );
+
+    // Keyless as the job the provenance describes (a certificate with its GitHub claims):
+    // evidence.
+    let job = world.image("team/job", "v1");
+    let job_digest = world.push(&job, "job").await;
+    let github = serde_json::from_value(serde_json::json!({
+        "repository": "team/app", "repository_id": "1", "repository_owner": "team",
+        "repository_owner_id": "2", "ref": "refs/heads/main",
+        "sha": "0123456789abcdef0123456789abcdef01234567",
+        "workflow_ref": "team/app/.github/workflows/release.yml@refs/heads/main",
+        "workflow_sha": "0123456789abcdef0123456789abcdef01234567",
+        "job_workflow_ref": "team/app/.github/workflows/release.yml@refs/heads/main",
+        "job_workflow_sha": "0123456789abcdef0123456789abcdef01234567",
+        "run_id": "42", "run_attempt": "1", "runner_environment": "github-hosted",
+        "event_name": "push", "repository_visibility": "public"
+    }))
+    .unwrap();
+    let token = world
+        .sigstore
+        .token_for(&sigchain_instance::oidc::TokenRequest {
+            github: Some(github),
+            ..sigchain_instance::oidc::TokenRequest::for_email(EMAIL)
+        })
+        .unwrap();
+    world
+        .attest_as(
+            &job,
+            &job_digest,
+            "slsaprovenance1",
+            &github_provenance(),
+            None,
+            IdentityToken::parse(&token).unwrap(),
+        )
+        .await
+        .unwrap();
+    let provider = world.provider(ProviderConfig::default());
+    let bound = provider
+        .evidence(&with_types(query(&job), &[slsa]))
+        .await
+        .unwrap();
+    assert_eq!(bound.attestations.len(), 1, "{bound:?}");
+    assert_eq!(bound.attestations[0].signer(), world.keyless());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
