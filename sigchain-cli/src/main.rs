@@ -47,7 +47,8 @@ enum Command {
     /// store the signature where cosign looks for it.
     Sign(image::SignArgs),
     /// Sign an in-toto attestation (SBOM, provenance, scan results...) about an image and
-    /// store it beside the image.
+    /// store it beside the image, or (`--blob FILE --bundle OUT`) about a file into a bundle;
+    /// `--type slsaprovenance --generate` makes this GitHub Actions job's SLSA v1 provenance.
     Attest(image::AttestArgs),
     /// Verify an image's signatures for an identity or key; prints the verified payloads.
     Verify(image::VerifyArgs),
