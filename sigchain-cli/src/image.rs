@@ -499,7 +499,7 @@ async fn verify_image(
             match crate::provenance::check_attestation(&verified.verified, &digest, &check.required)
             {
                 Ok(None) => kept.push(verified),
-                Ok(Some((summary, _binding))) => {
+                Ok(Some(summary)) => {
                     provenance_lines.push(format!("  {at}: provenance {summary}"));
                     kept.push(verified);
                 }

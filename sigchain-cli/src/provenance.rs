@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use sigchain_core::identity::IdentityMatcher;
 use sigchain_core::intoto::{Statement, Subject};
 use sigchain_core::provenance::github::GithubActionsRun;
-use sigchain_core::provenance::{self, Binding, ProvenanceRequirements};
+use sigchain_core::provenance::{self, ProvenanceRequirements};
 use sigchain_core::verify::VerifiedBundle;
 
 use crate::inputs::{self, ArtifactInput};
@@ -172,12 +172,13 @@ impl RequirementArgs {
 }
 
 /// Check a verified attestation when it is SLSA v1 provenance: `Ok(None)` for other
-/// attestations, `Ok(Some(summary))` for provenance that passed, the reason otherwise.
+/// attestations, `Ok(Some(summary))` for provenance that passed (the summary says whether it
+/// was held to a certificate), the reason otherwise.
 pub fn check_attestation(
     verified: &VerifiedBundle,
     subject_sha256: &[u8; 32],
     required: &ProvenanceRequirements,
-) -> Result<Option<(String, Binding)>, String> {
+) -> Result<Option<String>, String> {
     let is_provenance = verified
         .statement()
         .is_some_and(|s| s.predicate_type == provenance::PREDICATE_TYPE);
@@ -186,5 +187,5 @@ pub fn check_attestation(
     }
     let checked =
         provenance::verify_bundle(verified, subject_sha256, required).map_err(|e| e.to_string())?;
-    Ok(Some((checked.summary(), checked.binding())))
+    Ok(Some(checked.summary()))
 }
