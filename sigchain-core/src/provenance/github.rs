@@ -71,7 +71,8 @@ pub enum GithubEnvError {
     },
 }
 
-/// A GitHub Actions workflow run, as its job's environment describes it.
+/// A GitHub Actions workflow run, as its job's environment describes it; only
+/// [`GithubActionsRun::from_lookup`] makes one, so every value has the form GitHub gives it.
 ///
 /// ```
 /// use sigchain_core::provenance::github::GithubActionsRun;
@@ -93,27 +94,27 @@ pub enum GithubEnvError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GithubActionsRun {
     /// `GITHUB_SERVER_URL`, without a trailing slash.
-    pub server_url: String,
+    server_url: String,
     /// `GITHUB_REPOSITORY`: `owner/name`.
-    pub repository: String,
+    repository: String,
     /// `GITHUB_REPOSITORY_ID`.
-    pub repository_id: String,
+    repository_id: String,
     /// `GITHUB_REPOSITORY_OWNER_ID`.
-    pub repository_owner_id: String,
+    repository_owner_id: String,
     /// `GITHUB_REF`: the ref that triggered the run (`refs/heads/main`, `refs/tags/v1`...).
-    pub git_ref: String,
+    git_ref: String,
     /// `GITHUB_SHA`: the commit built.
-    pub sha: String,
+    sha: String,
     /// `GITHUB_WORKFLOW_REF`: `owner/name/<path>@<ref>` of the top-level workflow.
-    pub workflow_ref: String,
+    workflow_ref: String,
     /// `GITHUB_RUN_ID`.
-    pub run_id: String,
+    run_id: String,
     /// `GITHUB_RUN_ATTEMPT`.
-    pub run_attempt: String,
+    run_attempt: String,
     /// `RUNNER_ENVIRONMENT`: `github-hosted` or `self-hosted`.
-    pub runner_environment: String,
+    runner_environment: String,
     /// `GITHUB_EVENT_NAME`: what triggered the run (`push`, `workflow_dispatch`...).
-    pub event_name: String,
+    event_name: String,
 }
 
 impl GithubActionsRun {
@@ -188,6 +189,31 @@ impl GithubActionsRun {
             ));
         }
         Ok(run)
+    }
+
+    /// `GITHUB_SERVER_URL`, without a trailing slash.
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
+    /// `GITHUB_REPOSITORY`: `owner/name`.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// `GITHUB_REF`: the ref the run is for.
+    pub fn git_ref(&self) -> &str {
+        &self.git_ref
+    }
+
+    /// `GITHUB_SHA`: the commit built.
+    pub fn sha(&self) -> &str {
+        &self.sha
+    }
+
+    /// `GITHUB_WORKFLOW_REF`: `owner/name/<path>@<ref>` of the top-level workflow.
+    pub fn workflow_ref(&self) -> &str {
+        &self.workflow_ref
     }
 
     /// The workflow file's path in the repository and the ref it was read at, from

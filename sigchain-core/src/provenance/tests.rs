@@ -232,7 +232,7 @@ fn environment_is_checked() {
     // A trailing slash on the server URL is dropped.
     let mut slash = env.clone();
     slash.insert("GITHUB_SERVER_URL", "https://github.com/".into());
-    assert_eq!(run_of(&slash).unwrap().server_url, "https://github.com");
+    assert_eq!(run_of(&slash).unwrap().server_url(), "https://github.com");
 }
 
 #[test]
