@@ -143,6 +143,15 @@ def seed_bundle(corpus, name, bundle):
     if env:
         corpus.add("dsse_envelope", json.dumps(env), name)
         corpus.add("dsse_envelope", b64(env.get("payload", "")), name + "-statement")
+        # The conformance DSSE payloads are SLSA v1 provenance statements.
+        statement = b64(env.get("payload", ""))
+        corpus.add("slsa_provenance", statement, name + "-statement")
+        try:
+            predicate = json.loads(statement).get("predicate")
+        except (ValueError, AttributeError):
+            predicate = None
+        if isinstance(predicate, dict):
+            corpus.add("slsa_provenance", json.dumps(predicate), name + "-predicate")
 
 
 # Must match common::STATUSES in fuzz_targets/common/mod.rs.

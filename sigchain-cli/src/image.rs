@@ -86,19 +86,85 @@ pub struct SignArgs {
 /// `sigchain attest`.
 #[derive(clap::Args)]
 pub struct AttestArgs {
-    #[command(flatten)]
-    image: ImageArgs,
+    /// The image: a registry reference or an OCI image layout, as for `sign` (not with
+    /// `--blob`).
+    #[arg(required_unless_present = "blob", conflicts_with = "blob")]
+    image: Option<String>,
+    /// Reach the image's registry over plain HTTP (a registry without TLS, e.g. on loopback).
+    #[arg(long)]
+    allow_insecure_registry: bool,
     #[command(flatten)]
     signer: SignerArgs,
     #[command(flatten)]
     format: FormatArgs,
     /// The predicate file (JSON; any text for `--type custom`).
+    #[arg(
+        long,
+        required_unless_present = "generate",
+        conflicts_with = "generate"
+    )]
+    predicate: Option<PathBuf>,
+    /// Generate the predicate: the SLSA v1 provenance of the GitHub Actions job this runs in
+    /// (with `--type slsaprovenance` or `slsaprovenance1`), read from the variables GitHub
+    /// sets. It must agree with the signing certificate's claims, or nothing is stored.
     #[arg(long)]
-    predicate: PathBuf,
+    generate: bool,
     /// The predicate type: spdxjson, spdx, cyclonedx, slsaprovenance, slsaprovenance02,
     /// slsaprovenance1, link, vuln, openvex, custom, or a URI.
     #[arg(long = "type", default_value = "custom")]
     predicate_type: String,
+    /// Attest this file instead of an image: the statement is about its SHA-256, and the
+    /// signed Sigstore bundle (a DSSE envelope) is written to `--bundle`.
+    #[arg(long, requires = "bundle", value_name = "FILE")]
+    blob: Option<PathBuf>,
+    /// Where `--blob` writes the bundle (only when signing succeeded).
+    #[arg(long, requires = "blob", value_name = "FILE")]
+    bundle: Option<PathBuf>,
+}
+
+impl AttestArgs {
+    /// The predicate kind, and the predicate's bytes (read, or generated).
+    fn predicate(&self) -> Result<(PredicateKind, Vec<u8>), String> {
+        if !self.generate {
+            let kind = PredicateKind::parse(&self.predicate_type).map_err(|e| e.to_string())?;
+            let path = self
+                .predicate
+                .as_deref()
+                .ok_or("give --predicate or --generate")?;
+            let predicate =
+                inputs::read_limited(path, sigchain_oci::predicate::MAX_PREDICATE_BYTES as u64)?;
+            return Ok((kind, predicate));
+        }
+        // cosign's `slsaprovenance` names v0.2; what is generated is v1, so with `--generate`
+        // the short name means v1, and asking for v0.2 explicitly is an error.
+        let v1 = sigchain_core::provenance::PREDICATE_TYPE;
+        match self.predicate_type.as_str() {
+            "slsaprovenance" | "slsaprovenance1" => {}
+            uri if uri == v1 => {}
+            "slsaprovenance02" | "https://slsa.dev/provenance/v0.2" => {
+                return Err(
+                    "--generate makes SLSA provenance v1: give --type slsaprovenance1, not v0.2"
+                        .into(),
+                )
+            }
+            other => {
+                return Err(format!(
+                    "--generate makes SLSA provenance: give --type slsaprovenance (not {other})"
+                ))
+            }
+        }
+        let run = crate::provenance::github_run()?;
+        let predicate = serde_json::to_vec(&run.provenance().to_json_object())
+            .map_err(|e| format!("provenance: {e}"))?;
+        Ok((PredicateKind::SlsaProvenance1, predicate))
+    }
+
+    fn predicate_name(&self) -> String {
+        match &self.predicate {
+            Some(path) => path.display().to_string(),
+            None => "generated".into(),
+        }
+    }
 }
 
 /// `sigchain verify` and `sigchain verify-attestation`.
@@ -127,9 +193,12 @@ pub struct VerifyAttestationArgs {
     #[command(flatten)]
     verify: VerifyArgs,
     /// The predicate type to verify (a short name as for `attest`, or a URI); all types when
-    /// absent.
+    /// absent. SLSA v1 provenance is always checked against the image and, when signed
+    /// keyless, against its certificate's claims.
     #[arg(long = "type")]
     predicate_type: Option<String>,
+    #[command(flatten)]
+    provenance: crate::provenance::RequirementArgs,
 }
 
 /// `sigchain triangulate`.
@@ -215,12 +284,15 @@ pub fn attest(args: AttestArgs) -> ExitCode {
 }
 
 async fn attest_image(args: &AttestArgs) -> Result<(), String> {
-    let kind = PredicateKind::parse(&args.predicate_type).map_err(|e| e.to_string())?;
-    let predicate = inputs::read_limited(
-        &args.predicate,
-        sigchain_oci::predicate::MAX_PREDICATE_BYTES as u64,
-    )?;
-    let Opened { store, image } = open(&args.image).await?;
+    let (kind, predicate) = args.predicate()?;
+    if let Some(blob) = &args.blob {
+        return attest_blob(args, blob, &kind, &predicate).await;
+    }
+    let image_args = ImageArgs {
+        image: args.image.clone().unwrap_or_default(),
+        allow_insecure_registry: args.allow_insecure_registry,
+    };
+    let Opened { store, image } = open(&image_args).await?;
     let prepared = PreparedAttestation::new(
         &image,
         &kind,
@@ -228,8 +300,13 @@ async fn attest_image(args: &AttestArgs) -> Result<(), String> {
         args.format.format(),
         Timestamp::now(),
     )
-    .map_err(|e| format!("predicate {}: {e}", args.predicate.display()))?;
+    .map_err(|e| format!("predicate {}: {e}", args.predicate_name()))?;
     let (signed, summary) = args.signer.sign(prepared.content()).await?;
+    if args.generate {
+        let digest = image_sha256(&image)?;
+        let checked = crate::provenance::check_signed(signed.verified(), &digest)?;
+        eprintln!("provenance: {checked}");
+    }
     let stored = flow::attach_attestation(
         &store,
         &image,
@@ -243,12 +320,58 @@ async fn attest_image(args: &AttestArgs) -> Result<(), String> {
     eprintln!(
         "OK: attested {} ({}) for {}@{}: {summary}",
         kind.uri(),
-        args.predicate.display(),
+        args.predicate_name(),
         image.name,
         image.digest
     );
     eprintln!("stored as {}", describe_stored(&store, &stored));
     Ok(())
+}
+
+/// `attest --blob FILE --bundle OUT`: the statement about the file, signed as DSSE into a
+/// Sigstore bundle, as `sign-bundle --in-toto` would sign it.
+async fn attest_blob(
+    args: &AttestArgs,
+    blob: &std::path::Path,
+    kind: &PredicateKind,
+    predicate: &[u8],
+) -> Result<(), String> {
+    let given = blob.to_str().ok_or("--blob: the path is not UTF-8")?;
+    let (subject, digest) = crate::provenance::subject(given)?;
+    let predicate = kind
+        .predicate(predicate, Timestamp::now())
+        .map_err(|e| format!("predicate {}: {e}", args.predicate_name()))?;
+    let statement = sigchain_core::intoto::Statement::new(
+        sigchain_core::intoto::StatementType::V1,
+        vec![subject],
+        kind.uri().to_owned(),
+        predicate,
+    )
+    .map_err(|e| e.to_string())?;
+    let content = sigchain_core::sign::machine::Content::InTotoStatement(statement.to_json());
+    let (signed, summary) = args.signer.sign(content).await?;
+    if args.generate {
+        let checked = crate::provenance::check_signed(signed.verified(), &digest)?;
+        eprintln!("provenance: {checked}");
+    }
+    let out = args.bundle.as_deref().ok_or("--blob needs --bundle")?;
+    crate::sign_bundle::write_atomically(out, signed.to_json().as_bytes())
+        .map_err(|e| format!("bundle {}: {e}", out.display()))?;
+    eprintln!(
+        "OK: attested {} ({}) for {}: {summary}; bundle written to {}",
+        kind.uri(),
+        args.predicate_name(),
+        blob.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// The image digest's SHA-256 bytes (`open` resolved it to SHA-256).
+fn image_sha256(image: &ResolvedImage) -> Result<[u8; 32], String> {
+    sigchain_core::crypto::Sha256Digest::from_hex(image.digest.hex())
+        .map(|d| d.0)
+        .ok_or_else(|| format!("image digest {} is not SHA-256", image.digest))
 }
 
 fn describe_stored(store: &AnyStore, stored: &Stored) -> String {
@@ -272,7 +395,7 @@ fn describe_stored(store: &AnyStore, stored: &Stored) -> String {
 
 /// `sigchain verify IMAGE`.
 pub fn verify(args: VerifyArgs) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args, Wanted::Signatures))))
+    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args, Wanted::Signatures, None))))
 }
 
 /// `sigchain verify-attestation IMAGE`.
@@ -282,10 +405,41 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> ExitCode {
         Some(Ok(kind)) => Wanted::Attestations(Some(kind.uri().to_owned())),
         Some(Err(e)) => return finish(Err(e.to_string())),
     };
-    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted))))
+    let v1 = sigchain_core::provenance::PREDICATE_TYPE;
+    if args.provenance.any() {
+        if let Wanted::Attestations(Some(other)) = &wanted {
+            if other != v1 {
+                return finish(Err(format!(
+                    "--provenance-* requirements apply to --type slsaprovenance1, not {other}"
+                )));
+            }
+        }
+    }
+    let required = match args.provenance.requirements() {
+        Ok(required) => required,
+        Err(e) => return finish(Err(e)),
+    };
+    let provenance = ProvenanceCheck {
+        required,
+        must_have: args.provenance.any(),
+    };
+    finish(
+        runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted, Some(&provenance)))),
+    )
 }
 
-async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
+/// What `verify-attestation` requires of SLSA v1 provenance.
+struct ProvenanceCheck {
+    required: sigchain_core::provenance::ProvenanceRequirements,
+    /// Requirements were given: at least one provenance must meet them.
+    must_have: bool,
+}
+
+async fn verify_image(
+    args: &VerifyArgs,
+    wanted: Wanted,
+    provenance: Option<&ProvenanceCheck>,
+) -> Result<(), String> {
     let signer = args.identity.signer_policy()?;
     let root = inputs::trusted_root(
         args.trust.trusted_root.as_deref(),
@@ -304,7 +458,7 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
         promise_only: promise_only_allowed.then_some(&strict),
     };
     let Opened { store, image } = open(&args.image).await?;
-    let report = if args.offline {
+    let mut report = if args.offline {
         flow::verify_image(
             &store,
             &image,
@@ -335,6 +489,35 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
     for rejected in &report.rejected {
         eprintln!("rejected: {}: {}", rejected.location, rejected.reason);
     }
+    let mut rejected = report.rejected.len();
+    let mut provenance_lines = Vec::new();
+    if let Some(check) = provenance {
+        let digest = image_sha256(&image)?;
+        let mut kept = Vec::new();
+        for verified in std::mem::take(&mut report.verified) {
+            let at = flow::describe_location(&verified.location);
+            match crate::provenance::check_attestation(&verified.verified, &digest, &check.required)
+            {
+                Ok(None) => kept.push(verified),
+                Ok(Some(summary)) => {
+                    provenance_lines.push(format!("  {at}: provenance {summary}"));
+                    kept.push(verified);
+                }
+                Err(reason) => {
+                    eprintln!("rejected: {at}: SLSA provenance: {reason}");
+                    rejected += 1;
+                }
+            }
+        }
+        report.verified = kept;
+        if check.must_have && provenance_lines.is_empty() && !report.verified.is_empty() {
+            return Err(format!(
+                "no SLSA v1 provenance meeting the --provenance-* requirements for {}@{} \
+                 ({rejected} rejected)",
+                image.name, image.digest
+            ));
+        }
+    }
     for (what, count) in &report.omitted {
         eprintln!("not read (over the limit): {count} {what}");
     }
@@ -345,10 +528,8 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
     };
     if !report.passed() {
         return Err(format!(
-            "no valid {what} for {}@{} ({} rejected)",
-            image.name,
-            image.digest,
-            report.rejected.len()
+            "no valid {what} for {}@{} ({rejected} rejected)",
+            image.name, image.digest,
         ));
     }
     eprintln!(
@@ -364,6 +545,9 @@ async fn verify_image(args: &VerifyArgs, wanted: Wanted) -> Result<(), String> {
             verified.verified.summary(),
             verified.inclusion
         );
+    }
+    for line in &provenance_lines {
+        eprintln!("{line}");
     }
     match wanted {
         // As `cosign verify`: one JSON array of the verified payloads.

@@ -6,7 +6,8 @@
 //! catalogs an image or a file system into an SPDX or CycloneDX document; `policy` decides
 //! admission requests by Kyverno and ClusterImagePolicy policies; `vuln predicate` turns a
 //! Trivy JSON report or a SARIF log into cosign's vulnerability predicate for `attest --type
-//! vuln`.
+//! vuln`; `provenance generate` prints the SLSA v1 provenance of the GitHub Actions job it
+//! runs in.
 #![forbid(unsafe_code)]
 
 mod image;
@@ -14,6 +15,7 @@ mod inputs;
 mod instance;
 mod options;
 mod policy;
+mod provenance;
 mod sbom;
 mod sign_bundle;
 mod signing;
@@ -48,7 +50,8 @@ enum Command {
     /// store the signature where cosign looks for it.
     Sign(image::SignArgs),
     /// Sign an in-toto attestation (SBOM, provenance, scan results...) about an image and
-    /// store it beside the image.
+    /// store it beside the image, or (`--blob FILE --bundle OUT`) about a file into a bundle;
+    /// `--type slsaprovenance --generate` makes this GitHub Actions job's SLSA v1 provenance.
     Attest(image::AttestArgs),
     /// Verify an image's signatures for an identity or key; prints the verified payloads.
     Verify(image::VerifyArgs),
@@ -65,6 +68,8 @@ enum Command {
     /// Vulnerability scans: a Trivy JSON report or a SARIF 2.1.0 log as cosign's
     /// vulnerability predicate, for `attest --type vuln`.
     Vuln(vuln::Args),
+    /// SLSA provenance: print the unsigned statement of this GitHub Actions job's provenance.
+    Provenance(provenance::Args),
     /// Verify every bundle listed in a JSON-lines manifest, in parallel.
     VerifyMany(verify_many::Args),
     /// A local Sigstore instance for tests, demos and air-gapped labs.
@@ -86,6 +91,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Vuln(args) => vuln::run(args),
+        Command::Provenance(args) => provenance::run(args),
         Command::VerifyMany(args) => verify_many::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trust(args) => trust::run(args),

@@ -329,8 +329,21 @@ fn check_subject(index: usize, subject: wire::Subject) -> Result<Subject, Intoto
     if subject.digest.0.is_empty() {
         return Err(IntotoError::EmptyDigest { index });
     }
+    Ok(Subject {
+        name: subject.name,
+        digest: check_digest_set(index, subject.digest)?,
+    })
+}
+
+/// The in-toto DigestSet rules (`digest_set.md`): standard algorithms' digests are lowercase hex
+/// of their length, and no algorithm appears twice. `index` names the position reported in
+/// errors. Shared with the other in-toto ResourceDescriptors, e.g. SLSA provenance's.
+pub(crate) fn check_digest_set(
+    index: usize,
+    entries: wire::DigestEntries,
+) -> Result<BTreeMap<String, String>, IntotoError> {
     let mut digest = BTreeMap::new();
-    for (algorithm, value) in subject.digest.0 {
+    for (algorithm, value) in entries.0 {
         if let Some(lengths) = standard_hex_len(&algorithm) {
             let hex_ok = !value.is_empty()
                 && value.len() % 2 == 0
@@ -351,14 +364,11 @@ fn check_subject(index: usize, subject: wire::Subject) -> Result<Subject, Intoto
         }
         digest.insert(algorithm, value);
     }
-    Ok(Subject {
-        name: subject.name,
-        digest,
-    })
+    Ok(digest)
 }
 
 /// The JSON shape before checks.
-mod wire {
+pub(crate) mod wire {
     use super::*;
 
     #[derive(Deserialize)]
@@ -382,7 +392,7 @@ mod wire {
 
     /// A digest object's entries in document order, duplicates kept so they can be refused.
     #[derive(Default)]
-    pub(super) struct DigestEntries(pub Vec<(String, String)>);
+    pub(crate) struct DigestEntries(pub Vec<(String, String)>);
 
     impl<'de> Deserialize<'de> for DigestEntries {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -15,7 +15,8 @@
 //! - transparency-log evidence: inclusion promises (SETs), Merkle inclusion proofs, signed
 //!   checkpoints, and that the log entry records this very signature (Rekor v1 and v2);
 //! - RFC 3161 timestamps from trusted timestamp authorities;
-//! - DSSE envelopes and in-toto Statements;
+//! - DSSE envelopes and in-toto Statements, and SLSA Provenance v1 held to its signing
+//!   certificate's claims;
 //! - all of it composed by [`verify::Verifier`], with thresholds on log entries and timestamps.
 //!
 //! What it signs, with [`sign::machine::Signing`] (a state machine the caller drives over
@@ -43,6 +44,9 @@
 //! - [`tlog`]: Merkle proofs, signed checkpoints, inclusion promises, entry bodies;
 //! - [`timestamp`]: RFC 3161 signed timestamps;
 //! - [`dsse`] and [`intoto`]: DSSE envelopes and in-toto Statements;
+//! - [`provenance`]: SLSA Provenance v1 — generated from a GitHub Actions job's environment,
+//!   and verified against the artifact, the caller's requirements and the Fulcio certificate
+//!   that signed it (so a provenance cannot claim another workflow than its signer);
 //! - [`crypto`]: public keys, signature checks and hashes behind a backend trait;
 //! - [`encoding`], [`time`], [`limits`]: base64 and hex, seconds since the epoch, bounds on
 //!   untrusted input.
@@ -96,6 +100,7 @@ pub mod encoding;
 pub mod identity;
 pub mod intoto;
 pub mod limits;
+pub mod provenance;
 pub mod sct;
 pub mod sign;
 pub mod time;

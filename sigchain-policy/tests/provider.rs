@@ -183,18 +183,45 @@ impl World {
 
     /// Attest an SPDX SBOM about `image` keyless as [`EMAIL`].
     async fn attest_spdx(&self, image: &str, digest: &Digest) -> Result<(), Error> {
+        self.attest(image, digest, "spdxjson", SPDX.as_bytes(), None)
+            .await
+    }
+
+    /// Attest `predicate` of `kind` about `image`, keyless as [`EMAIL`] or with `key`.
+    async fn attest(
+        &self,
+        image: &str,
+        digest: &Digest,
+        kind: &str,
+        predicate: &[u8],
+        key: Option<SigningKey>,
+    ) -> Result<(), Error> {
+        self.attest_as(image, digest, kind, predicate, key, self.token())
+            .await
+    }
+
+    /// As [`World::attest`], keyless with `token`.
+    async fn attest_as(
+        &self,
+        image: &str,
+        digest: &Digest,
+        kind: &str,
+        predicate: &[u8],
+        key: Option<SigningKey>,
+        token: IdentityToken,
+    ) -> Result<(), Error> {
         let resolved = self.resolved(image, digest);
         let prepared = PreparedAttestation::new(
             &resolved,
-            &PredicateKind::parse("spdxjson")?,
-            SPDX.as_bytes(),
+            &PredicateKind::parse(kind)?,
+            predicate,
             SignatureFormat::Bundle,
             Timestamp::now(),
         )?;
-        let signed = self
-            .signer
-            .sign_keyless(&self.token(), prepared.content())
-            .await?;
+        let signed = match key {
+            Some(key) => self.signer.sign_with_key(key, prepared.content()).await?,
+            None => self.signer.sign_keyless(&token, prepared.content()).await?,
+        };
         flow::attach_attestation(
             &self.store(image),
             &resolved,
@@ -336,6 +363,128 @@ async fn an_attestation_yields_its_predicate() {
     assert!(only_digest.attestations.is_empty());
     // Each set of verification material is its own lookup.
     assert_eq!(provider.stats().lookups, 3, "{:?}", provider.stats());
+}
+
+/// A GitHub Actions job's SLSA v1 provenance (GitHub's workflow build type).
+fn github_provenance() -> Vec<u8> {
+    use sigchain_core::provenance::github::GithubActionsRun;
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "team/app"),
+        ("GITHUB_REPOSITORY_ID", "1"),
+        ("GITHUB_REPOSITORY_OWNER_ID", "2"),
+        ("GITHUB_REF", "refs/heads/main"),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        (
+            "GITHUB_WORKFLOW_REF",
+            "team/app/.github/workflows/release.yml@refs/heads/main",
+        ),
+        ("GITHUB_RUN_ID", "42"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+        ("RUNNER_ENVIRONMENT", "github-hosted"),
+        ("GITHUB_EVENT_NAME", "push"),
+    ];
+    let run = GithubActionsRun::from_lookup(|name| {
+        env.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    serde_json::to_vec(&run.provenance().to_json_object()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provenance_its_certificate_contradicts_is_no_evidence() {
+    let world = World::start().await;
+    let image = world.image("team/built", "v1");
+    let digest = world.push(&image, "built").await;
+    // Keyless as an email identity: the certificate vouches for no workflow, so a provenance
+    // naming one is not evidence of anything.
+    world
+        .attest(
+            &image,
+            &digest,
+            "slsaprovenance1",
+            &github_provenance(),
+            None,
+        )
+        .await
+        .unwrap();
+    let slsa = "https://slsa.dev/provenance/v1";
+    let provider = world.provider(ProviderConfig::default());
+    let keyless = provider
+        .evidence(&with_types(query(&image), &[slsa]))
+        .await
+        .unwrap();
+    assert!(keyless.attestations.is_empty(), "{keyless:?}");
+    // The same provenance signed with a key has no certificate to contradict it: reported,
+    // with the key as its signer (whether a key is trusted is the policy's decision).
+    let key = SigningKey::generate_p256().unwrap();
+    let pem = key.public_key_pem();
+    world
+        .attest(
+            &image,
+            &digest,
+            "slsaprovenance1",
+            &github_provenance(),
+            Some(key),
+        )
+        .await
+        .unwrap();
+    let provider = world.provider(ProviderConfig::default());
+    let keyed = provider
+        .evidence(&with_keys(with_types(query(&image), &[slsa]), &[&pem]))
+        .await
+        .unwrap();
+    assert_eq!(keyed.attestations.len(), 1, "{keyed:?}");
+    assert_eq!(keyed.attestations[0].signer(), Signer::key(pem));
+    assert_eq!(
+        keyed.attestations[0].predicate["runDetails"]["builder"]["id"],
+        "https://github.com/team/app/.github/workflows/release.yml@refs/heads/main"
+    );
+
+    // Keyless as the job the provenance describes (a certificate with its GitHub claims):
+    // evidence.
+    let job = world.image("team/job", "v1");
+    let job_digest = world.push(&job, "job").await;
+    let github = serde_json::from_value(serde_json::json!({
+        "repository": "team/app", "repository_id": "1", "repository_owner": "team",
+        "repository_owner_id": "2", "ref": "refs/heads/main",
+        "sha": "0123456789abcdef0123456789abcdef01234567",
+        "workflow_ref": "team/app/.github/workflows/release.yml@refs/heads/main",
+        "workflow_sha": "0123456789abcdef0123456789abcdef01234567",
+        "job_workflow_ref": "team/app/.github/workflows/release.yml@refs/heads/main",
+        "job_workflow_sha": "0123456789abcdef0123456789abcdef01234567",
+        "run_id": "42", "run_attempt": "1", "runner_environment": "github-hosted",
+        "event_name": "push", "repository_visibility": "public"
+    }))
+    .unwrap();
+    let token = world
+        .sigstore
+        .token_for(&sigchain_instance::oidc::TokenRequest {
+            github: Some(github),
+            ..sigchain_instance::oidc::TokenRequest::for_email(EMAIL)
+        })
+        .unwrap();
+    world
+        .attest_as(
+            &job,
+            &job_digest,
+            "slsaprovenance1",
+            &github_provenance(),
+            None,
+            IdentityToken::parse(&token).unwrap(),
+        )
+        .await
+        .unwrap();
+    let provider = world.provider(ProviderConfig::default());
+    let bound = provider
+        .evidence(&with_types(query(&job), &[slsa]))
+        .await
+        .unwrap();
+    assert_eq!(bound.attestations.len(), 1, "{bound:?}");
+    assert_eq!(bound.attestations[0].signer(), world.keyless());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

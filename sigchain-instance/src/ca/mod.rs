@@ -38,6 +38,8 @@ pub const CA_LIFETIME: i64 = 10 * 365 * 86_400;
 
 const OID_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
 const OID_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
+/// The arc Fulcio's claims sit under (`.9`–`.22`: the GitHub Actions ones issued here).
+const OID_FULCIO_CLAIMS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1");
 const OID_KP_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 
 /// Why a certificate was not issued. [`CaError::status`] and [`CaError::client_message`] give
@@ -261,7 +263,19 @@ impl CertificateAuthority {
         };
         let [ski, aki] = key_id_extensions(subject_spki, issuing.leaf_key.spki_der())?;
         let issuer_v2 = Utf8StringRef::new(&claims.issuer).map_err(PkiError::Der)?;
-        Ok(vec![
+        let mut github = Vec::new();
+        for (arc, value) in claims
+            .github()
+            .map(|g| g.fulcio_claims())
+            .unwrap_or_default()
+        {
+            let oid = OID_FULCIO_CLAIMS
+                .push_arc(arc)
+                .map_err(|e| PkiError::Der(e.into()))?;
+            let text = Utf8StringRef::new(&value).map_err(PkiError::Der)?;
+            github.push(extension(oid, false, &text)?);
+        }
+        let mut extensions = vec![
             extension(
                 const_oid::db::rfc5280::ID_CE_KEY_USAGE,
                 true,
@@ -288,7 +302,9 @@ impl CertificateAuthority {
                     .map_err(PkiError::Der)?,
             },
             extension(OID_ISSUER_V2, false, &issuer_v2)?,
-        ])
+        ];
+        extensions.extend(github);
+        Ok(extensions)
     }
 }
 

@@ -164,6 +164,86 @@ fn a_proof_of_possession_request_gets_a_certificate_the_core_accepts() {
 }
 
 #[test]
+fn github_actions_claims_become_fulcios_github_extensions() {
+    let f = fixture(Misbehavior::None);
+    let github: crate::oidc::github::GithubActionsClaims =
+        serde_json::from_value(serde_json::json!({
+            "repository": "octo/app", "repository_id": "1", "repository_owner": "octo",
+            "repository_owner_id": "2", "ref": "refs/tags/v1",
+            "sha": "0123456789abcdef0123456789abcdef01234567",
+            "workflow_ref": "octo/app/.github/workflows/release.yml@refs/tags/v1",
+            "workflow_sha": "0123456789abcdef0123456789abcdef01234567",
+            "job_workflow_ref": "octo/shared/.github/workflows/build.yml@refs/heads/main",
+            "job_workflow_sha": "89abcdef0123456789abcdef0123456789abcdef",
+            "run_id": "42", "run_attempt": "3", "runner_environment": "self-hosted",
+            "event_name": "release", "repository_visibility": "private"
+        }))
+        .unwrap();
+    let github_token = f
+        .issuer
+        .mint(
+            &TokenRequest {
+                github: Some(github),
+                ..TokenRequest::for_email(EMAIL)
+            },
+            NOW,
+        )
+        .unwrap();
+    let pair = p256();
+    let chain =
+        f.ca.issue(&pop_request(github_token, &pair, EMAIL), &f.tokens, NOW)
+            .unwrap();
+    let leaf = verify_with_core(&f, &chain).unwrap();
+    let claims = FulcioClaims::from_certificate(&leaf).unwrap();
+    let s = |v: &Option<String>| v.clone().unwrap();
+    let gh = "https://github.com";
+    assert_eq!(
+        s(&claims.build_signer_uri),
+        format!("{gh}/octo/shared/.github/workflows/build.yml@refs/heads/main")
+    );
+    assert_eq!(
+        s(&claims.build_signer_digest),
+        "89abcdef0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(s(&claims.runner_environment), "self-hosted");
+    assert_eq!(s(&claims.source_repository_uri), format!("{gh}/octo/app"));
+    assert_eq!(
+        s(&claims.source_repository_digest),
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(s(&claims.source_repository_ref), "refs/tags/v1");
+    assert_eq!(s(&claims.source_repository_identifier), "1");
+    assert_eq!(s(&claims.source_repository_owner_uri), format!("{gh}/octo"));
+    assert_eq!(s(&claims.source_repository_owner_identifier), "2");
+    assert_eq!(
+        s(&claims.build_config_uri),
+        format!("{gh}/octo/app/.github/workflows/release.yml@refs/tags/v1")
+    );
+    assert_eq!(
+        s(&claims.build_config_digest),
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(s(&claims.build_trigger), "release");
+    assert_eq!(
+        s(&claims.run_invocation_uri),
+        format!("{gh}/octo/app/actions/runs/42/attempts/3")
+    );
+    assert_eq!(
+        s(&claims.source_repository_visibility_at_signing),
+        "private"
+    );
+    // The SAN is still the token's email: the test issuer is an email issuer.
+    assert_eq!(subject_identity(&leaf).unwrap().as_str(), EMAIL);
+    // Without GitHub claims, none of those extensions.
+    let plain =
+        f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
+            .unwrap();
+    let plain = FulcioClaims::from_certificate(&verify_with_core(&f, &plain).unwrap()).unwrap();
+    assert_eq!(plain.build_signer_uri, None);
+    assert_eq!(plain.run_invocation_uri, None);
+}
+
+#[test]
 fn a_csr_request_gets_a_certificate_the_core_accepts() {
     let f = fixture(Misbehavior::None);
     let pair = p256();

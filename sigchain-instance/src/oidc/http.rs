@@ -1,7 +1,9 @@
 //! The test issuer's routes, under `/oidc`: discovery, JWKS and token minting.
 //!
 //! `GET /oidc/token?sub=EMAIL` answers the raw JWT as `text/plain`. Optional parameters make
-//! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`.
+//! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`; and
+//! `github=JSON` adds GitHub Actions claims ([`GithubActionsClaims`](super::github::GithubActionsClaims),
+//! a JSON object), which the CA issues as Fulcio's GitHub extensions.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,6 +31,9 @@ pub struct TokenQuery {
     /// `email_verified` (default true).
     #[serde(default)]
     pub email_verified: Option<bool>,
+    /// GitHub Actions claims, a JSON object.
+    #[serde(default)]
+    pub github: Option<String>,
 }
 
 /// The issuer's routes, mounted at `/oidc`.
@@ -49,11 +54,19 @@ async fn jwks(State(issuer): State<Arc<OidcIssuer>>) -> Response {
 }
 
 async fn token(State(issuer): State<Arc<OidcIssuer>>, Query(query): Query<TokenQuery>) -> Response {
+    let github = match query.github.as_deref().map(serde_json::from_str) {
+        None => None,
+        Some(Ok(claims)) => Some(claims),
+        Some(Err(e)) => {
+            return (StatusCode::BAD_REQUEST, format!("github claims: {e}")).into_response()
+        }
+    };
     let request = TokenRequest {
         subject: query.sub,
         audience: query.aud.unwrap_or_else(|| AUDIENCE.to_owned()),
         expired: query.expired,
         email_verified: query.email_verified.unwrap_or(true),
+        github,
     };
     match issuer.mint(&request, unix_now()) {
         Ok(jwt) => ([(header::CONTENT_TYPE, "text/plain")], jwt).into_response(),

@@ -19,6 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod github;
 pub mod http;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -135,6 +136,8 @@ pub struct TokenRequest {
     pub expired: bool,
     /// `email_verified` (default true).
     pub email_verified: bool,
+    /// GitHub Actions claims to add (the CA turns them into Fulcio's GitHub extensions).
+    pub github: Option<github::GithubActionsClaims>,
 }
 
 impl TokenRequest {
@@ -145,6 +148,7 @@ impl TokenRequest {
             audience: AUDIENCE.to_owned(),
             expired: false,
             email_verified: true,
+            github: None,
         }
     }
 }
@@ -156,6 +160,7 @@ pub struct VerifiedClaims {
     pub(crate) kind: IssuerKind,
     pub(crate) subject: String,
     pub(crate) email: Option<String>,
+    pub(crate) github: Option<github::GithubActionsClaims>,
 }
 
 impl VerifiedClaims {
@@ -167,6 +172,11 @@ impl VerifiedClaims {
     /// How the issuer's tokens map to a certificate subject.
     pub fn kind(&self) -> IssuerKind {
         self.kind
+    }
+
+    /// The GitHub Actions claims, when the token carries them.
+    pub fn github(&self) -> Option<&github::GithubActionsClaims> {
+        self.github.as_ref()
     }
 
     /// `sub`.
@@ -202,6 +212,8 @@ struct Claims {
     email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email_verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    github: Option<github::GithubActionsClaims>,
 }
 
 /// The test issuer: its URL and ES256 key.
@@ -283,6 +295,7 @@ impl OidcIssuer {
             exp: iat + TOKEN_LIFETIME,
             email: Some(subject.clone()),
             email_verified: Some(request.email_verified),
+            github: request.github.clone(),
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
@@ -393,6 +406,7 @@ impl TokenVerifier {
             kind: issuer.kind,
             subject: claims.sub,
             email,
+            github: claims.github,
         })
     }
 }

@@ -13,7 +13,10 @@
 //! Which of those signers a policy accepts is the engine's decision, not the provider's.
 //! Attestations are reported with the predicate type and predicate of the verified in-toto
 //! statement, for the predicate types the query asks for. Items that do not verify are left
-//! out. cosign tag-scheme items carry no inclusion proof: by default their proofs are fetched
+//! out; so is keyless SLSA v1 provenance that contradicts its signing certificate's claims
+//! (another workflow, commit or run than the job that signed it: see
+//! [`sigchain_core::provenance::verify`]), or that cannot be held to them (a build type whose
+//! fields are not known, another subject). cosign tag-scheme items carry no inclusion proof: by default their proofs are fetched
 //! from the log the trusted root names ([`ProviderConfig::fetch_inclusion_proofs`]), as
 //! `sigchain verify` does online.
 //!
@@ -493,7 +496,13 @@ impl Inner {
                 let report = pass(wanted.clone(), signer)
                     .await
                     .map_err(|e: FlowError| failed(&e))?;
-                add_attestations(&mut evidence, &report, pem, &key.predicate_types);
+                add_attestations(
+                    &mut evidence,
+                    &report,
+                    pem,
+                    &key.predicate_types,
+                    &key.digest,
+                );
             }
         }
         Ok(evidence)
@@ -527,6 +536,7 @@ fn add_attestations(
     report: &VerificationReport,
     pem: Option<&str>,
     wanted: &BTreeSet<String>,
+    digest: &Digest,
 ) {
     for verified in &report.verified {
         // The payload of a verified attestation is its in-toto statement.
@@ -538,6 +548,9 @@ fn add_attestations(
             continue;
         };
         if !wanted.contains(predicate_type) {
+            continue;
+        }
+        if !provenance_agrees_with_certificate(&verified.verified, digest) {
             continue;
         }
         let Some(signer) = signer_of(&verified.verified, pem) else {
@@ -558,6 +571,26 @@ fn add_attestations(
             evidence.attestations.push(attestation);
         }
     }
+}
+
+/// Whether a keyless SLSA v1 provenance agrees with its certificate (anything else: yes).
+fn provenance_agrees_with_certificate(verified: &VerifiedBundle, digest: &Digest) -> bool {
+    use sigchain_core::provenance;
+    let is_provenance = verified
+        .statement()
+        .is_some_and(|s| s.predicate_type == provenance::PREDICATE_TYPE);
+    if !is_provenance || !matches!(verified.signer(), VerifiedSigner::Certificate(_)) {
+        return true;
+    }
+    let Some(subject) = sigchain_core::crypto::Sha256Digest::from_hex(digest.hex()) else {
+        return false;
+    };
+    provenance::verify_bundle(
+        verified,
+        &subject.0,
+        &provenance::ProvenanceRequirements::default(),
+    )
+    .is_ok()
 }
 
 /// Ask `source` for every query at once, waiting at most `deadline` in all: a query not
