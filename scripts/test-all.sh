@@ -44,6 +44,10 @@ NTIA_CHECKER_VERSION=6.0.0
 # (examples/tests/deploy_manifests.rs): `--strict` against the Kubernetes JSON schemas it
 # bundles, so validation is offline.
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# check-jsonschema, the referee of the GitHub Actions workflow in examples/github/
+# (sigchain-cli/tests/github_workflow.rs): `--builtin-schema vendor.github-workflows`, a schema
+# it bundles, so validation is offline.
+CHECK_JSONSCHEMA_VERSION=0.39.0
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -52,7 +56,8 @@ sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ !
     or version('spdx-tools') != '$SPDX_TOOLS_VERSION'
     or version('cyclonedx-python-lib') != '$CYCLONEDX_PYTHON_LIB_VERSION'
     or version('ntia-conformance-checker') != '$NTIA_CHECKER_VERSION'
-    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')
+    or version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION'
+    or version('check-jsonschema') != '$CHECK_JSONSCHEMA_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -60,7 +65,8 @@ import jsonschema" 2>/dev/null; then
         "spdx-tools==$SPDX_TOOLS_VERSION" \
         "cyclonedx-python-lib[json-validation]==$CYCLONEDX_PYTHON_LIB_VERSION" \
         "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
-        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+        "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON
