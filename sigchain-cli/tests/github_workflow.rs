@@ -66,7 +66,11 @@ fn the_workflow_passes_the_github_workflow_schema() {
 #[test]
 fn the_schema_check_rejects_a_broken_workflow() {
     let text = std::fs::read_to_string(workflow_path()).unwrap();
-    let broken = text.replacen("      - name: Sign (keyless)", "      - nmae: Sign (keyless)", 1);
+    let broken = text.replacen(
+        "      - name: Sign (keyless)",
+        "      - nmae: Sign (keyless)",
+        1,
+    );
     assert_ne!(broken, text, "the step to break is in the workflow");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.yaml");

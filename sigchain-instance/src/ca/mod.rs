@@ -31,6 +31,8 @@ use crate::pki::{
 };
 use request::{verified_key, SigningCertRequest};
 
+mod ci_extensions;
+
 /// Lifetime of an issued certificate, seconds (Fulcio's 10 minutes).
 pub const LEAF_LIFETIME: i64 = 600;
 /// Lifetime of the root and intermediate, seconds (10 years).
@@ -255,13 +257,31 @@ impl CertificateAuthority {
             claims.principal().to_owned()
         };
         let ia5 = |s: String| Ia5String::new(&s).map_err(|_| CaError::InvalidSignature);
-        let san = match claims.kind {
-            IssuerKind::Email => GeneralName::Rfc822Name(ia5(principal)?),
-            IssuerKind::Uri => GeneralName::UniformResourceIdentifier(ia5(principal)?),
+        let (san, ci_extensions) = match (claims.kind, claims.github_actions()) {
+            (IssuerKind::Email, _) => (GeneralName::Rfc822Name(ia5(principal)?), Vec::new()),
+            (IssuerKind::Uri, _) => (
+                GeneralName::UniformResourceIdentifier(ia5(principal)?),
+                Vec::new(),
+            ),
+            // A job is certified as its workflow, not as the token's `sub`.
+            (IssuerKind::GithubActions, Some(job)) => {
+                let workflow = if self.misbehavior == Misbehavior::CaWrongSan {
+                    format!("{}-not", job.build_signer_uri())
+                } else {
+                    job.build_signer_uri()
+                };
+                (
+                    GeneralName::UniformResourceIdentifier(ia5(workflow)?),
+                    ci_extensions::github_actions(job)?,
+                )
+            }
+            (IssuerKind::GithubActions, None) => {
+                return Err(TokenError::GithubClaims("missing".to_owned()).into())
+            }
         };
         let [ski, aki] = key_id_extensions(subject_spki, issuing.leaf_key.spki_der())?;
         let issuer_v2 = Utf8StringRef::new(&claims.issuer).map_err(PkiError::Der)?;
-        Ok(vec![
+        Ok([
             extension(
                 const_oid::db::rfc5280::ID_CE_KEY_USAGE,
                 true,
@@ -288,7 +308,10 @@ impl CertificateAuthority {
                     .map_err(PkiError::Der)?,
             },
             extension(OID_ISSUER_V2, false, &issuer_v2)?,
-        ])
+        ]
+        .into_iter()
+        .chain(ci_extensions)
+        .collect())
     }
 }
 

@@ -2,6 +2,10 @@
 //!
 //! `GET /oidc/token?sub=EMAIL` answers the raw JWT as `text/plain`. Optional parameters make
 //! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`.
+//!
+//! The GitHub Actions stand-in answers under `/oidc/github-actions` the same way; its
+//! `token` takes the job's claims as parameters (`repository`, `ref`, `sha`,
+//! `job_workflow_ref`, ... as [`GithubActionsClaims`] names them).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,7 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::{OidcIssuer, TokenRequest, AUDIENCE};
+use super::{GithubActionsClaims, OidcIssuer, TokenRequest, AUDIENCE};
 
 /// The query of `GET /oidc/token`.
 #[derive(Debug, Deserialize)]
@@ -38,6 +42,28 @@ pub fn router(issuer: Arc<OidcIssuer>) -> Router {
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/token", get(token))
         .with_state(issuer)
+}
+
+/// The GitHub Actions stand-in's routes, mounted at `/oidc/github-actions`.
+pub fn github_actions_router(issuer: Arc<OidcIssuer>) -> Router {
+    Router::new()
+        .route(
+            "/oidc/github-actions/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/oidc/github-actions/jwks", get(jwks))
+        .route("/oidc/github-actions/token", get(github_actions_token))
+        .with_state(issuer)
+}
+
+async fn github_actions_token(
+    State(issuer): State<Arc<OidcIssuer>>,
+    Query(job): Query<GithubActionsClaims>,
+) -> Response {
+    match issuer.mint_github_actions(&job, unix_now()) {
+        Ok(jwt) => ([(header::CONTENT_TYPE, "text/plain")], jwt).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
 }
 
 async fn discovery(State(issuer): State<Arc<OidcIssuer>>) -> Response {
