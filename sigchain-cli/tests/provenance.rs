@@ -596,25 +596,14 @@ fn github_claims(job_workflow_ref: &str) -> serde_json::Value {
         "workflow_ref": WORKFLOW_REF, "workflow_sha": SHA,
         "job_workflow_ref": job_workflow_ref, "job_workflow_sha": SHA,
         "run_id": "987654321", "run_attempt": "2", "runner_environment": "github-hosted",
-        "event_name": "push", "repository_visibility": "public"
+        "event_name": "push", "repository_visibility": "public", "workflow": "release"
     })
 }
 
-/// A token from the instance's test issuer carrying `claims` (which its CA issues as Fulcio's
-/// GitHub extensions).
+/// A token from the instance's GitHub Actions stand-in for a job with `claims` (its CA
+/// certifies the job's workflow, with Fulcio's CI extensions).
 fn github_token(instance: &Instance, claims: &serde_json::Value) -> String {
-    let encoded: String = claims
-        .to_string()
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    instance.token(EMAIL, &format!("&github={encoded}"))
+    instance.github_actions_token(claims)
 }
 
 #[test]
@@ -622,11 +611,12 @@ fn keyless_as_a_github_job_the_provenance_is_bound_to_its_certificate() {
     let instance = Instance::start();
     let registry = registry::Registry::start();
     let image = pushed_image(&registry, "team/built");
+    // The job is certified as its workflow, by the GitHub Actions issuer.
     let identity = [
         "--certificate-identity".to_owned(),
-        EMAIL.to_owned(),
+        BUILDER_ID.to_owned(),
         "--certificate-oidc-issuer".to_owned(),
-        instance.issuer(),
+        instance.github_actions_issuer(),
     ];
     let identity: Vec<&str> = identity.iter().map(String::as_str).collect();
     let token = github_token(&instance, &github_claims(WORKFLOW_REF));

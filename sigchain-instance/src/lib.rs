@@ -5,7 +5,9 @@
 //! - [`ca`]: a Fulcio-v2-compatible certificate authority, logging precertificates to the
 //!   instance's [`ct`] log and embedding the SCTs;
 //! - [`tsa`]: an RFC 3161 timestamp authority;
-//! - [`oidc`]: a test OpenID Connect issuer, the only one the CA trusts by default;
+//! - [`oidc`]: a test OpenID Connect issuer, and a stand-in for GitHub Actions' whose job
+//!   tokens the CA certifies as workflows with Fulcio's CI extensions; the only issuers the CA
+//!   trusts by default;
 //! - [`trust`] and [`signing_config`]: the trusted root and signing configs naming all of them,
 //!   so `sigchain-core`'s verifier (or any Sigstore client) trusts and uses exactly them;
 //! - [`server`]: all of it opened from one folder and served on one address.

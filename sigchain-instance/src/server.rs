@@ -126,21 +126,38 @@ impl Instance {
 
     /// The test OIDC issuer as served at `base_url` (its URL is `base_url/oidc`).
     pub fn oidc_issuer(&self, base_url: &str) -> Result<OidcIssuer, InstanceError> {
-        let key =
-            EcKey::from_pkcs8(Curve::P256, &self.oidc_key).ok_or_else(|| PkiError::BadKey {
-                path: self.config.dir.join("oidc/key.p8"),
-                curve: Curve::P256,
-            })?;
         Ok(OidcIssuer::new(
             &format!("{}/oidc", base_url.trim_end_matches('/')),
-            key,
+            self.oidc_key()?,
         )?)
     }
 
-    /// What the CA accepts tokens from when served at `base_url`: the instance's issuer and
-    /// the configured [`InstanceConfig::extra_issuers`].
+    /// The GitHub Actions stand-in as served at `base_url` (its URL is
+    /// `base_url/oidc/github-actions`): job tokens the CA certifies as workflows.
+    pub fn github_actions_issuer(&self, base_url: &str) -> Result<OidcIssuer, InstanceError> {
+        Ok(OidcIssuer::github_actions(
+            &format!("{}/oidc/github-actions", base_url.trim_end_matches('/')),
+            self.oidc_key()?,
+        )?)
+    }
+
+    /// The key both test issuers sign with.
+    fn oidc_key(&self) -> Result<EcKey, InstanceError> {
+        Ok(
+            EcKey::from_pkcs8(Curve::P256, &self.oidc_key).ok_or_else(|| PkiError::BadKey {
+                path: self.config.dir.join("oidc/key.p8"),
+                curve: Curve::P256,
+            })?,
+        )
+    }
+
+    /// What the CA accepts tokens from when served at `base_url`: the instance's issuers (email
+    /// and GitHub Actions) and the configured [`InstanceConfig::extra_issuers`].
     pub fn token_verifier(&self, base_url: &str) -> Result<TokenVerifier, InstanceError> {
-        let mut issuers = vec![self.oidc_issuer(base_url)?.trusted()];
+        let mut issuers = vec![
+            self.oidc_issuer(base_url)?.trusted(),
+            self.github_actions_issuer(base_url)?.trusted(),
+        ];
         issuers.extend(self.config.extra_issuers.iter().cloned());
         Ok(TokenVerifier::new(issuers))
     }
@@ -149,6 +166,7 @@ impl Instance {
     /// matches them.
     pub fn router(&self, base_url: &str) -> Result<Router, InstanceError> {
         let issuer = Arc::new(self.oidc_issuer(base_url)?);
+        let github_actions = Arc::new(self.github_actions_issuer(base_url)?);
         let tokens = Arc::new(self.token_verifier(base_url)?);
         // Each log also answers under its own path, `BASE/<its checkpoint key name>`, the URL
         // the trust files name: sigstore-js accepts a checkpoint only when its signature's key
@@ -170,7 +188,8 @@ impl Instance {
                 .merge(v2)
                 .merge(crate::ca::http::router(self.ca.clone(), tokens))
                 .merge(crate::tsa::http::router(self.tsa.clone()))
-                .merge(crate::oidc::http::router(issuer)),
+                .merge(crate::oidc::http::router(issuer))
+                .merge(crate::oidc::http::github_actions_router(github_actions)),
         ))
     }
 

@@ -103,6 +103,31 @@ impl Instance {
         body.trim().to_owned()
     }
 
+    /// The instance's stand-in for GitHub Actions' OIDC issuer.
+    pub fn github_actions_issuer(&self) -> String {
+        format!("{}/oidc/github-actions", self.base_url())
+    }
+
+    /// A GitHub Actions job's identity token from the stand-in issuer, for the job's claims
+    /// (`repository`, `ref`, `sha`, `job_workflow_ref`, ...: every value a string).
+    pub fn github_actions_token(&self, job: &serde_json::Value) -> String {
+        let query: Vec<String> = job
+            .as_object()
+            .expect("job claims")
+            .iter()
+            .map(|(name, value)| {
+                let value = value.as_str().expect("string claims");
+                format!("{name}={}", percent_encode(value))
+            })
+            .collect();
+        let (status, body) = http_get(
+            self.base_url(),
+            &format!("/oidc/github-actions/token?{}", query.join("&")),
+        );
+        assert_eq!(status, 200, "GitHub Actions token: {body}");
+        body.trim().to_owned()
+    }
+
     /// Write `bytes` into the scratch folder.
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.work.join(name);
@@ -271,4 +296,17 @@ pub fn http_get(base_url: &str, path: &str) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// `value` as a URL query component.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

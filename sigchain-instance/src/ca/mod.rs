@@ -31,6 +31,8 @@ use crate::pki::{
 };
 use request::{verified_key, SigningCertRequest};
 
+mod ci_extensions;
+
 /// Lifetime of an issued certificate, seconds (Fulcio's 10 minutes).
 pub const LEAF_LIFETIME: i64 = 600;
 /// Lifetime of the root and intermediate, seconds (10 years).
@@ -38,8 +40,6 @@ pub const CA_LIFETIME: i64 = 10 * 365 * 86_400;
 
 const OID_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
 const OID_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
-/// The arc Fulcio's claims sit under (`.9`–`.22`: the GitHub Actions ones issued here).
-const OID_FULCIO_CLAIMS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1");
 const OID_KP_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 
 /// Why a certificate was not issued. [`CaError::status`] and [`CaError::client_message`] give
@@ -257,25 +257,31 @@ impl CertificateAuthority {
             claims.principal().to_owned()
         };
         let ia5 = |s: String| Ia5String::new(&s).map_err(|_| CaError::InvalidSignature);
-        let san = match claims.kind {
-            IssuerKind::Email => GeneralName::Rfc822Name(ia5(principal)?),
-            IssuerKind::Uri => GeneralName::UniformResourceIdentifier(ia5(principal)?),
+        let (san, ci_extensions) = match (claims.kind, claims.github_actions()) {
+            (IssuerKind::Email, _) => (GeneralName::Rfc822Name(ia5(principal)?), Vec::new()),
+            (IssuerKind::Uri, _) => (
+                GeneralName::UniformResourceIdentifier(ia5(principal)?),
+                Vec::new(),
+            ),
+            // A job is certified as its workflow, not as the token's `sub`.
+            (IssuerKind::GithubActions, Some(job)) => {
+                let workflow = if self.misbehavior == Misbehavior::CaWrongSan {
+                    format!("{}-not", job.build_signer_uri())
+                } else {
+                    job.build_signer_uri()
+                };
+                (
+                    GeneralName::UniformResourceIdentifier(ia5(workflow)?),
+                    ci_extensions::github_actions(job)?,
+                )
+            }
+            (IssuerKind::GithubActions, None) => {
+                return Err(TokenError::GithubClaims("missing".to_owned()).into())
+            }
         };
         let [ski, aki] = key_id_extensions(subject_spki, issuing.leaf_key.spki_der())?;
         let issuer_v2 = Utf8StringRef::new(&claims.issuer).map_err(PkiError::Der)?;
-        let mut github = Vec::new();
-        for (arc, value) in claims
-            .github()
-            .map(|g| g.fulcio_claims())
-            .unwrap_or_default()
-        {
-            let oid = OID_FULCIO_CLAIMS
-                .push_arc(arc)
-                .map_err(|e| PkiError::Der(e.into()))?;
-            let text = Utf8StringRef::new(&value).map_err(PkiError::Der)?;
-            github.push(extension(oid, false, &text)?);
-        }
-        let mut extensions = vec![
+        Ok([
             extension(
                 const_oid::db::rfc5280::ID_CE_KEY_USAGE,
                 true,
@@ -302,9 +308,10 @@ impl CertificateAuthority {
                     .map_err(PkiError::Der)?,
             },
             extension(OID_ISSUER_V2, false, &issuer_v2)?,
-        ];
-        extensions.extend(github);
-        Ok(extensions)
+        ]
+        .into_iter()
+        .chain(ci_extensions)
+        .collect())
     }
 }
 

@@ -164,86 +164,6 @@ fn a_proof_of_possession_request_gets_a_certificate_the_core_accepts() {
 }
 
 #[test]
-fn github_actions_claims_become_fulcios_github_extensions() {
-    let f = fixture(Misbehavior::None);
-    let github: crate::oidc::github::GithubActionsClaims =
-        serde_json::from_value(serde_json::json!({
-            "repository": "octo/app", "repository_id": "1", "repository_owner": "octo",
-            "repository_owner_id": "2", "ref": "refs/tags/v1",
-            "sha": "0123456789abcdef0123456789abcdef01234567",
-            "workflow_ref": "octo/app/.github/workflows/release.yml@refs/tags/v1",
-            "workflow_sha": "0123456789abcdef0123456789abcdef01234567",
-            "job_workflow_ref": "octo/shared/.github/workflows/build.yml@refs/heads/main",
-            "job_workflow_sha": "89abcdef0123456789abcdef0123456789abcdef",
-            "run_id": "42", "run_attempt": "3", "runner_environment": "self-hosted",
-            "event_name": "release", "repository_visibility": "private"
-        }))
-        .unwrap();
-    let github_token = f
-        .issuer
-        .mint(
-            &TokenRequest {
-                github: Some(github),
-                ..TokenRequest::for_email(EMAIL)
-            },
-            NOW,
-        )
-        .unwrap();
-    let pair = p256();
-    let chain =
-        f.ca.issue(&pop_request(github_token, &pair, EMAIL), &f.tokens, NOW)
-            .unwrap();
-    let leaf = verify_with_core(&f, &chain).unwrap();
-    let claims = FulcioClaims::from_certificate(&leaf).unwrap();
-    let s = |v: &Option<String>| v.clone().unwrap();
-    let gh = "https://github.com";
-    assert_eq!(
-        s(&claims.build_signer_uri),
-        format!("{gh}/octo/shared/.github/workflows/build.yml@refs/heads/main")
-    );
-    assert_eq!(
-        s(&claims.build_signer_digest),
-        "89abcdef0123456789abcdef0123456789abcdef"
-    );
-    assert_eq!(s(&claims.runner_environment), "self-hosted");
-    assert_eq!(s(&claims.source_repository_uri), format!("{gh}/octo/app"));
-    assert_eq!(
-        s(&claims.source_repository_digest),
-        "0123456789abcdef0123456789abcdef01234567"
-    );
-    assert_eq!(s(&claims.source_repository_ref), "refs/tags/v1");
-    assert_eq!(s(&claims.source_repository_identifier), "1");
-    assert_eq!(s(&claims.source_repository_owner_uri), format!("{gh}/octo"));
-    assert_eq!(s(&claims.source_repository_owner_identifier), "2");
-    assert_eq!(
-        s(&claims.build_config_uri),
-        format!("{gh}/octo/app/.github/workflows/release.yml@refs/tags/v1")
-    );
-    assert_eq!(
-        s(&claims.build_config_digest),
-        "0123456789abcdef0123456789abcdef01234567"
-    );
-    assert_eq!(s(&claims.build_trigger), "release");
-    assert_eq!(
-        s(&claims.run_invocation_uri),
-        format!("{gh}/octo/app/actions/runs/42/attempts/3")
-    );
-    assert_eq!(
-        s(&claims.source_repository_visibility_at_signing),
-        "private"
-    );
-    // The SAN is still the token's email: the test issuer is an email issuer.
-    assert_eq!(subject_identity(&leaf).unwrap().as_str(), EMAIL);
-    // Without GitHub claims, none of those extensions.
-    let plain =
-        f.ca.issue(&pop_request(token(&f), &pair, EMAIL), &f.tokens, NOW)
-            .unwrap();
-    let plain = FulcioClaims::from_certificate(&verify_with_core(&f, &plain).unwrap()).unwrap();
-    assert_eq!(plain.build_signer_uri, None);
-    assert_eq!(plain.run_invocation_uri, None);
-}
-
-#[test]
 fn a_csr_request_gets_a_certificate_the_core_accepts() {
     let f = fixture(Misbehavior::None);
     let pair = p256();
@@ -460,4 +380,95 @@ fn the_hierarchy_persists() {
     let second = open();
     assert_eq!(first.trust_bundle(), second.trust_bundle());
     assert_eq!(first.valid_from(), second.valid_from());
+}
+
+/// A job of `acme/app`'s release workflow on main, as GitHub's token describes it.
+fn release_job() -> crate::oidc::GithubActionsClaims {
+    crate::oidc::GithubActionsClaims {
+        repository: "acme/app".into(),
+        repository_id: "101".into(),
+        repository_owner: "acme".into(),
+        repository_owner_id: "7".into(),
+        repository_visibility: "public".into(),
+        git_ref: "refs/heads/main".into(),
+        sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        workflow: "release".into(),
+        workflow_ref: "acme/app/.github/workflows/release.yml@refs/heads/main".into(),
+        workflow_sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        job_workflow_ref: "acme/ci/.github/workflows/build.yml@refs/tags/v1".into(),
+        job_workflow_sha: "89abcdef0123456789abcdef0123456789abcdef".into(),
+        event_name: "push".into(),
+        run_id: "4242".into(),
+        run_attempt: "2".into(),
+        runner_environment: "github-hosted".into(),
+        environment: None,
+    }
+}
+
+#[test]
+fn a_github_actions_job_is_certified_as_its_workflow_with_fulcios_ci_extensions() {
+    let mut f = fixture(Misbehavior::None);
+    let github = OidcIssuer::github_actions(
+        "http://127.0.0.1:1/oidc/github-actions",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
+    f.tokens = TokenVerifier::new(vec![f.issuer.trusted(), github.trusted()]);
+    let job = release_job();
+    let job_token = github.mint_github_actions(&job, NOW).unwrap();
+    let pair = p256();
+    let chain =
+        f.ca.issue(
+            &csr_request(job_token, &csr_pem(&pair, false)),
+            &f.tokens,
+            NOW,
+        )
+        .unwrap();
+    let leaf = verify_with_core(&f, &chain).unwrap();
+    // The reusable workflow the job ran, not the caller's workflow or the token's `sub`.
+    let workflow = "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v1";
+    assert_eq!(subject_identity(&leaf).unwrap().as_str(), workflow);
+    let claims = FulcioClaims::from_certificate(&leaf).unwrap();
+    let expected = FulcioClaims {
+        issuer: Some("http://127.0.0.1:1/oidc/github-actions".into()),
+        github_workflow_trigger: Some("push".into()),
+        github_workflow_sha: Some(job.sha.clone()),
+        github_workflow_name: Some("release".into()),
+        github_workflow_repository: Some("acme/app".into()),
+        github_workflow_ref: Some("refs/heads/main".into()),
+        build_signer_uri: Some(workflow.into()),
+        build_signer_digest: Some(job.job_workflow_sha.clone()),
+        runner_environment: Some("github-hosted".into()),
+        source_repository_uri: Some("https://github.com/acme/app".into()),
+        source_repository_digest: Some(job.sha.clone()),
+        source_repository_ref: Some("refs/heads/main".into()),
+        source_repository_identifier: Some("101".into()),
+        source_repository_owner_uri: Some("https://github.com/acme".into()),
+        source_repository_owner_identifier: Some("7".into()),
+        build_config_uri: Some(
+            "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main".into(),
+        ),
+        build_config_digest: Some(job.workflow_sha.clone()),
+        build_trigger: Some("push".into()),
+        run_invocation_uri: Some("https://github.com/acme/app/actions/runs/4242/attempts/2".into()),
+        source_repository_visibility_at_signing: Some("public".into()),
+        ..FulcioClaims::default()
+    };
+    assert_eq!(claims, expected);
+
+    // An email issuer's token never gets CI extensions, whatever claims it carries.
+    let chain =
+        f.ca.issue(
+            &csr_request(token(&f), &csr_pem(&pair, false)),
+            &f.tokens,
+            NOW,
+        )
+        .unwrap();
+    let leaf = verify_with_core(&f, &chain).unwrap();
+    assert_eq!(
+        FulcioClaims::from_certificate(&leaf)
+            .unwrap()
+            .build_signer_uri,
+        None
+    );
 }

@@ -1,9 +1,11 @@
 //! The test issuer's routes, under `/oidc`: discovery, JWKS and token minting.
 //!
 //! `GET /oidc/token?sub=EMAIL` answers the raw JWT as `text/plain`. Optional parameters make
-//! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`; and
-//! `github=JSON` adds GitHub Actions claims ([`GithubActionsClaims`](super::github::GithubActionsClaims),
-//! a JSON object), which the CA issues as Fulcio's GitHub extensions.
+//! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`.
+//!
+//! The GitHub Actions stand-in answers under `/oidc/github-actions` the same way; its
+//! `token` takes the job's claims as parameters (`repository`, `ref`, `sha`,
+//! `job_workflow_ref`, ... as [`GithubActionsClaims`] names them).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,7 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::{OidcIssuer, TokenRequest, AUDIENCE};
+use super::{GithubActionsClaims, OidcIssuer, TokenRequest, AUDIENCE};
 
 /// The query of `GET /oidc/token`.
 #[derive(Debug, Deserialize)]
@@ -31,9 +33,6 @@ pub struct TokenQuery {
     /// `email_verified` (default true).
     #[serde(default)]
     pub email_verified: Option<bool>,
-    /// GitHub Actions claims, a JSON object.
-    #[serde(default)]
-    pub github: Option<String>,
 }
 
 /// The issuer's routes, mounted at `/oidc`.
@@ -45,6 +44,28 @@ pub fn router(issuer: Arc<OidcIssuer>) -> Router {
         .with_state(issuer)
 }
 
+/// The GitHub Actions stand-in's routes, mounted at `/oidc/github-actions`.
+pub fn github_actions_router(issuer: Arc<OidcIssuer>) -> Router {
+    Router::new()
+        .route(
+            "/oidc/github-actions/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/oidc/github-actions/jwks", get(jwks))
+        .route("/oidc/github-actions/token", get(github_actions_token))
+        .with_state(issuer)
+}
+
+async fn github_actions_token(
+    State(issuer): State<Arc<OidcIssuer>>,
+    Query(job): Query<GithubActionsClaims>,
+) -> Response {
+    match issuer.mint_github_actions(&job, unix_now()) {
+        Ok(jwt) => ([(header::CONTENT_TYPE, "text/plain")], jwt).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
 async fn discovery(State(issuer): State<Arc<OidcIssuer>>) -> Response {
     Json(issuer.discovery()).into_response()
 }
@@ -54,19 +75,11 @@ async fn jwks(State(issuer): State<Arc<OidcIssuer>>) -> Response {
 }
 
 async fn token(State(issuer): State<Arc<OidcIssuer>>, Query(query): Query<TokenQuery>) -> Response {
-    let github = match query.github.as_deref().map(serde_json::from_str) {
-        None => None,
-        Some(Ok(claims)) => Some(claims),
-        Some(Err(e)) => {
-            return (StatusCode::BAD_REQUEST, format!("github claims: {e}")).into_response()
-        }
-    };
     let request = TokenRequest {
         subject: query.sub,
         audience: query.aud.unwrap_or_else(|| AUDIENCE.to_owned()),
         expired: query.expired,
         email_verified: query.email_verified.unwrap_or(true),
-        github,
     };
     match issuer.mint(&request, unix_now()) {
         Ok(jwt) => ([(header::CONTENT_TYPE, "text/plain")], jwt).into_response(),

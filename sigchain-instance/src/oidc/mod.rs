@@ -8,6 +8,10 @@
 //!
 //! Both are sans-IO: the clock is a parameter. [`http`] serves the issuer.
 //!
+//! A second issuer of the same kind stands in for GitHub Actions ([`OidcIssuer::github_actions`]):
+//! its tokens carry a job's [`GithubActionsClaims`], and the CA certifies the workflow with
+//! Fulcio's CI extensions, so provenance checks against a certificate can be tested end to end.
+//!
 //! ```
 //! use sigchain_instance::oidc::{OidcIssuer, TokenRequest, TokenVerifier};
 //! use sigchain_instance::pki::{Curve, EcKey};
@@ -19,8 +23,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod github;
+pub mod github_actions;
 pub mod http;
+
+pub use github_actions::GithubActionsClaims;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -81,6 +87,10 @@ pub enum TokenError {
     /// Signing failed.
     #[error("token signing failed: {0}")]
     Sign(String),
+    /// A GitHub Actions issuer's token without the job claims, or with one no certificate may
+    /// hold.
+    #[error("identity token lacks valid GitHub Actions claims ({0})")]
+    GithubClaims(String),
 }
 
 /// What the CA puts into a certificate for a token's issuer.
@@ -90,6 +100,9 @@ pub enum IssuerKind {
     Email,
     /// The subject is the token's `sub`, a URI (SAN uniformResourceIdentifier).
     Uri,
+    /// A GitHub Actions job: the subject is its workflow (`https://github.com/` +
+    /// `job_workflow_ref`, a SAN URI), and the job's claims fill Fulcio's CI extensions.
+    GithubActions,
 }
 
 /// An issuer the CA trusts: its URL (the tokens' `iss`), its key and kind.
@@ -136,8 +149,6 @@ pub struct TokenRequest {
     pub expired: bool,
     /// `email_verified` (default true).
     pub email_verified: bool,
-    /// GitHub Actions claims to add (the CA turns them into Fulcio's GitHub extensions).
-    pub github: Option<github::GithubActionsClaims>,
 }
 
 impl TokenRequest {
@@ -148,7 +159,6 @@ impl TokenRequest {
             audience: AUDIENCE.to_owned(),
             expired: false,
             email_verified: true,
-            github: None,
         }
     }
 }
@@ -160,7 +170,7 @@ pub struct VerifiedClaims {
     pub(crate) kind: IssuerKind,
     pub(crate) subject: String,
     pub(crate) email: Option<String>,
-    pub(crate) github: Option<github::GithubActionsClaims>,
+    pub(crate) github: Option<GithubActionsClaims>,
 }
 
 impl VerifiedClaims {
@@ -174,11 +184,6 @@ impl VerifiedClaims {
         self.kind
     }
 
-    /// The GitHub Actions claims, when the token carries them.
-    pub fn github(&self) -> Option<&github::GithubActionsClaims> {
-        self.github.as_ref()
-    }
-
     /// `sub`.
     pub fn subject(&self) -> &str {
         &self.subject
@@ -187,6 +192,11 @@ impl VerifiedClaims {
     /// `email`: present (and verified) for email issuers.
     pub fn email(&self) -> Option<&str> {
         self.email.as_deref()
+    }
+
+    /// A GitHub Actions job's claims (present exactly for [`IssuerKind::GithubActions`]).
+    pub fn github_actions(&self) -> Option<&GithubActionsClaims> {
+        self.github.as_ref()
     }
 
     /// The identity a certificate is issued for, and the proof-of-possession challenge
@@ -212,13 +222,15 @@ struct Claims {
     email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email_verified: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    github: Option<github::GithubActionsClaims>,
+    // Absent (None) unless every required job claim is there.
+    #[serde(flatten)]
+    github: Option<GithubActionsClaims>,
 }
 
 /// The test issuer: its URL and ES256 key.
 pub struct OidcIssuer {
     url: String,
+    kind: IssuerKind,
     key: EcKey,
     kid: String,
     encoding_key: EncodingKey,
@@ -233,8 +245,18 @@ impl std::fmt::Debug for OidcIssuer {
 }
 
 impl OidcIssuer {
-    /// The issuer at `url` signing with `key` (which must be P-256).
+    /// The email issuer at `url` signing with `key` (which must be P-256).
     pub fn new(url: &str, key: EcKey) -> Result<OidcIssuer, TokenError> {
+        Self::of_kind(url, IssuerKind::Email, key)
+    }
+
+    /// A stand-in for GitHub Actions' issuer at `url`: it mints job tokens
+    /// ([`OidcIssuer::mint_github_actions`]) the CA certifies as workflows.
+    pub fn github_actions(url: &str, key: EcKey) -> Result<OidcIssuer, TokenError> {
+        Self::of_kind(url, IssuerKind::GithubActions, key)
+    }
+
+    fn of_kind(url: &str, kind: IssuerKind, key: EcKey) -> Result<OidcIssuer, TokenError> {
         if key.curve() != Curve::P256 {
             return Err(TokenError::Sign("ES256 needs a P-256 key".to_owned()));
         }
@@ -242,6 +264,7 @@ impl OidcIssuer {
         let encoding_key = EncodingKey::from_ec_der(key.pkcs8());
         Ok(OidcIssuer {
             url: url.trim_end_matches('/').to_owned(),
+            kind,
             key,
             kid,
             encoding_key,
@@ -259,16 +282,14 @@ impl OidcIssuer {
         (base64url(x), base64url(y))
     }
 
-    /// This issuer as a CA trusts it (an email issuer).
+    /// This issuer as a CA trusts it.
     pub fn trusted(&self) -> TrustedIssuer {
         let (x, y) = self.coordinates();
         // The coordinates come from a valid key: decoding them cannot fail.
-        TrustedIssuer::es256(&self.url, IssuerKind::Email, &x, &y).unwrap_or_else(|_| {
-            TrustedIssuer {
-                url: self.url.clone(),
-                kind: IssuerKind::Email,
-                key: DecodingKey::from_ec_der(self.key.public_point()),
-            }
+        TrustedIssuer::es256(&self.url, self.kind, &x, &y).unwrap_or_else(|_| TrustedIssuer {
+            url: self.url.clone(),
+            kind: self.kind,
+            key: DecodingKey::from_ec_der(self.key.public_point()),
         })
     }
 
@@ -295,11 +316,39 @@ impl OidcIssuer {
             exp: iat + TOKEN_LIFETIME,
             email: Some(subject.clone()),
             email_verified: Some(request.email_verified),
-            github: request.github.clone(),
+            github: None,
         };
+        self.sign(&claims)
+    }
+
+    /// A GitHub Actions job's token (`sub` `repo:OWNER/REPO:ref:REF`, audience `sigstore`),
+    /// issued at `now`.
+    pub fn mint_github_actions(
+        &self,
+        job: &GithubActionsClaims,
+        now: i64,
+    ) -> Result<String, TokenError> {
+        if let Some(field) = job.first_invalid() {
+            return Err(TokenError::GithubClaims(field.to_owned()));
+        }
+        let claims = Claims {
+            iss: self.url.clone(),
+            sub: job.subject(),
+            aud: Value::String(AUDIENCE.to_owned()),
+            iat: now,
+            nbf: Some(now),
+            exp: now + TOKEN_LIFETIME,
+            email: None,
+            email_verified: None,
+            github: Some(job.clone()),
+        };
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding_key)
+        jsonwebtoken::encode(&header, claims, &self.encoding_key)
             .map_err(|e| TokenError::Sign(e.to_string()))
     }
 
@@ -322,7 +371,16 @@ impl OidcIssuer {
             "response_types_supported": ["id_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "claims_supported": ["iss", "sub", "aud", "iat", "nbf", "exp", "email", "email_verified"],
+            "claims_supported": match self.kind {
+                IssuerKind::GithubActions => json!([
+                    "iss", "sub", "aud", "iat", "nbf", "exp", "repository", "repository_id",
+                    "repository_owner", "repository_owner_id", "repository_visibility", "ref",
+                    "sha", "workflow", "workflow_ref", "workflow_sha", "job_workflow_ref",
+                    "job_workflow_sha", "event_name", "run_id", "run_attempt",
+                    "runner_environment", "environment",
+                ]),
+                _ => json!(["iss", "sub", "aud", "iat", "nbf", "exp", "email", "email_verified"]),
+            },
         })
     }
 }
@@ -399,14 +457,26 @@ impl TokenVerifier {
                     .ok_or(TokenError::UnverifiedEmail)?;
                 Some(email)
             }
-            IssuerKind::Uri => None,
+            IssuerKind::Uri | IssuerKind::GithubActions => None,
+        };
+        let github = match issuer.kind {
+            IssuerKind::GithubActions => {
+                let job = claims
+                    .github
+                    .ok_or_else(|| TokenError::GithubClaims("missing".to_owned()))?;
+                if let Some(field) = job.first_invalid() {
+                    return Err(TokenError::GithubClaims(field.to_owned()));
+                }
+                Some(job)
+            }
+            _ => None,
         };
         Ok(VerifiedClaims {
             issuer: claims.iss,
             kind: issuer.kind,
             subject: claims.sub,
             email,
-            github: claims.github,
+            github,
         })
     }
 }

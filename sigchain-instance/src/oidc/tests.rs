@@ -84,3 +84,71 @@ proptest! {
         prop_assert!(verifier.verify(&parts.join("."), NOW).is_err());
     }
 }
+
+fn job() -> GithubActionsClaims {
+    GithubActionsClaims {
+        repository: "acme/app".into(),
+        repository_id: "101".into(),
+        repository_owner: "acme".into(),
+        repository_owner_id: "7".into(),
+        repository_visibility: "private".into(),
+        git_ref: "refs/heads/main".into(),
+        sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        workflow: "ci".into(),
+        workflow_ref: "acme/app/.github/workflows/ci.yml@refs/heads/main".into(),
+        workflow_sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        job_workflow_ref: "acme/app/.github/workflows/ci.yml@refs/heads/main".into(),
+        job_workflow_sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        event_name: "push".into(),
+        run_id: "1".into(),
+        run_attempt: "1".into(),
+        runner_environment: "github-hosted".into(),
+        environment: Some("production".into()),
+    }
+}
+
+#[test]
+fn github_actions_tokens_carry_the_job_and_are_required_to() {
+    let github = OidcIssuer::github_actions(
+        "http://127.0.0.1:1/oidc/github-actions",
+        EcKey::generate(Curve::P256).unwrap(),
+    )
+    .unwrap();
+    let verifier = TokenVerifier::new(vec![github.trusted()]);
+    let token = github.mint_github_actions(&job(), NOW).unwrap();
+    let claims = verifier.verify(&token, NOW).unwrap();
+    assert_eq!(claims.kind(), IssuerKind::GithubActions);
+    assert_eq!(claims.subject(), "repo:acme/app:ref:refs/heads/main");
+    assert_eq!(claims.github_actions(), Some(&job()));
+    assert_eq!(claims.email(), None);
+
+    // The same issuer's token without the job claims is refused, not certified bare.
+    let bare = github
+        .mint(&TokenRequest::for_email("bob@example.com"), NOW)
+        .unwrap();
+    assert!(matches!(
+        verifier.verify(&bare, NOW),
+        Err(TokenError::GithubClaims(_))
+    ));
+    // Claims no certificate may hold are refused when minting.
+    let mut bad = job();
+    bad.git_ref = "refs/heads/main\n".into();
+    assert_eq!(
+        github.mint_github_actions(&bad, NOW),
+        Err(TokenError::GithubClaims("ref".into()))
+    );
+    bad = job();
+    bad.run_id = String::new();
+    assert_eq!(
+        github.mint_github_actions(&bad, NOW),
+        Err(TokenError::GithubClaims("run_id".into()))
+    );
+
+    // An email issuer ignores job claims: the kind is the issuer's, not the token's.
+    let email = issuer();
+    let with_job = email.mint_github_actions(&job(), NOW).unwrap();
+    assert!(matches!(
+        TokenVerifier::new(vec![email.trusted()]).verify(&with_job, NOW),
+        Err(TokenError::UnverifiedEmail)
+    ));
+}
