@@ -132,11 +132,14 @@ impl Instance {
         )?)
     }
 
-    /// The GitHub Actions stand-in as served at `base_url` (its URL is
-    /// `base_url/oidc/github-actions`): job tokens the CA certifies as workflows.
-    pub fn github_actions_issuer(&self, base_url: &str) -> Result<OidcIssuer, InstanceError> {
+    /// The stand-in for GitHub Actions' OIDC issuer: its tokens name GitHub's issuer
+    /// ([`GITHUB_ACTIONS_ISSUER`](crate::oidc::github_actions::GITHUB_ACTIONS_ISSUER)), as a job's
+    /// do, so clients apply their GitHub rules to them, but are signed with this instance's key,
+    /// which only this instance's CA trusts for that name. Served at
+    /// `base_url/oidc/github-actions`.
+    pub fn github_actions_issuer(&self) -> Result<OidcIssuer, InstanceError> {
         Ok(OidcIssuer::github_actions(
-            &format!("{}/oidc/github-actions", base_url.trim_end_matches('/')),
+            crate::oidc::github_actions::GITHUB_ACTIONS_ISSUER,
             self.oidc_key()?,
         )?)
     }
@@ -156,7 +159,7 @@ impl Instance {
     pub fn token_verifier(&self, base_url: &str) -> Result<TokenVerifier, InstanceError> {
         let mut issuers = vec![
             self.oidc_issuer(base_url)?.trusted(),
-            self.github_actions_issuer(base_url)?.trusted(),
+            self.github_actions_issuer()?.trusted(),
         ];
         issuers.extend(self.config.extra_issuers.iter().cloned());
         Ok(TokenVerifier::new(issuers))
@@ -166,7 +169,7 @@ impl Instance {
     /// matches them.
     pub fn router(&self, base_url: &str) -> Result<Router, InstanceError> {
         let issuer = Arc::new(self.oidc_issuer(base_url)?);
-        let github_actions = Arc::new(self.github_actions_issuer(base_url)?);
+        let github_actions = Arc::new(self.github_actions_issuer()?);
         let tokens = Arc::new(self.token_verifier(base_url)?);
         // Each log also answers under its own path, `BASE/<its checkpoint key name>`, the URL
         // the trust files name: sigstore-js accepts a checkpoint only when its signature's key

@@ -103,9 +103,9 @@ impl Instance {
         body.trim().to_owned()
     }
 
-    /// The instance's stand-in for GitHub Actions' OIDC issuer.
+    /// The issuer the instance's GitHub Actions stand-in names: GitHub's own.
     pub fn github_actions_issuer(&self) -> String {
-        format!("{}/oidc/github-actions", self.base_url())
+        "https://token.actions.githubusercontent.com".to_owned()
     }
 
     /// A GitHub Actions job's identity token from the stand-in issuer, for the job's claims

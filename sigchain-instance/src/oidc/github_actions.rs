@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// GitHub Actions' OIDC issuer, the `iss` of every job token. The instance's stand-in mints
+/// tokens under this name with its own key: its CA trusts that key for it, nobody else does.
+pub const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
 /// The server URL Fulcio prefixes to GitHub's repository and workflow paths (its default for
 /// github.com): `<server>/<job_workflow_ref>` is the certificate's SAN and Build Signer URI.
 pub const GITHUB_SERVER_URL: &str = "https://github.com";

@@ -3,9 +3,10 @@
 //! `GET /oidc/token?sub=EMAIL` answers the raw JWT as `text/plain`. Optional parameters make
 //! tokens a CA must refuse: `aud=OTHER`, `expired=true`, `email_verified=false`.
 //!
-//! The GitHub Actions stand-in answers under `/oidc/github-actions` the same way; its
-//! `token` takes the job's claims as parameters (`repository`, `ref`, `sha`,
-//! `job_workflow_ref`, ... as [`GithubActionsClaims`] names them).
+//! The GitHub Actions stand-in serves `/oidc/github-actions/token` and `/jwks`; `token` takes
+//! the job's claims as parameters (`repository`, `ref`, `sha`, `job_workflow_ref`, ... as
+//! [`GithubActionsClaims`] names them). Its tokens name GitHub's issuer, so it publishes no
+//! discovery document of its own.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -47,10 +48,6 @@ pub fn router(issuer: Arc<OidcIssuer>) -> Router {
 /// The GitHub Actions stand-in's routes, mounted at `/oidc/github-actions`.
 pub fn github_actions_router(issuer: Arc<OidcIssuer>) -> Router {
     Router::new()
-        .route(
-            "/oidc/github-actions/.well-known/openid-configuration",
-            get(discovery),
-        )
         .route("/oidc/github-actions/jwks", get(jwks))
         .route("/oidc/github-actions/token", get(github_actions_token))
         .with_state(issuer)
