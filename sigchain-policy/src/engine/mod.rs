@@ -88,6 +88,7 @@
 
 pub mod autogen;
 mod cip_eval;
+mod conditions;
 mod exception;
 mod kyverno_eval;
 mod load;
@@ -624,7 +625,8 @@ impl<'e> Review<'e> {
                                 ));
                                 continue;
                             };
-                            let outcome = entries[v].check(shown, reference, answer(i));
+                            let outcome =
+                                entries[v].check(shown, reference, answer(i), self.now_unix);
                             if let ImageOutcome::Pass {
                                 pin: Some(digest), ..
                             } = &outcome
