@@ -23,10 +23,10 @@
 
 mod functions;
 mod go_values;
+mod interpret;
 mod operators;
 mod substitute;
 
-use jmespath::ToJmespath;
 use serde_json::{json, Value};
 
 use crate::kyverno::{AnyAllConditions, Condition, ConditionOperator};
@@ -128,8 +128,7 @@ impl CompiledConditions {
         }
         let scope = EvalScope::enter(now_unix);
         // A serde_json object always converts; keep the error path total anyway.
-        let data = predicate
-            .to_jmespath()
+        let data = interpret::to_variable(predicate)
             .map_err(|_| ConditionsError::PredicateNotObject("unconvertible"))?;
         let resolver = Resolver {
             data: &data,

@@ -156,7 +156,7 @@ impl Resolver<'_> {
                 &compiled_now
             }
         };
-        let result = compiled.search(self.data.clone()).map_err(|e| {
+        let result = super::interpret::search(compiled, &RUNTIME, self.data).map_err(|e| {
             let reason = self.scope.take_error().unwrap_or_else(|| e.to_string());
             error(format!("JMESPath query failed: {reason}"))
         })?;
@@ -255,12 +255,11 @@ impl Resolver<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jmespath::ToJmespath;
     use serde_json::json;
 
     fn substitute(template: Value, data: Value) -> Result<Value, SubstituteError> {
         let scope = EvalScope::enter(1_767_830_400);
-        let data = data.to_jmespath().expect("data");
+        let data = super::super::interpret::to_variable(&data).expect("data");
         let mut cache = ExpressionCache::default();
         cache.add_from(&template);
         let resolver = Resolver {
