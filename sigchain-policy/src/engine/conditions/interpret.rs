@@ -16,9 +16,22 @@ use serde_json::Value;
 /// pathological nesting before the stack does.
 const MAX_DEPTH: usize = 256;
 
-/// The predicate as a JMESPath value, converted directly (not through serde).
-pub(crate) fn to_variable(value: &Value) -> Result<Rcvar, JmespathError> {
-    Variable::try_from(value).map(Rcvar::new)
+/// The predicate as a JMESPath value, converted directly (the library's own conversion goes
+/// through serde below the top level). Recursion follows the value's nesting, which
+/// `serde_json` bounds when it parses.
+pub(crate) fn to_variable(value: &Value) -> Rcvar {
+    Rcvar::new(match value {
+        Value::Null => Variable::Null,
+        Value::Bool(b) => Variable::Bool(*b),
+        Value::Number(n) => Variable::Number(n.clone()),
+        Value::String(s) => Variable::String(s.clone()),
+        Value::Array(items) => Variable::Array(items.iter().map(to_variable).collect()),
+        Value::Object(map) => Variable::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_variable(v)))
+                .collect(),
+        ),
+    })
 }
 
 /// Evaluate `ast` (compiled from `expression`) over `data`.
@@ -221,7 +234,7 @@ mod tests {
                        {"name": "c"}],
             "m": {"k1": 1, "k2": 2}, "t": true, "f": false, "n": null
         });
-        let rcvar = to_variable(&data).unwrap();
+        let rcvar = to_variable(&data);
         let runtime = &*super::super::functions::RUNTIME;
         for expr in [
             "a.b[0]",

@@ -127,9 +127,7 @@ impl CompiledConditions {
             return Err(ConditionsError::PredicateNotObject(type_name(predicate)));
         }
         let scope = EvalScope::enter(now_unix);
-        // A serde_json object always converts; keep the error path total anyway.
-        let data = interpret::to_variable(predicate)
-            .map_err(|_| ConditionsError::PredicateNotObject("unconvertible"))?;
+        let data = interpret::to_variable(predicate);
         let resolver = Resolver {
             data: &data,
             cache: &self.cache,

@@ -259,7 +259,7 @@ mod tests {
 
     fn substitute(template: Value, data: Value) -> Result<Value, SubstituteError> {
         let scope = EvalScope::enter(1_767_830_400);
-        let data = super::super::interpret::to_variable(&data).expect("data");
+        let data = super::super::interpret::to_variable(&data);
         let mut cache = ExpressionCache::default();
         cache.add_from(&template);
         let resolver = Resolver {
