@@ -1,14 +1,17 @@
-//! A JMESPath tree walker over jmespath.rs's public syntax tree.
+//! A JMESPath tree walker over jmespath.rs's public syntax tree, reading the predicate where it
+//! lies.
 //!
-//! `jmespath::Expression::search` converts its input to a fresh `Variable` tree through serde
-//! on every call (its identity conversion for an already-converted value needs the nightly
-//! `specialized` feature, and its own walker is private before 0.5, which needs rustc 1.88).
-//! For a vulnerability report of a few hundred findings that conversion costs far more than
-//! the query. So a statement's predicate is converted once ([`to_variable`]) and every
-//! expression of the conditions walks it here, by the JMESPath specification's rules;
-//! functions, built-in and Kyverno's, are the runtime's own.
+//! `jmespath::Expression::search` converts its input to a fresh `Variable` tree (through serde,
+//! below the top level) on every call; its own walker is private before 0.5, which needs rustc
+//! 1.88. For a vulnerability report of a few hundred findings that conversion costs far more
+//! than the query. So expressions are walked here, by the JMESPath specification's rules, over
+//! the predicate's `serde_json::Value` as it is: navigation, projections and filters borrow;
+//! only what a function receives, a comparison's operands and the final result are converted.
+//! Functions, built-in and Kyverno's, are the runtime's own.
 
-use jmespath::ast::Ast;
+use std::collections::BTreeMap;
+
+use jmespath::ast::{Ast, Comparator};
 use jmespath::{Context, ErrorReason, JmespathError, Rcvar, RuntimeError, Variable};
 use serde_json::Value;
 
@@ -16,9 +19,22 @@ use serde_json::Value;
 /// pathological nesting before the stack does.
 const MAX_DEPTH: usize = 256;
 
-/// The predicate as a JMESPath value, converted directly (the library's own conversion goes
-/// through serde below the top level). Recursion follows the value's nesting, which
-/// `serde_json` bounds when it parses.
+const NULL: &Value = &Value::Null;
+
+/// A value met while walking: borrowed from the document, or made on the way.
+#[derive(Debug, Clone)]
+pub(crate) enum Node<'a> {
+    /// Part of the document.
+    Json(&'a Value),
+    /// A literal or a function's result.
+    Var(Rcvar),
+    /// A list made by a projection, a flatten, a multi-select or object values.
+    List(Vec<Node<'a>>),
+    /// An object made by a multi-select hash.
+    Map(BTreeMap<String, Node<'a>>),
+}
+
+/// A JSON value as a JMESPath value (what a function receives), converted directly.
 pub(crate) fn to_variable(value: &Value) -> Rcvar {
     Rcvar::new(match value {
         Value::Null => Variable::Null,
@@ -34,26 +50,139 @@ pub(crate) fn to_variable(value: &Value) -> Rcvar {
     })
 }
 
-/// Evaluate `ast` (compiled from `expression`) over `data`.
-pub(crate) fn search(
+impl<'a> Node<'a> {
+    fn null() -> Node<'a> {
+        Node::Json(NULL)
+    }
+
+    fn is_null(&self) -> bool {
+        match self {
+            Node::Json(v) => v.is_null(),
+            Node::Var(v) => v.is_null(),
+            _ => false,
+        }
+    }
+
+    /// JMESPath truthiness: `null`, `false`, `""`, `[]` and `{}` are false.
+    fn is_truthy(&self) -> bool {
+        match self {
+            Node::Json(Value::Null) | Node::Json(Value::Bool(false)) => false,
+            Node::Json(Value::String(s)) => !s.is_empty(),
+            Node::Json(Value::Array(a)) => !a.is_empty(),
+            Node::Json(Value::Object(o)) => !o.is_empty(),
+            Node::Json(_) => true,
+            Node::Var(v) => v.is_truthy(),
+            Node::List(items) => !items.is_empty(),
+            Node::Map(map) => !map.is_empty(),
+        }
+    }
+
+    fn field(&self, name: &str) -> Node<'a> {
+        match self {
+            Node::Json(Value::Object(map)) => map.get(name).map_or_else(Node::null, Node::Json),
+            Node::Var(v) if v.is_object() => Node::Var(v.get_field(name)),
+            Node::Map(map) => map.get(name).cloned().unwrap_or_else(Node::null),
+            _ => Node::null(),
+        }
+    }
+
+    /// The elements, when this is an array.
+    fn elements(&self) -> Option<Vec<Node<'a>>> {
+        match self {
+            Node::Json(Value::Array(items)) => Some(items.iter().map(Node::Json).collect()),
+            Node::Var(v) => v
+                .as_array()
+                .map(|items| items.iter().cloned().map(Node::Var).collect()),
+            Node::List(items) => Some(items.clone()),
+            _ => None,
+        }
+    }
+
+    fn index(&self, idx: i32) -> Node<'a> {
+        let Some(items) = self.elements() else {
+            return Node::null();
+        };
+        let at = if idx >= 0 {
+            Some(idx as usize)
+        } else {
+            items.len().checked_sub(idx.unsigned_abs() as usize)
+        };
+        at.and_then(|i| items.get(i).cloned())
+            .unwrap_or_else(Node::null)
+    }
+
+    fn object_values(&self) -> Option<Vec<Node<'a>>> {
+        match self {
+            Node::Json(Value::Object(map)) => Some(map.values().map(Node::Json).collect()),
+            Node::Var(v) => v
+                .as_object()
+                .map(|map| map.values().cloned().map(Node::Var).collect()),
+            Node::Map(map) => Some(map.values().cloned().collect()),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Json(Value::String(s)) => Some(s),
+            Node::Var(v) => v.as_string().map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// As a JMESPath value (for functions and comparisons).
+    pub(crate) fn to_rcvar(&self) -> Rcvar {
+        match self {
+            Node::Json(v) => to_variable(v),
+            Node::Var(v) => v.clone(),
+            Node::List(items) => {
+                Rcvar::new(Variable::Array(items.iter().map(Node::to_rcvar).collect()))
+            }
+            Node::Map(map) => Rcvar::new(Variable::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_rcvar())).collect(),
+            )),
+        }
+    }
+
+    /// As JSON (the substituted value).
+    pub(crate) fn to_value(&self) -> Result<Value, String> {
+        match self {
+            Node::Json(v) => Ok((*v).clone()),
+            Node::Var(v) => serde_json::to_value(&**v).map_err(|e| e.to_string()),
+            Node::List(items) => items
+                .iter()
+                .map(Node::to_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Node::Map(map) => map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), v.to_value()?)))
+                .collect::<Result<serde_json::Map<_, _>, String>>()
+                .map(Value::Object),
+        }
+    }
+}
+
+/// Evaluate `expression` over `data`.
+pub(crate) fn search<'a>(
     expression: &jmespath::Expression<'_>,
     runtime: &jmespath::Runtime,
-    data: &Rcvar,
-) -> Result<Rcvar, JmespathError> {
+    data: &'a Value,
+) -> Result<Node<'a>, JmespathError> {
     let mut ctx = Context::new(expression.as_str(), runtime);
-    walk(data, expression.as_ast(), &mut ctx, 0)
+    walk(&Node::Json(data), expression.as_ast(), &mut ctx, 0)
 }
 
-fn null() -> Rcvar {
-    Rcvar::new(Variable::Null)
+fn invalid_slice(ctx: &Context<'_>) -> JmespathError {
+    JmespathError::from_ctx(ctx, ErrorReason::Runtime(RuntimeError::InvalidSlice))
 }
 
-fn walk(
-    data: &Rcvar,
+fn walk<'a>(
+    data: &Node<'a>,
     node: &Ast,
     ctx: &mut Context<'_>,
     depth: usize,
-) -> Result<Rcvar, JmespathError> {
+) -> Result<Node<'a>, JmespathError> {
     if depth > MAX_DEPTH {
         return Err(JmespathError::from_ctx(
             ctx,
@@ -63,10 +192,7 @@ fn walk(
     let next = depth + 1;
     match node {
         Ast::Identity { .. } => Ok(data.clone()),
-        Ast::Field { name, .. } => Ok(match &**data {
-            Variable::Object(map) => map.get(name).cloned().unwrap_or_else(null),
-            _ => null(),
-        }),
+        Ast::Field { name, .. } => Ok(data.field(name)),
         Ast::Subexpr { lhs, rhs, .. } => {
             let left = walk(data, lhs, ctx, next)?;
             if left.is_null() {
@@ -75,108 +201,107 @@ fn walk(
                 walk(&left, rhs, ctx, next)
             }
         }
-        Ast::Index { idx, .. } => Ok(match &**data {
-            Variable::Array(_) if *idx >= 0 => data.get_index(*idx as usize),
-            Variable::Array(_) => data.get_negative_index(idx.unsigned_abs() as usize),
-            _ => null(),
-        }),
-        Ast::Literal { value, .. } => Ok(value.clone()),
+        Ast::Index { idx, .. } => Ok(data.index(*idx)),
+        Ast::Literal { value, .. } => Ok(Node::Var(value.clone())),
         Ast::Slice {
             start, stop, step, ..
         } => {
-            if !data.is_array() {
-                return Ok(null());
-            }
+            let Some(items) = data.elements() else {
+                return Ok(Node::null());
+            };
             if *step == 0 {
-                return Err(JmespathError::from_ctx(
-                    ctx,
-                    ErrorReason::Runtime(RuntimeError::InvalidSlice),
-                ));
+                return Err(invalid_slice(ctx));
             }
-            match data.slice(*start, *stop, *step) {
-                Some(items) => Ok(Rcvar::new(Variable::Array(items))),
-                None => Err(JmespathError::from_ctx(
-                    ctx,
-                    ErrorReason::Runtime(RuntimeError::InvalidSlice),
-                )),
-            }
+            // Slice positions, by the library's own rules, over placeholders.
+            let positions = Variable::Array(
+                (0..items.len())
+                    .map(|i| Rcvar::new(Variable::Number(i.into())))
+                    .collect(),
+            );
+            let picked = positions
+                .slice(*start, *stop, *step)
+                .ok_or_else(|| invalid_slice(ctx))?;
+            Ok(Node::List(
+                picked
+                    .iter()
+                    .filter_map(|p| p.as_number())
+                    .filter_map(|p| items.get(p as usize).cloned())
+                    .collect(),
+            ))
         }
         Ast::Projection { lhs, rhs, .. } => {
             let left = walk(data, lhs, ctx, next)?;
-            let Some(items) = left.as_array() else {
-                return Ok(null());
+            let Some(items) = left.elements() else {
+                return Ok(Node::null());
             };
             let mut out = Vec::with_capacity(items.len());
-            for item in items {
+            for item in &items {
                 let projected = walk(item, rhs, ctx, next)?;
                 if !projected.is_null() {
                     out.push(projected);
                 }
             }
-            Ok(Rcvar::new(Variable::Array(out)))
+            Ok(Node::List(out))
         }
         Ast::ObjectValues { node, .. } => {
             let inner = walk(data, node, ctx, next)?;
-            Ok(match inner.as_object() {
-                Some(map) => Rcvar::new(Variable::Array(map.values().cloned().collect())),
-                None => null(),
-            })
+            Ok(inner.object_values().map_or_else(Node::null, Node::List))
         }
         Ast::Flatten { node, .. } => {
             let inner = walk(data, node, ctx, next)?;
-            let Some(items) = inner.as_array() else {
-                return Ok(null());
+            let Some(items) = inner.elements() else {
+                return Ok(Node::null());
             };
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                match item.as_array() {
-                    Some(nested) => out.extend(nested.iter().cloned()),
-                    None => out.push(item.clone()),
+                match item.elements() {
+                    Some(nested) => out.extend(nested),
+                    None => out.push(item),
                 }
             }
-            Ok(Rcvar::new(Variable::Array(out)))
+            Ok(Node::List(out))
         }
         Ast::MultiList { elements, .. } => {
             if data.is_null() {
-                return Ok(null());
+                return Ok(Node::null());
             }
             let items = elements
                 .iter()
                 .map(|e| walk(data, e, ctx, next))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Rcvar::new(Variable::Array(items)))
+            Ok(Node::List(items))
         }
         Ast::MultiHash { elements, .. } => {
             if data.is_null() {
-                return Ok(null());
+                return Ok(Node::null());
             }
-            let mut map = std::collections::BTreeMap::new();
+            let mut map = BTreeMap::new();
             for pair in elements {
                 map.insert(pair.key.clone(), walk(data, &pair.value, ctx, next)?);
             }
-            Ok(Rcvar::new(Variable::Object(map)))
+            Ok(Node::Map(map))
         }
         Ast::Function {
             name, args, offset, ..
         } => {
             let values = args
                 .iter()
-                .map(|a| walk(data, a, ctx, next))
+                .map(|a| walk(data, a, ctx, next).map(|n| n.to_rcvar()))
                 .collect::<Result<Vec<_>, _>>()?;
             ctx.offset = *offset;
             let runtime = ctx.runtime;
             match runtime.get_function(name) {
-                Some(function) => function.evaluate(&values, ctx),
+                Some(function) => function.evaluate(&values, ctx).map(Node::Var),
                 None => Err(JmespathError::from_ctx(
                     ctx,
                     ErrorReason::Runtime(RuntimeError::UnknownFunction(name.clone())),
                 )),
             }
         }
-        Ast::Expref { ast, .. } => Ok(Rcvar::new(Variable::Expref(*ast.clone()))),
+        Ast::Expref { ast, .. } => Ok(Node::Var(Rcvar::new(Variable::Expref(*ast.clone())))),
         Ast::Not { node, .. } => {
             let inner = walk(data, node, ctx, next)?;
-            Ok(Rcvar::new(Variable::Bool(!inner.is_truthy())))
+            Ok(Node::Var(Rcvar::new(Variable::Bool(!inner.is_truthy()))))
         }
         Ast::Condition {
             predicate, then, ..
@@ -185,7 +310,7 @@ fn walk(
             if holds.is_truthy() {
                 walk(data, then, ctx, next)
             } else {
-                Ok(null())
+                Ok(Node::null())
             }
         }
         Ast::Comparison {
@@ -196,9 +321,15 @@ fn walk(
         } => {
             let left = walk(data, lhs, ctx, next)?;
             let right = walk(data, rhs, ctx, next)?;
-            Ok(match left.compare(comparator, &right) {
-                Some(b) => Rcvar::new(Variable::Bool(b)),
-                None => null(),
+            // Strings are compared where they lie (the common filter `[?Severity=='X']`).
+            let answer = match (comparator, left.as_str(), right.as_str()) {
+                (Comparator::Equal, Some(a), Some(b)) => Some(a == b),
+                (Comparator::NotEqual, Some(a), Some(b)) => Some(a != b),
+                _ => left.to_rcvar().compare(comparator, &right.to_rcvar()),
+            };
+            Ok(match answer {
+                Some(b) => Node::Var(Rcvar::new(Variable::Bool(b))),
+                None => Node::null(),
             })
         }
         Ast::And { lhs, rhs, .. } => {
@@ -234,7 +365,6 @@ mod tests {
                        {"name": "c"}],
             "m": {"k1": 1, "k2": 2}, "t": true, "f": false, "n": null
         });
-        let rcvar = to_variable(&data);
         let runtime = &*super::super::functions::RUNTIME;
         for expr in [
             "a.b[0]",
@@ -270,11 +400,30 @@ mod tests {
             "nope(`1`)",
             "people[0].{n: name, a: age}",
             "m.k1 == `1`",
+            "a.b[-2:]",
+            "a.b[::2]",
+            "a.b[10:]",
+            "m.*.x",
+            "{x: a.d}.x",
+            "[a.d, t][0]",
+            "people[?tags[?@ == 'x']].name",
+            "a.b[?@ > `1`]",
+            "people[*].tags[0]",
+            "`{\"k\": [1,2]}`.k[1]",
+            "people[-1].name",
+            "people[?age > `25` || name == 'c'].name",
+            "m | keys(@)",
+            "people[*].[name, age]",
+            "people[].[name][]",
+            "people[?name != 'a'] | length(@)",
+            "a.b[2].*",
+            "f.x || `\"d\"`",
             "a.d < 'y'",
         ] {
             let compiled = runtime.compile(expr).unwrap();
             let library = compiled.search(data.clone()).map(|v| (*v).clone());
-            let ours = search(&compiled, runtime, &rcvar).map(|v| (*v).clone());
+            let ours = search(&compiled, runtime, &data).map(|v| v.to_value().unwrap());
+            let library = library.map(|v| serde_json::to_value(&v).unwrap());
             assert_eq!(
                 ours.is_ok(),
                 library.is_ok(),

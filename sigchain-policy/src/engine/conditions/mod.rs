@@ -127,9 +127,8 @@ impl CompiledConditions {
             return Err(ConditionsError::PredicateNotObject(type_name(predicate)));
         }
         let scope = EvalScope::enter(now_unix);
-        let data = interpret::to_variable(predicate);
         let resolver = Resolver {
-            data: &data,
+            data: predicate,
             cache: &self.cache,
             scope: &scope,
         };

@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use jmespath::{Expression, Rcvar};
+use jmespath::Expression;
 use regex::Regex;
 use serde_json::Value;
 
@@ -124,7 +124,7 @@ fn expression_of(variable: &str) -> (&str, bool) {
 /// What variables are resolved against: the data and the compiled expressions.
 pub(crate) struct Resolver<'a> {
     /// The document (the predicate merged into the context root).
-    pub data: &'a Rcvar,
+    pub data: &'a Value,
     /// Expressions compiled at load.
     pub cache: &'a ExpressionCache,
     /// The evaluation's clock and budget.
@@ -160,7 +160,9 @@ impl Resolver<'_> {
             let reason = self.scope.take_error().unwrap_or_else(|| e.to_string());
             error(format!("JMESPath query failed: {reason}"))
         })?;
-        serde_json::to_value(&*result).map_err(|e| error(format!("JMESPath query failed: {e}")))
+        result
+            .to_value()
+            .map_err(|e| error(format!("JMESPath query failed: {e}")))
     }
 
     /// Substitute every variable in `value`; `path` is its JSON pointer (for messages).
@@ -259,7 +261,6 @@ mod tests {
 
     fn substitute(template: Value, data: Value) -> Result<Value, SubstituteError> {
         let scope = EvalScope::enter(1_767_830_400);
-        let data = super::super::interpret::to_variable(&data);
         let mut cache = ExpressionCache::default();
         cache.add_from(&template);
         let resolver = Resolver {
