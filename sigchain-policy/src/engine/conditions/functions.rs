@@ -20,9 +20,11 @@
 //! duration of one evaluation ([`EvalScope`]), never the system clock: the same request and
 //! evidence always get the same decision. `time_now` answers in UTC.
 //!
-//! **Bounds**: every string or array a function makes counts against a per-evaluation budget
-//! ([`OUTPUT_BUDGET`]), so a projection over a large predicate calling `replace_all` cannot
-//! grow memory without bound; regular expressions are compiled with a size limit.
+//! **Bounds**: every string or array a function makes, and every value copied out of the
+//! predicate (function arguments, results), counts against a per-evaluation budget
+//! ([`OUTPUT_BUDGET`]), so neither a projection over a large predicate calling `replace_all`
+//! nor `[@, @, @, …]` can grow memory without bound; regular expressions are compiled with a
+//! size limit.
 
 use std::cell::RefCell;
 use std::sync::LazyLock;
@@ -35,8 +37,9 @@ use serde_json::Value;
 
 use super::go_values::{go_format_float32, parse_quantity, GoDuration};
 
-/// Bytes of strings and array elements custom functions may make in one evaluation.
-pub(crate) const OUTPUT_BUDGET: usize = 16 << 20;
+/// Bytes of strings and values functions may make or copy in one evaluation: a few times the
+/// largest predicate an evidence file holds (16 MiB), so any condition over a real report fits.
+pub(crate) const OUTPUT_BUDGET: usize = 64 << 20;
 
 /// Compiled size limit of a regular expression given to `regex_match` and friends.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -67,10 +70,15 @@ pub(crate) struct EvalScope {
 impl EvalScope {
     /// Start an evaluation at `now_unix`.
     pub(crate) fn enter(now_unix: i64) -> EvalScope {
+        EvalScope::with_budget(now_unix, OUTPUT_BUDGET)
+    }
+
+    /// Start an evaluation at `now_unix` with `budget` bytes (tests use small ones).
+    pub(crate) fn with_budget(now_unix: i64, budget: usize) -> EvalScope {
         let previous = SCOPE.with(|s| {
             s.borrow_mut().replace(ScopeState {
                 now_unix,
-                budget_left: OUTPUT_BUDGET,
+                budget_left: budget,
                 error: None,
             })
         });
@@ -96,7 +104,7 @@ fn now() -> DateTime<Utc> {
 }
 
 /// A function failed: remember Kyverno's message, hand the interpreter an error.
-fn fail(ctx: &Context<'_>, message: String) -> JmespathError {
+pub(crate) fn fail(ctx: &Context<'_>, message: String) -> JmespathError {
     SCOPE.with(|s| {
         if let Some(st) = s.borrow_mut().as_mut() {
             st.error.get_or_insert(message);
@@ -112,16 +120,20 @@ fn generic(name: &str, what: impl std::fmt::Display) -> String {
     format!("JMESPath function '{name}': {what}")
 }
 
-fn spend(ctx: &Context<'_>, name: &str, bytes: usize) -> Result<(), JmespathError> {
-    let ok = SCOPE.with(|s| match s.borrow_mut().as_mut() {
+/// Take `bytes` from the evaluation's budget; false when it is spent.
+pub(crate) fn charge(bytes: usize) -> bool {
+    SCOPE.with(|s| match s.borrow_mut().as_mut() {
         Some(st) if st.budget_left >= bytes => {
             st.budget_left -= bytes;
             true
         }
         Some(_) => false,
         None => true,
-    });
-    if ok {
+    })
+}
+
+fn spend(ctx: &Context<'_>, name: &str, bytes: usize) -> Result<(), JmespathError> {
+    if charge(bytes) {
         Ok(())
     } else {
         Err(fail(
@@ -882,11 +894,17 @@ mod tests {
 
     #[test]
     fn outputs_are_budgeted() {
-        let big = "x".repeat(1 << 20);
-        let data = json!({"items": vec![big; 20]});
-        let error = eval("items[*].to_upper(@)", data.clone()).unwrap_err();
-        assert!(error.contains("evaluation budget"), "{error}");
+        let run = |expr: &str, data: Value| {
+            let scope = EvalScope::with_budget(0, 1 << 20);
+            let compiled = RUNTIME.compile(expr).unwrap();
+            super::super::interpret::search(&compiled, &RUNTIME, &data)
+                .map(|_| ())
+                .map_err(|e| scope.take_error().unwrap_or_else(|| e.to_string()))
+        };
+        let data = json!({"items": vec!["x".repeat(100 << 10); 20]});
+        let error = run("items[*].to_upper(@)", data.clone()).unwrap_err();
+        assert!(error.contains("budget"), "{error}");
         // Under the budget: fine.
-        assert!(eval("items[:4].to_upper(@)", data).is_ok());
+        assert!(run("items[:3].to_upper(@)", data).is_ok());
     }
 }

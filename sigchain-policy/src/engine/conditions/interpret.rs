@@ -34,19 +34,65 @@ pub(crate) enum Node<'a> {
     Map(BTreeMap<String, Node<'a>>),
 }
 
-/// A JSON value as a JMESPath value (what a function receives), converted directly.
-pub(crate) fn to_variable(value: &Value) -> Rcvar {
-    Rcvar::new(match value {
+/// Bytes charged per copied value besides its text: the cost of a node, roughly.
+const NODE_COST: usize = 32;
+
+const OVER_BUDGET: &str = "values copied out of the predicate exceed the evaluation budget";
+
+fn charge(value_len: usize) -> Result<(), String> {
+    if super::functions::charge(NODE_COST + value_len) {
+        Ok(())
+    } else {
+        Err(OVER_BUDGET.to_owned())
+    }
+}
+
+/// A JSON value as a JMESPath value (what a function receives), converted directly and
+/// charged to the evaluation's budget.
+pub(crate) fn to_variable(value: &Value) -> Result<Rcvar, String> {
+    Ok(Rcvar::new(match value {
         Value::Null => Variable::Null,
         Value::Bool(b) => Variable::Bool(*b),
         Value::Number(n) => Variable::Number(n.clone()),
-        Value::String(s) => Variable::String(s.clone()),
-        Value::Array(items) => Variable::Array(items.iter().map(to_variable).collect()),
-        Value::Object(map) => Variable::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), to_variable(v)))
-                .collect(),
-        ),
+        Value::String(s) => {
+            charge(s.len())?;
+            Variable::String(s.clone())
+        }
+        Value::Array(items) => {
+            charge(0)?;
+            Variable::Array(items.iter().map(to_variable).collect::<Result<_, _>>()?)
+        }
+        Value::Object(map) => {
+            charge(0)?;
+            Variable::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), to_variable(v)?)))
+                    .collect::<Result<_, String>>()?,
+            )
+        }
+    }))
+}
+
+/// A copy of `value`, charged to the evaluation's budget.
+fn copy_value(value: &Value) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => {
+            charge(s.len())?;
+            Value::String(s.clone())
+        }
+        Value::Array(items) => {
+            charge(0)?;
+            Value::Array(items.iter().map(copy_value).collect::<Result<_, _>>()?)
+        }
+        Value::Object(map) => {
+            charge(0)?;
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), copy_value(v)?)))
+                    .collect::<Result<_, String>>()?,
+            )
+        }
+        other => other.clone(),
     })
 }
 
@@ -131,23 +177,25 @@ impl<'a> Node<'a> {
     }
 
     /// As a JMESPath value (for functions and comparisons).
-    pub(crate) fn to_rcvar(&self) -> Rcvar {
+    pub(crate) fn to_rcvar(&self) -> Result<Rcvar, String> {
         match self {
             Node::Json(v) => to_variable(v),
-            Node::Var(v) => v.clone(),
-            Node::List(items) => {
-                Rcvar::new(Variable::Array(items.iter().map(Node::to_rcvar).collect()))
-            }
-            Node::Map(map) => Rcvar::new(Variable::Object(
-                map.iter().map(|(k, v)| (k.clone(), v.to_rcvar())).collect(),
-            )),
+            Node::Var(v) => Ok(v.clone()),
+            Node::List(items) => Ok(Rcvar::new(Variable::Array(
+                items.iter().map(Node::to_rcvar).collect::<Result<_, _>>()?,
+            ))),
+            Node::Map(map) => Ok(Rcvar::new(Variable::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), v.to_rcvar()?)))
+                    .collect::<Result<_, String>>()?,
+            ))),
         }
     }
 
     /// As JSON (the substituted value).
     pub(crate) fn to_value(&self) -> Result<Value, String> {
         match self {
-            Node::Json(v) => Ok((*v).clone()),
+            Node::Json(v) => copy_value(v),
             Node::Var(v) => serde_json::to_value(&**v).map_err(|e| e.to_string()),
             Node::List(items) => items
                 .iter()
@@ -286,7 +334,10 @@ fn walk<'a>(
         } => {
             let values = args
                 .iter()
-                .map(|a| walk(data, a, ctx, next).map(|n| n.to_rcvar()))
+                .map(|a| {
+                    let node = walk(data, a, ctx, next)?;
+                    node.to_rcvar().map_err(|e| super::functions::fail(ctx, e))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             ctx.offset = *offset;
             let runtime = ctx.runtime;
@@ -325,7 +376,14 @@ fn walk<'a>(
             let answer = match (comparator, left.as_str(), right.as_str()) {
                 (Comparator::Equal, Some(a), Some(b)) => Some(a == b),
                 (Comparator::NotEqual, Some(a), Some(b)) => Some(a != b),
-                _ => left.to_rcvar().compare(comparator, &right.to_rcvar()),
+                _ => {
+                    let fail = |e| super::functions::fail(ctx, e);
+                    let (l, r) = (
+                        left.to_rcvar().map_err(fail)?,
+                        right.to_rcvar().map_err(fail)?,
+                    );
+                    l.compare(comparator, &r)
+                }
             };
             Ok(match answer {
                 Some(b) => Node::Var(Rcvar::new(Variable::Bool(b))),
@@ -356,9 +414,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn copies_are_budgeted() {
+        let scope = super::super::functions::EvalScope::with_budget(0, 1 << 20);
+        let data = json!({"s": "x".repeat(100 << 10)});
+        let expr = format!("[{}]", vec!["@"; 40].join(","));
+        let runtime = &*super::super::functions::RUNTIME;
+        let compiled = runtime.compile(&expr).unwrap();
+        // Walking only borrows; copying the result out is what the budget stops.
+        let result = search(&compiled, runtime, &data).unwrap();
+        assert_eq!(result.to_value().unwrap_err(), OVER_BUDGET);
+        let compiled = runtime.compile(&format!("length({expr})")).unwrap();
+        assert!(search(&compiled, runtime, &data).is_err());
+        assert_eq!(scope.take_error().as_deref(), Some(OVER_BUDGET));
+    }
+
     /// The walker and the library's own `search` agree.
     #[test]
     fn agrees_with_the_library() {
+        let _scope = super::super::functions::EvalScope::enter(0);
         let data = json!({
             "a": {"b": [1, 2, {"c": 3}], "d": "x"},
             "people": [{"name": "a", "age": 30, "tags": ["x", "y"]}, {"name": "b", "age": 20, "tags": ["z"]},
