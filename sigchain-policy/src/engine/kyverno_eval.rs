@@ -3,7 +3,8 @@
 //! Kyverno's order (`pkg/engine/internal/imageverifier.go`): the attestor sets (each must be
 //! satisfied by at least its `count` of entries, all entries when `count` is unset), then each
 //! attestation (a verified statement of the type whose signer satisfies the attestation's
-//! attestor sets), then the digest checks. The first failing step names the image's failure.
+//! attestor sets, every statement of the type meeting its `conditions`), then the digest
+//! checks. The first failing step names the image's failure.
 
 use sigchain_core::crypto::PublicKey;
 use sigchain_oci::reference::{Digest, Reference};
