@@ -4,6 +4,11 @@
 //! `serde_json`; and the throughput of image matching (Kyverno wildcards, policy-controller
 //! globs) against the `regex` crate matching the equivalent anchored expression.
 //!
+//! `policy/conditions`: one image with one vulnerability attestation (a Trivy report of 300
+//! findings), decided by an attestation with two conditions (no CRITICAL finding, scan at most
+//! 7 days old) against the same decision without conditions; the ratio is the price of
+//! evaluating conditions.
+//!
 //! After criterion's groups, a latency distribution of the decision (p50 / p99 / max over
 //! 20,000 timed calls) is printed, since the target is stated as a p99.
 
@@ -14,7 +19,9 @@ use criterion::{criterion_group, Criterion, Throughput};
 use sigchain_policy::admission::{AdmissionLimits, AdmissionRequest};
 use sigchain_policy::cip::Glob;
 use sigchain_policy::engine::{Engine, EngineConfig, NoMatchPolicy, PolicySet, RequestContext};
-use sigchain_policy::evidence::{EvidenceFile, EvidenceLimits};
+use sigchain_policy::evidence::{
+    AttestationEvidence, EvidenceAnswer, EvidenceFile, EvidenceLimits, ImageEvidence,
+};
 use sigchain_policy::kyverno::wildcard;
 use sigchain_policy::yaml::YamlLimits;
 
@@ -238,7 +245,125 @@ fn latency_distribution() {
     );
 }
 
-criterion_group!(benches, decision, matching);
+const VULN_TYPE: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
+const CONDITIONS_IMAGE: &str = "ghcr.io/acme/app:1.0";
+
+fn conditions_policy(with_conditions: bool) -> String {
+    let conditions = if with_conditions {
+        r#"              conditions:
+                - all:
+                    - key: "{{ scanner.result.Results[].Vulnerabilities[?Severity=='CRITICAL'][] | length(@) }}"
+                      operator: Equals
+                      value: 0
+                      message: "the image has CRITICAL vulnerabilities"
+                    - key: "{{ time_since('', '{{ metadata.scanFinishedOn }}', '') }}"
+                      operator: DurationLessThanOrEquals
+                      value: "168h"
+                      message: "the vulnerability scan is older than 7 days"
+"#
+    } else {
+        ""
+    };
+    format!(
+        r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {{name: vuln-scan}}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: no-critical
+      match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
+      verifyImages:
+        - imageReferences: ["ghcr.io/acme/*"]
+          mutateDigest: false
+          verifyDigest: false
+          attestations:
+            - type: {VULN_TYPE}
+              attestors: [{{entries: [{{keyless: {{subject: "https://github.com/acme/*", issuer: "https://token.actions.githubusercontent.com"}}}}]}}]
+{conditions}"#
+    )
+}
+
+/// A cosign vulnerability predicate around a Trivy report of `findings` non-critical findings.
+fn vuln_predicate(findings: usize) -> serde_json::Value {
+    let severities = ["LOW", "MEDIUM", "HIGH", "UNKNOWN"];
+    let vulnerabilities: Vec<serde_json::Value> = (0..findings)
+        .map(|i| {
+            serde_json::json!({
+                "VulnerabilityID": format!("CVE-2025-{i:05}"),
+                "PkgName": format!("pkg-{}", i % 40),
+                "InstalledVersion": "1.2.3",
+                "FixedVersion": "1.2.4",
+                "Severity": severities[i % severities.len()],
+                "Title": "a finding with a title of ordinary length for a Trivy report",
+                "PrimaryURL": format!("https://avd.example/CVE-2025-{i:05}")
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "invocation": {"parameters": null, "uri": "", "event_id": "", "builder.id": ""},
+        "scanner": {"uri": "pkg:github/aquasecurity/trivy@v0.58.0", "version": "0.58.0",
+            "db": {"uri": "", "version": ""},
+            "result": {"SchemaVersion": 2, "Results": [
+                {"Target": "app (debian 12.8)", "Class": "os-pkgs", "Vulnerabilities": vulnerabilities}]}},
+        "metadata": {"scanStartedOn": "2026-01-06T10:00:00Z", "scanFinishedOn": "2026-01-06T10:00:00Z"}
+    })
+}
+
+fn conditions(c: &mut Criterion) {
+    let body = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "default", "operation": "CREATE",
+            "object": {"metadata": {"name": "app"},
+                "spec": {"containers": [{"name": "app", "image": CONDITIONS_IMAGE}]}}}
+    })
+    .to_string();
+    let request = AdmissionRequest::parse(body.as_bytes(), &AdmissionLimits::default()).unwrap();
+    let evidence: EvidenceAnswer = Ok(ImageEvidence {
+        digest: None,
+        signatures: vec![],
+        attestations: vec![AttestationEvidence {
+            predicate_type: VULN_TYPE.into(),
+            predicate: vuln_predicate(300),
+            issuer: Some("https://token.actions.githubusercontent.com".into()),
+            subject: Some(
+                "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main".into(),
+            ),
+            public_key: None,
+        }],
+    });
+    let answers = std::collections::BTreeMap::from([(CONDITIONS_IMAGE.to_owned(), evidence)]);
+    let context = RequestContext {
+        now_unix: 1_767_830_400, // 2026-01-08T00:00:00Z
+        ..RequestContext::default()
+    };
+    let mut group = c.benchmark_group("policy/conditions/1 attestation, 300 findings");
+    for (name, with_conditions) in [
+        ("two conditions (no CRITICAL, scan <= 168h)", true),
+        ("no conditions", false),
+    ] {
+        let set = PolicySet::load(
+            conditions_policy(with_conditions).as_bytes(),
+            &YamlLimits::default(),
+        )
+        .unwrap();
+        let engine = Engine::new(set, EngineConfig::default()).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let review = engine.review(&request, &context);
+                let decision = review.decide(&answers);
+                assert!(decision.allowed());
+                black_box(decision)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decision, matching, conditions);
 
 fn main() {
     benches();

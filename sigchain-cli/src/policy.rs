@@ -326,7 +326,10 @@ fn run_test(path: &Path, test: &TestCase) -> Result<Vec<policy_test::TestRow>, S
     }
     let resources = policy_test::test_resources(&documents).map_err(|e| e.to_string())?;
     let context = RequestContext {
-        now_unix: now_unix(),
+        now_unix: test
+            .now_unix()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .unwrap_or_else(now_unix),
         ..RequestContext::default()
     };
     let decided: Vec<_> = resources

@@ -252,3 +252,34 @@ fn policy_test_fails_when_a_result_differs() {
         "{stdout}"
     );
 }
+
+#[test]
+fn policy_test_evaluates_attestation_conditions() {
+    let output = sigchain(&["policy", "test", data("conditions").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Test Summary: 8 tests passed and 0 tests failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn policy_test_conditions_use_the_pinned_clock() {
+    // A month later every scan is stale: the clean image fails too, and the test says so.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["policies.yaml", "resources.yaml", "evidence.json"] {
+        std::fs::copy(data("conditions").join(name), dir.path().join(name)).unwrap();
+    }
+    let suite = std::fs::read_to_string(data("conditions/kyverno-test.yaml"))
+        .unwrap()
+        .replace("2026-01-08T00:00:00Z", "2026-02-08T00:00:00Z");
+    std::fs::write(dir.path().join("kyverno-test.yaml"), suite).unwrap();
+    let output = sigchain(&["policy", "test", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("Test Summary: 6 tests passed and 2 tests failed"),
+        "{stdout}"
+    );
+}

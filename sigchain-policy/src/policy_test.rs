@@ -14,6 +14,8 @@
 //! resources: [resources.yaml]
 //! exceptions: [exceptions.yaml]      # optional
 //! evidence: evidence.json            # sigchain: what verified, per image (optional)
+//! now: "2026-01-08T00:00:00Z"        # sigchain: the decisions' clock (optional; default:
+//!                                    # the system clock), for time-based conditions
 //! results:
 //!   - policy: signed
 //!     rule: release
@@ -80,9 +82,34 @@ pub struct TestCase {
     /// verified signatures.
     #[serde(default)]
     pub evidence: Option<String>,
+    /// The clock of the decisions (sigchain), RFC 3339: attestation conditions over time
+    /// (`time_since`) give the same result on every run. Without it, the caller's clock.
+    #[serde(default)]
+    pub now: Option<String>,
     /// Expected results.
     #[serde(default)]
     pub results: Vec<ExpectedResult>,
+}
+
+impl TestCase {
+    /// [`TestCase::now`] as seconds since the Unix epoch, when given.
+    ///
+    /// ```
+    /// # use sigchain_policy::policy_test::TestCase;
+    /// let test: TestCase = serde_json::from_value(serde_json::json!({
+    ///     "apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test",
+    ///     "now": "2026-01-08T00:00:00Z"}))?;
+    /// assert_eq!(test.now_unix(), Ok(Some(1_767_830_400)));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn now_unix(&self) -> Result<Option<i64>, String> {
+        match &self.now {
+            None => Ok(None),
+            Some(text) => sigchain_core::time::Timestamp::parse_rfc3339(text)
+                .map(|t| Some(t.as_secs()))
+                .ok_or_else(|| format!("now: {text:?} is not an RFC 3339 time")),
+        }
+    }
 }
 
 /// `metadata` of a test.

@@ -3,11 +3,13 @@
 //! Kyverno's order (`pkg/engine/internal/imageverifier.go`): the attestor sets (each must be
 //! satisfied by at least its `count` of entries, all entries when `count` is unset), then each
 //! attestation (a verified statement of the type whose signer satisfies the attestation's
-//! attestor sets), then the digest checks. The first failing step names the image's failure.
+//! attestor sets, every statement of the type meeting its `conditions`), then the digest
+//! checks. The first failing step names the image's failure.
 
 use sigchain_core::crypto::PublicKey;
 use sigchain_oci::reference::{Digest, Reference};
 
+use super::conditions::{CompiledConditions, ConditionsVerdict};
 use crate::evidence::{EvidenceAnswer, ImageEvidence, Signer};
 use crate::kyverno::{AttestorSet, ImageVerification, KeylessIdentity, KyvernoPolicy, PolicyKind};
 
@@ -153,16 +155,18 @@ impl CompiledSet {
 }
 
 /// An `attestations` entry, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct CompiledAttestation {
     pub predicate_type: String,
     /// Empty: any verified signer.
     pub sets: Vec<CompiledSet>,
-    pub has_conditions: bool,
+    /// Conditions every statement of the type must meet (their expressions compiled here,
+    /// once per policy load).
+    pub conditions: CompiledConditions,
 }
 
 /// A `verifyImages` entry, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct CompiledEntry {
     pub sets: Vec<CompiledSet>,
     pub attestations: Vec<CompiledAttestation>,
@@ -194,10 +198,7 @@ impl CompiledEntry {
             attestations.push(CompiledAttestation {
                 predicate_type,
                 sets,
-                has_conditions: attestation
-                    .conditions
-                    .iter()
-                    .any(|c| !c.any.is_empty() || !c.all.is_empty()),
+                conditions: CompiledConditions::compile(&attestation.conditions),
             });
         }
         Ok(CompiledEntry {
@@ -229,12 +230,14 @@ impl CompiledEntry {
 
     /// Check one image against what verified for it. `shown` is the image as Kyverno
     /// prints it ([`crate::kyverno::image::KyvernoImage::match_string`]); `written` is the
-    /// image as written, parsed. Messages are Kyverno's where it has one.
+    /// image as written, parsed; `now_unix` is the request's clock (attestation conditions
+    /// over time). Messages are Kyverno's where it has one.
     pub(crate) fn check(
         &self,
         shown: &str,
         written: &Reference,
         answer: &EvidenceAnswer,
+        now_unix: i64,
     ) -> ImageOutcome {
         let failed = |reason: String| format!("failed to verify image {shown}: {reason}");
         let evidence = match answer {
@@ -258,7 +261,12 @@ impl CompiledEntry {
             }
         }
         for (a, attestation) in self.attestations.iter().enumerate() {
-            if let Err(outcome) = check_attestation(a, attestation, evidence, &failed) {
+            let at = AttestationCheck {
+                index: a,
+                shown,
+                now_unix,
+            };
+            if let Err(outcome) = at.check(attestation, evidence, &failed) {
                 return outcome;
             }
         }
@@ -303,42 +311,66 @@ pub(crate) fn digest_mismatch(written: &Reference, evidence: &ImageEvidence) -> 
     }
 }
 
-fn check_attestation(
+/// One attestation of an image, checked.
+struct AttestationCheck<'a> {
     index: usize,
-    attestation: &CompiledAttestation,
-    evidence: &ImageEvidence,
-    failed: &dyn Fn(String) -> String,
-) -> Result<(), ImageOutcome> {
-    let of_type: Vec<Signer> = evidence
-        .attestations
-        .iter()
-        .filter(|a| a.predicate_type == attestation.predicate_type)
-        .map(|a| a.signer())
-        .collect();
-    if of_type.is_empty() {
-        return Err(ImageOutcome::Fail(failed(format!(
-            ".attestations[{index}]: no verified attestations of predicate type {}",
-            attestation.predicate_type
-        ))));
-    }
-    for (i, set) in attestation.sets.iter().enumerate() {
-        if let Err(satisfied) = set.satisfied_by(of_type.iter()) {
+    shown: &'a str,
+    now_unix: i64,
+}
+
+impl AttestationCheck<'_> {
+    fn check(
+        &self,
+        attestation: &CompiledAttestation,
+        evidence: &ImageEvidence,
+        failed: &dyn Fn(String) -> String,
+    ) -> Result<(), ImageOutcome> {
+        let index = self.index;
+        let of_type: Vec<&crate::evidence::AttestationEvidence> = evidence
+            .attestations
+            .iter()
+            .filter(|a| a.predicate_type == attestation.predicate_type)
+            .collect();
+        if of_type.is_empty() {
             return Err(ImageOutcome::Fail(failed(format!(
-                ".attestations[{index}].attestors[{i}]: image attestations verification failed: {satisfied} attestor(s) satisfied, {}; verified signers: {}",
-                set.describe(),
-                describe_signers(&of_type)
+                ".attestations[{index}]: no verified attestations of predicate type {}",
+                attestation.predicate_type
             ))));
         }
+        let signers: Vec<Signer> = of_type.iter().map(|a| a.signer()).collect();
+        for (i, set) in attestation.sets.iter().enumerate() {
+            if let Err(satisfied) = set.satisfied_by(signers.iter()) {
+                return Err(ImageOutcome::Fail(failed(format!(
+                    ".attestations[{index}].attestors[{i}]: image attestations verification failed: {satisfied} attestor(s) satisfied, {}; verified signers: {}",
+                    set.describe(),
+                    describe_signers(&signers)
+                ))));
+            }
+        }
+        if attestation.conditions.is_empty() {
+            return Ok(());
+        }
+        // Every statement of the type must meet the conditions (Kyverno's
+        // `verifyAttestation`); the first that does not names the failure. Kyverno counts
+        // both a failed condition and an evaluation error as the attestor entry failing.
+        for statement in of_type {
+            let verdict = attestation
+                .conditions
+                .evaluate(&statement.predicate, self.now_unix);
+            let reason = match verdict {
+                Ok(ConditionsVerdict::Hold) => continue,
+                Ok(ConditionsVerdict::Fail(message)) => format!(
+                    "attestation checks failed for {} and predicate {}: {message}",
+                    self.shown, attestation.predicate_type
+                ),
+                Err(error) => format!("failed to check attestations: {error}"),
+            };
+            return Err(ImageOutcome::Fail(failed(format!(
+                ".attestations[{index}]: {reason}"
+            ))));
+        }
+        Ok(())
     }
-    if attestation.has_conditions {
-        // Fail closed until conditions over predicates are evaluated (JMESPath): an
-        // unevaluated condition must never pass.
-        return Err(ImageOutcome::Error(failed(format!(
-            ".attestations[{index}]: conditions on {} are not evaluated by this version",
-            attestation.predicate_type
-        ))));
-    }
-    Ok(())
 }
 
 fn describe_signers(signers: &[Signer]) -> String {

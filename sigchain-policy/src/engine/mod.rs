@@ -16,7 +16,9 @@
 //! over ([`autogen`]) — and that no [`PolicyException`] excepts, every image of the workload
 //! that a `verifyImages` entry applies to is checked against its evidence: each attestor set
 //! satisfied by at least `count` of its entries (all of them without `count`), each
-//! attestation present with a satisfying signer, the digest rules. A rule fails when one of
+//! attestation present with a satisfying signer and, when it has `conditions`, every
+//! statement of its type meeting them (Kyverno's `{{ }}` substitution, JMESPath with Kyverno's
+//! functions on the request's clock, its operators and `any`/`all` blocks), the digest rules. A rule fails when one of
 //! its images fails, errs when a lookup failed and none failed. The rule's failure action
 //! ([`crate::kyverno::KyvernoPolicy::failure_action`]) then decides: `Enforce` denies the
 //! request, `Audit` admits it with a warning. Images that passed under a `mutateDigest`
@@ -34,7 +36,10 @@
 //! `failurePolicy: Fail`, which blocks on errors whatever the action (Kyverno's
 //! `BlockRequest`; Kyverno defaults `failurePolicy` to `Fail`, here an unset one lets Audit
 //! admit, so that Audit never blocks unless asked to). A query without an answer counts as
-//! failed. Attestation `conditions` are not evaluated yet: a rule with any is an `error`.
+//! failed. An attestation condition that cannot be evaluated (an expression that does not
+//! parse, a function that fails, a predicate that is not an object) fails the image, as in
+//! Kyverno; it never passes. The clock of time-based conditions is
+//! [`RequestContext::now_unix`], so a decision is reproducible from its inputs.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -88,6 +93,7 @@
 
 pub mod autogen;
 mod cip_eval;
+mod conditions;
 mod exception;
 mod kyverno_eval;
 mod load;
@@ -163,7 +169,8 @@ pub struct RequestContext {
     /// The labels of the request's namespace (for `namespaceSelector`s); an admission request
     /// does not carry them, a webhook with API access looks them up.
     pub namespace_labels: BTreeMap<String, String>,
-    /// Now, in seconds since the Unix epoch (report timestamps).
+    /// Now, in seconds since the Unix epoch: report timestamps, and the clock of attestation
+    /// conditions (`time_since`, `time_now`, …). The engine never reads the system clock.
     pub now_unix: i64,
 }
 
@@ -624,7 +631,8 @@ impl<'e> Review<'e> {
                                 ));
                                 continue;
                             };
-                            let outcome = entries[v].check(shown, reference, answer(i));
+                            let outcome =
+                                entries[v].check(shown, reference, answer(i), self.now_unix);
                             if let ImageOutcome::Pass {
                                 pin: Some(digest), ..
                             } = &outcome

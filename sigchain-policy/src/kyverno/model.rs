@@ -575,9 +575,10 @@ impl Attestation {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnyAllConditions {
-    /// At least one must hold.
+    /// At least one must hold. `None` (absent) holds; `Some(empty)` (`any: []`) never holds,
+    /// as in Kyverno, which tells a nil list from an empty one.
     #[serde(default)]
-    pub any: Vec<Condition>,
+    pub any: Option<Vec<Condition>>,
     /// All must hold.
     #[serde(default)]
     pub all: Vec<Condition>,
