@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use sigchain_core::time::Timestamp;
-use sigchain_instance::oidc::{OidcIssuer, TokenRequest};
+use sigchain_instance::oidc::{GithubActionsClaims, OidcIssuer, TokenRequest};
 use sigchain_instance::server::{Instance, InstanceConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -24,6 +24,7 @@ pub struct LocalSigstore {
     /// The signing config naming its services (Rekor v1).
     pub signing_config: PathBuf,
     issuer: OidcIssuer,
+    github_actions: OidcIssuer,
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -37,6 +38,7 @@ impl LocalSigstore {
         let base_url = format!("http://{}", listener.local_addr()?);
         instance.write_trust_files(&base_url)?;
         let issuer = instance.oidc_issuer(&base_url)?;
+        let github_actions = instance.github_actions_issuer()?;
         let (stop, stopped) = oneshot::channel::<()>();
         // The listener is bound: requests wait in its queue until the task accepts them.
         let server = tokio::spawn(instance.serve(listener, async {
@@ -47,6 +49,7 @@ impl LocalSigstore {
             trusted_root: dir.join("trusted_root.json"),
             signing_config: dir.join("signing_config.json"),
             issuer,
+            github_actions,
             stop,
             server,
         })
@@ -60,10 +63,12 @@ impl LocalSigstore {
             .mint(&TokenRequest::for_email(email), Timestamp::now().as_secs())?)
     }
 
-    /// A token minted for `request` (e.g. with GitHub Actions claims, which the instance's CA
-    /// issues as Fulcio's GitHub extensions).
-    pub fn token_for(&self, request: &TokenRequest) -> Result<String, Error> {
-        Ok(self.issuer.mint(request, Timestamp::now().as_secs())?)
+    /// A GitHub Actions job's token from the instance's stand-in for GitHub's issuer: the CA
+    /// certifies the job's workflow, with Fulcio's CI extensions.
+    pub fn github_actions_token(&self, job: &GithubActionsClaims) -> Result<String, Error> {
+        Ok(self
+            .github_actions
+            .mint_github_actions(job, Timestamp::now().as_secs())?)
     }
 
     /// The issuer URL tokens name (`BASE/oidc`).

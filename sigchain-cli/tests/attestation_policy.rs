@@ -142,6 +142,7 @@ fn trivy_report(image: &str, severities: &[&str]) -> Value {
         .collect();
     json!({
         "SchemaVersion": 2,
+        "Trivy": {"Version": "0.76.0"},
         "CreatedAt": now,
         "ArtifactName": image,
         "ArtifactType": "container_image",

@@ -457,16 +457,10 @@ async fn a_provenance_its_certificate_contradicts_is_no_evidence() {
         "job_workflow_ref": "team/app/.github/workflows/release.yml@refs/heads/main",
         "job_workflow_sha": "0123456789abcdef0123456789abcdef01234567",
         "run_id": "42", "run_attempt": "1", "runner_environment": "github-hosted",
-        "event_name": "push", "repository_visibility": "public"
+        "event_name": "push", "repository_visibility": "public", "workflow": "release"
     }))
     .unwrap();
-    let token = world
-        .sigstore
-        .token_for(&sigchain_instance::oidc::TokenRequest {
-            github: Some(github),
-            ..sigchain_instance::oidc::TokenRequest::for_email(EMAIL)
-        })
-        .unwrap();
+    let token = world.sigstore.github_actions_token(&github).unwrap();
     world
         .attest_as(
             &job,
@@ -484,7 +478,13 @@ async fn a_provenance_its_certificate_contradicts_is_no_evidence() {
         .await
         .unwrap();
     assert_eq!(bound.attestations.len(), 1, "{bound:?}");
-    assert_eq!(bound.attestations[0].signer(), world.keyless());
+    assert_eq!(
+        bound.attestations[0].signer(),
+        Signer::keyless(
+            "https://token.actions.githubusercontent.com",
+            "https://github.com/team/app/.github/workflows/release.yml@refs/heads/main"
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
