@@ -22,7 +22,7 @@ use sigchain_oci::store::AnyStore;
 
 use crate::inputs;
 use crate::options::{IdentityOptions, VerifierOptions};
-use crate::signing::SignerArgs;
+use crate::signing::{SignerArgs, SigningIdentity};
 
 /// The image and how to reach its registry.
 #[derive(clap::Args)]
@@ -106,7 +106,9 @@ pub struct AttestArgs {
     predicate: Option<PathBuf>,
     /// Generate the predicate: the SLSA v1 provenance of the GitHub Actions job this runs in
     /// (with `--type slsaprovenance` or `slsaprovenance1`), read from the variables GitHub
-    /// sets. It must agree with the signing certificate's claims, or nothing is stored.
+    /// sets; signing keyless as the job, its builder is the workflow the certificate names
+    /// (the reusable workflow, when the job runs one). It must agree with the signing
+    /// certificate's claims, or nothing is stored.
     #[arg(long)]
     generate: bool,
     /// The predicate type: spdxjson, spdx, cyclonedx, slsaprovenance, slsaprovenance02,
@@ -123,8 +125,13 @@ pub struct AttestArgs {
 }
 
 impl AttestArgs {
-    /// The predicate kind, and the predicate's bytes (read, or generated).
-    fn predicate(&self) -> Result<(PredicateKind, Vec<u8>), String> {
+    /// The predicate kind, and the predicate's bytes (read, or generated). A generated
+    /// provenance's builder is `signing_workflow` when the signer is a GitHub Actions job (the
+    /// workflow its certificate will name, a reusable one included), else the run's workflow.
+    fn predicate(
+        &self,
+        signing_workflow: Option<String>,
+    ) -> Result<(PredicateKind, Vec<u8>), String> {
         if !self.generate {
             let kind = PredicateKind::parse(&self.predicate_type).map_err(|e| e.to_string())?;
             let path = self
@@ -154,7 +161,11 @@ impl AttestArgs {
             }
         }
         let run = crate::provenance::github_run()?;
-        let predicate = serde_json::to_vec(&run.provenance().to_json_object())
+        let mut provenance = run.provenance();
+        if let Some(workflow) = signing_workflow {
+            provenance.run_details.builder.id = workflow;
+        }
+        let predicate = serde_json::to_vec(&provenance.to_json_object())
             .map_err(|e| format!("provenance: {e}"))?;
         Ok((PredicateKind::SlsaProvenance1, predicate))
     }
@@ -284,9 +295,12 @@ pub fn attest(args: AttestArgs) -> ExitCode {
 }
 
 async fn attest_image(args: &AttestArgs) -> Result<(), String> {
-    let (kind, predicate) = args.predicate()?;
+    // Who signs is known first, so a generated provenance names the workflow the
+    // certificate will.
+    let identity = args.signer.identity().await?;
+    let (kind, predicate) = args.predicate(identity.github_workflow())?;
     if let Some(blob) = &args.blob {
-        return attest_blob(args, blob, &kind, &predicate).await;
+        return attest_blob(args, identity, blob, &kind, &predicate).await;
     }
     let image_args = ImageArgs {
         image: args.image.clone().unwrap_or_default(),
@@ -301,7 +315,7 @@ async fn attest_image(args: &AttestArgs) -> Result<(), String> {
         Timestamp::now(),
     )
     .map_err(|e| format!("predicate {}: {e}", args.predicate_name()))?;
-    let (signed, summary) = args.signer.sign(prepared.content()).await?;
+    let (signed, summary) = args.signer.sign_as(identity, prepared.content()).await?;
     if args.generate {
         let digest = image_sha256(&image)?;
         let checked = crate::provenance::check_signed(signed.verified(), &digest)?;
@@ -332,6 +346,7 @@ async fn attest_image(args: &AttestArgs) -> Result<(), String> {
 /// Sigstore bundle, as `sign-bundle --in-toto` would sign it.
 async fn attest_blob(
     args: &AttestArgs,
+    identity: SigningIdentity,
     blob: &std::path::Path,
     kind: &PredicateKind,
     predicate: &[u8],
@@ -349,7 +364,7 @@ async fn attest_blob(
     )
     .map_err(|e| e.to_string())?;
     let content = sigchain_core::sign::machine::Content::InTotoStatement(statement.to_json());
-    let (signed, summary) = args.signer.sign(content).await?;
+    let (signed, summary) = args.signer.sign_as(identity, content).await?;
     if args.generate {
         let checked = crate::provenance::check_signed(signed.verified(), &digest)?;
         eprintln!("provenance: {checked}");

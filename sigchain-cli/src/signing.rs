@@ -11,7 +11,8 @@ use sigchain_core::trust_root::TrustedRoot;
 use sigchain_fulcio::client::{
     resolve_token, BundleSigner, GithubActionsTokenClient, KeyProof, TransportConfig,
 };
-use sigchain_fulcio::token::source::TokenOptions;
+use sigchain_fulcio::token::source::{TokenOptions, TokenSource};
+use sigchain_fulcio::token::{IdentityRule, IdentityToken};
 
 use crate::inputs;
 
@@ -46,10 +47,69 @@ pub struct SignerArgs {
     pub proof_of_possession: bool,
 }
 
+/// Who will sign, resolved before the content is made: a managed key, or an identity token
+/// (whose identity is what the CA will certify).
+pub enum SigningIdentity {
+    /// `--key`.
+    Key(SigningKey),
+    /// A token, and where it came from.
+    Token(IdentityToken, TokenSource),
+}
+
+impl SigningIdentity {
+    /// The workflow a GitHub Actions job's token will be certified as: Fulcio's SAN and Build
+    /// Signer URI (`https://github.com/{job_workflow_ref}`, the reusable workflow when the
+    /// job runs one). `None` for a key or another kind of token.
+    pub fn github_workflow(&self) -> Option<String> {
+        match self {
+            SigningIdentity::Token(token, _) => token
+                .signer()
+                .ok()
+                .filter(|signer| signer.rule == IdentityRule::GithubActions)
+                .map(|signer| signer.san),
+            SigningIdentity::Key(_) => None,
+        }
+    }
+}
+
 impl SignerArgs {
     /// Sign `content`: the bundle (verified in full by the signing machine before it is
     /// returned) and a one-line summary of who signed and where it was logged.
     pub async fn sign(&self, content: Content) -> Result<(SignedBundle, String), String> {
+        let identity = self.identity().await?;
+        self.sign_as(identity, content).await
+    }
+
+    /// The key or token these options name (a GitHub Actions token is fetched here).
+    pub async fn identity(&self) -> Result<SigningIdentity, String> {
+        if let Some(path) = &self.key {
+            let pem = inputs::read_limited(path, 64 * 1024)?;
+            let pem = zeroize::Zeroizing::new(
+                String::from_utf8(pem)
+                    .map_err(|_| format!("key {}: not UTF-8 PEM", path.display()))?,
+            );
+            let key =
+                SigningKey::from_pem(&pem).map_err(|e| format!("key {}: {e}", path.display()))?;
+            return Ok(SigningIdentity::Key(key));
+        }
+        let options = TokenOptions {
+            token: self.identity_token.clone(),
+            token_file: self.identity_token_file.clone(),
+            ..TokenOptions::default()
+        };
+        let github = GithubActionsTokenClient::new(TransportConfig::default());
+        let (token, source) = resolve_token(&options, |name| std::env::var(name).ok(), &github)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(SigningIdentity::Token(token, source))
+    }
+
+    /// Sign `content` as `identity` (from [`SignerArgs::identity`]).
+    pub async fn sign_as(
+        &self,
+        identity: SigningIdentity,
+        content: Content,
+    ) -> Result<(SignedBundle, String), String> {
         let (trusted_root, signing_config) = self.trust_material()?;
         let signer = BundleSigner::from_signing_config(
             trusted_root,
@@ -63,36 +123,24 @@ impl SignerArgs {
         } else {
             KeyProof::Csr
         });
-        if let Some(path) = &self.key {
-            let pem = inputs::read_limited(path, 64 * 1024)?;
-            let pem = zeroize::Zeroizing::new(
-                String::from_utf8(pem)
-                    .map_err(|_| format!("key {}: not UTF-8 PEM", path.display()))?,
-            );
-            let key =
-                SigningKey::from_pem(&pem).map_err(|e| format!("key {}: {e}", path.display()))?;
-            let signed = signer
-                .sign_with_key(key, content)
-                .await
-                .map_err(|e| e.to_string())?;
-            let summary = signed.verified().summary();
-            return Ok((signed, summary));
+        match identity {
+            SigningIdentity::Key(key) => {
+                let signed = signer
+                    .sign_with_key(key, content)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let summary = signed.verified().summary();
+                Ok((signed, summary))
+            }
+            SigningIdentity::Token(token, source) => {
+                let signed = signer
+                    .sign_keyless(&token, content)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let summary = format!("{}, token from {source}", signed.verified().summary());
+                Ok((signed, summary))
+            }
         }
-        let options = TokenOptions {
-            token: self.identity_token.clone(),
-            token_file: self.identity_token_file.clone(),
-            ..TokenOptions::default()
-        };
-        let github = GithubActionsTokenClient::new(TransportConfig::default());
-        let (token, source) = resolve_token(&options, |name| std::env::var(name).ok(), &github)
-            .await
-            .map_err(|e| e.to_string())?;
-        let signed = signer
-            .sign_keyless(&token, content)
-            .await
-            .map_err(|e| e.to_string())?;
-        let summary = format!("{}, token from {source}", signed.verified().summary());
-        Ok((signed, summary))
     }
 
     /// The trusted root and signing config these options name.

@@ -669,9 +669,12 @@ fn keyless_as_a_github_job_the_provenance_is_bound_to_its_certificate() {
     );
     assert!(said.contains("required"), "{said}");
 
-    // A job of a reusable workflow signs as that workflow: the builder id its environment
-    // gives is not the certificate's Build Signer URI, and nothing is stored.
+    // A job of a reusable workflow signs as that workflow: its certificate's Build Signer URI
+    // is the reusable workflow, and so is the generated provenance's builder, as GitHub's own
+    // provenance names it (the top-level workflow stays the external parameter, held to the
+    // certificate's Build Config URI).
     let other = pushed_image(&registry, "team/reused");
+    let shared = "https://github.com/octo/shared/.github/workflows/build.yml@refs/heads/main";
     let reusable = github_token(
         &instance,
         &github_claims("octo/shared/.github/workflows/build.yml@refs/heads/main"),
@@ -688,17 +691,26 @@ fn keyless_as_a_github_job_the_provenance_is_bound_to_its_certificate() {
         ])
         .args(signer_args(&instance))
         .args(["--allow-insecure-registry", &other]);
-    let said = assert_failure(
-        "attest --generate in a reusable workflow",
-        &attest.output().unwrap(),
+    let attested = attest.output().unwrap();
+    assert_success("attest --generate in a reusable workflow", &attested);
+    let as_shared = [
+        "--certificate-identity",
+        shared,
+        "--certificate-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+        "--provenance-builder-id",
+        shared,
+    ];
+    let verified = verify_attestation(&instance, &other, &as_shared);
+    assert_success(
+        "verify-attestation of the reusable workflow's provenance",
+        &verified,
     );
-    assert!(
-        said.contains("nothing stored") && said.contains("Build Signer URI"),
-        "{said}"
-    );
-    assert_failure(
-        "verify-attestation of what was not stored",
-        &verify_attestation(&instance, &other, &identity),
+    let statement: serde_json::Value =
+        serde_json::from_slice(verified.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(
+        statement["predicate"]["buildDefinition"]["externalParameters"]["workflow"]["path"],
+        ".github/workflows/release.yml"
     );
 
     // A hand-written provenance claiming another workflow than the job that signs it.
