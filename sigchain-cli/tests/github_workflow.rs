@@ -224,3 +224,71 @@ fn every_sigchain_command_in_the_workflow_exists_with_its_flags() {
         }
     }
 }
+
+/// Variables GitHub sets in every job (its documentation's "default environment variables"),
+/// of those a provenance could read.
+const GITHUB_DEFAULT_VARIABLES: &[&str] = &[
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_ACTOR",
+    "GITHUB_ACTOR_ID",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_JOB",
+    "GITHUB_REF",
+    "GITHUB_REF_NAME",
+    "GITHUB_REF_TYPE",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_ID",
+    "GITHUB_REPOSITORY_OWNER",
+    "GITHUB_REPOSITORY_OWNER_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_WORKFLOW",
+    "GITHUB_WORKFLOW_REF",
+    "GITHUB_WORKFLOW_SHA",
+    "RUNNER_ARCH",
+    "RUNNER_ENVIRONMENT",
+    "RUNNER_OS",
+];
+
+/// The provenance the workflow attests is made from the environment GitHub gives the job, the
+/// same variables the provenance tests set (`sigchain-cli/tests/provenance.rs` holds its list
+/// equal to the library's): every one is a default variable, and the workflow sets none of
+/// them itself, at any level, so the provenance describes the run GitHub ran.
+#[test]
+fn the_provenance_reads_the_environment_github_gives_the_job_untouched() {
+    use sigchain_core::provenance::github::ENV_VARS;
+    for name in ENV_VARS {
+        assert!(
+            GITHUB_DEFAULT_VARIABLES.contains(name),
+            "{name} is not a variable GitHub sets in every job"
+        );
+    }
+    let workflow = workflow();
+    let mut scopes = vec![&workflow["env"]];
+    for job in workflow["jobs"].as_object().unwrap().values() {
+        scopes.push(&job["env"]);
+    }
+    for step in steps(&workflow) {
+        scopes.push(&step["env"]);
+    }
+    for scope in scopes {
+        let Some(vars) = scope.as_object() else {
+            continue;
+        };
+        for name in vars.keys() {
+            assert!(
+                !ENV_VARS.contains(&name.as_str()),
+                "the workflow overrides {name}, which the provenance reads"
+            );
+        }
+    }
+    // And the workflow does generate it, keyless, as the job.
+    let lines = sigchain_command_lines(&workflow);
+    assert!(lines.iter().any(|line| line[0] == "attest"
+        && line.iter().any(|w| w == "--generate")
+        && line.iter().any(|w| w == "slsaprovenance")));
+}
