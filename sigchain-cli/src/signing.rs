@@ -53,7 +53,7 @@ pub enum SigningIdentity {
     /// `--key`.
     Key(SigningKey),
     /// A token, and where it came from.
-    Token(IdentityToken, TokenSource),
+    Token(Box<IdentityToken>, TokenSource),
 }
 
 impl SigningIdentity {
@@ -101,7 +101,7 @@ impl SignerArgs {
         let (token, source) = resolve_token(&options, |name| std::env::var(name).ok(), &github)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(SigningIdentity::Token(token, source))
+        Ok(SigningIdentity::Token(Box::new(token), source))
     }
 
     /// Sign `content` as `identity` (from [`SignerArgs::identity`]).
