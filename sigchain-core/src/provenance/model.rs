@@ -149,7 +149,7 @@ fn digest_entries<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, St
 }
 
 impl Provenance {
-    /// Read a predicate from its JSON text and check it (see the [module docs](self)).
+    /// Read a predicate from its JSON text and check it (see the [`provenance`](crate::provenance) module docs).
     pub fn from_predicate_json(json: &str) -> Result<Provenance, ProvenanceError> {
         let provenance: Provenance =
             serde_json::from_str(json).map_err(|e| ProvenanceError::Json(e.to_string()))?;
