@@ -26,6 +26,7 @@ mod go_values;
 mod interpret;
 mod operators;
 mod substitute;
+mod time_functions;
 
 use serde_json::{json, Value};
 
