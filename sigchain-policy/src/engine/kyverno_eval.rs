@@ -353,7 +353,18 @@ impl AttestationCheck<'_> {
         // Every statement of the type must meet the conditions (Kyverno's
         // `verifyAttestation`); the first that does not names the failure. Kyverno counts
         // both a failed condition and an evaluation error as the attestor entry failing.
-        for statement in of_type {
+        // Only statements from the attestation's own attestors count, as Kyverno only fetches
+        // those: a statement anyone else signed can neither pass the conditions nor, pushed
+        // beside the image, block it.
+        let from_attestors = of_type.into_iter().filter(|statement| {
+            let signer = statement.signer();
+            attestation.sets.is_empty()
+                || attestation
+                    .sets
+                    .iter()
+                    .any(|set| set.entries.iter().any(|entry| entry.accepts(&signer)))
+        });
+        for statement in from_attestors {
             let verdict = attestation
                 .conditions
                 .evaluate(&statement.predicate, self.now_unix);

@@ -205,6 +205,26 @@ fn every_statement_of_the_type_must_pass() {
     assert!(!decision.allowed());
 }
 
+/// Only the attestation's own attestors' statements are held to the conditions: one anyone
+/// else signed and pushed beside the image neither blocks it nor, alone, passes it.
+#[test]
+fn statements_from_other_signers_are_not_the_attestations() {
+    let engine = engine(&policy("Enforce", VULN, VULN_CONDITIONS));
+    let mut evidence = with(VULN, vuln_predicate(0, "2026-01-06T10:00:00Z"));
+    let mut stranger = evidence.attestations[0].clone();
+    stranger.subject =
+        Some("https://github.com/mallory/x/.github/workflows/x.yml@refs/heads/main".into());
+    stranger.predicate = vuln_predicate(3, "2026-01-06T10:00:00Z");
+    evidence.attestations.push(stranger.clone());
+    assert!(decide_at(&engine, evidence).allowed());
+
+    let only_stranger = ImageEvidence {
+        attestations: vec![stranger],
+        ..with(VULN, Value::Null)
+    };
+    assert!(!decide_at(&engine, only_stranger).allowed());
+}
+
 #[test]
 fn slsa_provenance_from_main_by_the_generator() {
     let engine_enforce = engine(&policy("Enforce", SLSA, SLSA_CONDITIONS));
