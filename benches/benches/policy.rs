@@ -35,7 +35,7 @@ spec:
     - name: signed-by-release
       match: {any: [{resources: {kinds: [Pod]}}]}
       verifyImages:
-        - imageReferences: ["ghcr.io/acme/*"]
+        - imageReferences: ["registry.example/acme/*"]
           attestors:
             - entries:
                 - keyless:
@@ -55,7 +55,7 @@ apiVersion: policy.sigstore.dev/v1beta1
 kind: ClusterImagePolicy
 metadata: {name: acme}
 spec:
-  images: [{glob: "ghcr.io/acme/**"}]
+  images: [{glob: "registry.example/acme/**"}]
   authorities:
     - keyless:
         identities:
@@ -76,9 +76,9 @@ fn evidence_entry(digest: char) -> String {
 }
 
 const IMAGES: [&str; 3] = [
-    "ghcr.io/acme/web:1.4.2",
-    "ghcr.io/acme/sidecar:0.9",
-    "ghcr.io/acme/migrate:1.4.2",
+    "registry.example/acme/web:1.4.2",
+    "registry.example/acme/sidecar:0.9",
+    "registry.example/acme/migrate:1.4.2",
 ];
 
 fn review_body() -> Vec<u8> {
@@ -194,28 +194,28 @@ fn decision(c: &mut Criterion) {
 fn matching(c: &mut Criterion) {
     let names: Vec<String> = (0..1000)
         .map(|i| match i % 4 {
-            0 => format!("ghcr.io/acme/service-{i}:v{i}"),
+            0 => format!("registry.example/acme/service-{i}:v{i}"),
             1 => format!("index.docker.io/library/nginx-{i}:1.27"),
             2 => format!("registry.example.com/team-{i}/app/worker:{i}"),
-            _ => format!("ghcr.io/other/acme-{i}@sha256:{}", "0".repeat(64)),
+            _ => format!("registry.example/other/acme-{i}@sha256:{}", "0".repeat(64)),
         })
         .collect();
     let mut group = c.benchmark_group("policy/match-1000-images");
     group.throughput(Throughput::Elements(names.len() as u64));
-    group.bench_function("kyverno wildcard ghcr.io/acme/*", |b| {
+    group.bench_function("kyverno wildcard registry.example/acme/*", |b| {
         b.iter(|| {
             names
                 .iter()
-                .filter(|n| wildcard::matches("ghcr.io/acme/*", n))
+                .filter(|n| wildcard::matches("registry.example/acme/*", n))
                 .count()
         })
     });
-    let glob = Glob::compile("ghcr.io/acme/**").unwrap();
-    group.bench_function("policy-controller glob ghcr.io/acme/**", |b| {
+    let glob = Glob::compile("registry.example/acme/**").unwrap();
+    group.bench_function("policy-controller glob registry.example/acme/**", |b| {
         b.iter(|| names.iter().filter(|n| glob.is_match(n)).count())
     });
-    let peer = regex::Regex::new(r"^ghcr\.io/acme/.*$").unwrap();
-    group.bench_function("peer: regex crate ^ghcr\\.io/acme/.*$", |b| {
+    let peer = regex::Regex::new(r"^registry\.example/acme/.*$").unwrap();
+    group.bench_function("peer: regex crate ^registry\\.example/acme/.*$", |b| {
         b.iter(|| names.iter().filter(|n| peer.is_match(n)).count())
     });
     group.finish();
@@ -246,7 +246,7 @@ fn latency_distribution() {
 }
 
 const VULN_TYPE: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
-const CONDITIONS_IMAGE: &str = "ghcr.io/acme/app:1.0";
+const CONDITIONS_IMAGE: &str = "registry.example/acme/app:1.0";
 
 fn conditions_policy(with_conditions: bool) -> String {
     let conditions = if with_conditions {
@@ -275,7 +275,7 @@ spec:
     - name: no-critical
       match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
       verifyImages:
-        - imageReferences: ["ghcr.io/acme/*"]
+        - imageReferences: ["registry.example/acme/*"]
           mutateDigest: false
           verifyDigest: false
           attestations:

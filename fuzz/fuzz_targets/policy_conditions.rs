@@ -18,7 +18,7 @@ const REVIEW: &[u8] = br#"{"apiVersion": "admission.k8s.io/v1", "kind": "Admissi
   "request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
     "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": "default",
     "operation": "CREATE", "object": {"metadata": {"name": "p"}, "spec": {
-      "containers": [{"name": "a", "image": "ghcr.io/acme/app:1.0"}]}}}}"#;
+      "containers": [{"name": "a", "image": "registry.example/acme/app:1.0"}]}}}}"#;
 
 const OPERATORS: [&str; 16] = [
     "Equals", "NotEquals", "In", "AnyIn", "AllIn", "NotIn", "AnyNotIn", "AllNotIn",
@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         "metadata": {"name": "conditions"},
         "spec": {"validationFailureAction": "Enforce", "rules": [{
             "name": "r", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
-            "verifyImages": [{"imageReferences": ["ghcr.io/*"], "mutateDigest": false,
+            "verifyImages": [{"imageReferences": ["registry.example/*"], "mutateDigest": false,
                 "verifyDigest": false,
                 "attestations": [{"type": TYPE, "conditions": blocks}]}]}]}
     });
@@ -80,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     let request = AdmissionRequest::parse(REVIEW, &AdmissionLimits::default()).expect("valid review");
     let context = RequestContext { now_unix: 1_767_830_400, ..RequestContext::default() };
     let review = engine.review(&request, &context);
-    let answers = BTreeMap::from([("ghcr.io/acme/app:1.0".to_owned(), Ok(evidence))]);
+    let answers = BTreeMap::from([("registry.example/acme/app:1.0".to_owned(), Ok(evidence))]);
     let decision = review.decide(&answers);
     let _ = decision.validating_response().to_review_json();
 });

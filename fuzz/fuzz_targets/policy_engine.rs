@@ -14,8 +14,8 @@ const REVIEW: &[u8] = br#"{"apiVersion": "admission.k8s.io/v1", "kind": "Admissi
     "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": "default",
     "operation": "CREATE", "object": {"metadata": {"name": "p"}, "spec": {
       "initContainers": [{"name": "i", "image": "nginx"}],
-      "containers": [{"name": "a", "image": "ghcr.io/acme/app:1.0"},
-                     {"name": "b", "image": "ghcr.io/acme/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}}}}"#;
+      "containers": [{"name": "a", "image": "registry.example/acme/app:1.0"},
+                     {"name": "b", "image": "registry.example/acme/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}}}}"#;
 
 fuzz_target!(|data: &[u8]| {
     // One input holds both files: the policies, then (after a NUL) the evidence.

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(policies) = load_policies(data, &limits) else {
         return;
     };
-    let image = KyvernoImage::parse("ghcr.io/acme/app:v1").expect("a valid image");
+    let image = KyvernoImage::parse("registry.example/acme/app:v1").expect("a valid image");
     for policy in &policies {
         assert!(policy.check().is_ok());
         let _ = policy.warnings();

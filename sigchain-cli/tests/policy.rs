@@ -54,9 +54,9 @@ fn eval_denies_the_pod_naming_the_one_image_that_failed() {
     assert_eq!(response["allowed"], false);
     assert_eq!(response["status"]["code"], 403);
     let message = response["status"]["message"].as_str().unwrap();
-    assert!(message.contains("ghcr.io/acme/worker:2.0 (/spec/initContainers/0/image)"));
+    assert!(message.contains("registry.example/acme/worker:2.0 (/spec/initContainers/0/image)"));
     assert!(
-        !message.contains("ghcr.io/acme/web"),
+        !message.contains("registry.example/acme/web"),
         "the signed image passed: {message}"
     );
     assert!(
@@ -100,7 +100,7 @@ fn eval_admits_and_pins_when_every_image_verifies() {
     assert_eq!(
         patch,
         serde_json::json!([{"op": "replace", "path": "/spec/containers/0/image",
-            "value": "ghcr.io/acme/web:1.4.2@sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}])
+            "value": "registry.example/acme/web:1.4.2@sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}])
     );
 
     // The validating webhook, seeing the image still unpinned, wants the digest.
@@ -121,7 +121,7 @@ fn eval_admits_and_pins_when_every_image_verifies() {
     assert!(review["response"]["status"]["message"]
         .as_str()
         .unwrap()
-        .contains("missing digest for ghcr.io/acme/web:1.4.2"));
+        .contains("missing digest for registry.example/acme/web:1.4.2"));
 }
 
 #[test]
@@ -144,10 +144,10 @@ fn eval_without_evidence_fails_closed_when_the_registry_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let review = std::fs::read_to_string(data("review-pod.json"))
         .unwrap()
-        .replace("ghcr.io/acme/", "127.0.0.1:1/acme/");
+        .replace("registry.example/acme/", "127.0.0.1:1/acme/");
     let policies = std::fs::read_to_string(data("policies.yaml"))
         .unwrap()
-        .replace("ghcr.io/acme/*", "127.0.0.1:1/acme/*");
+        .replace("registry.example/acme/*", "127.0.0.1:1/acme/*");
     std::fs::write(dir.path().join("review.json"), review).unwrap();
     std::fs::write(dir.path().join("policies.yaml"), policies).unwrap();
     let output = sigchain(&[

@@ -19,7 +19,7 @@
 //! ```
 //! use sigchain_policy::evidence::{EvidenceFile, EvidenceLimits};
 //! let file = EvidenceFile::parse(br#"{
-//!   "ghcr.io/acme/app:1.0": {
+//!   "registry.example/acme/app:1.0": {
 //!     "digest": "sha256:4c3ab1e5ee7d6b0f3f0b7e2f3f0a4b2c6f8d5e3a1b0c9d8e7f6a5b4c3d2e1f00",
 //!     "signatures": [{"issuer": "https://token.actions.githubusercontent.com",
 //!                     "subject": "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"}],
@@ -28,7 +28,7 @@
 //!                       "subject": "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"}]
 //!   }
 //! }"#, &EvidenceLimits::default())?;
-//! let app = file.get("ghcr.io/acme/app:1.0").unwrap();
+//! let app = file.get("registry.example/acme/app:1.0").unwrap();
 //! assert_eq!(app.signatures.len(), 1);
 //! assert!(file.get("nginx").is_none());
 //! # Ok::<(), sigchain_policy::evidence::EvidenceError>(())

@@ -95,7 +95,7 @@ fn pod_fixture_images_in_kyverno_order() {
                 ContainerList::Containers,
                 1,
                 name("sidecar"),
-                "ghcr.io/acme/envoy@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_owned(),
+                "registry.example/acme/envoy@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_owned(),
                 "/spec/containers/1/image".to_owned()
             ),
             (
@@ -130,7 +130,7 @@ fn deployment_fixture_reads_the_template_of_object_not_old_object() {
         pointers,
         vec![
             (
-                "ghcr.io/acme/api:v1.9.0".to_owned(),
+                "registry.example/acme/api:v1.9.0".to_owned(),
                 "/spec/template/spec/containers/0/image".to_owned()
             ),
             (
@@ -499,7 +499,7 @@ fn responses_round_trip() {
     assert_eq!(
         decoded,
         json!([{"op": "replace", "path": "/spec/template/spec/containers/0/image",
-                "value": format!("ghcr.io/acme/api:v1.9.0@{}", digest("d"))}])
+                "value": format!("registry.example/acme/api:v1.9.0@{}", digest("d"))}])
     );
 
     let denied = AdmissionResponse::deny(&request.uid, "no");
@@ -625,7 +625,7 @@ fn policy_reports_read_kyverno_shapes_and_round_trip() {
              "scored": true, "source": "kyverno", "severity": "high", "category": "Supply Chain",
              "properties": {"process": "admission review"},
              "timestamp": {"nanos": 0, "seconds": 1764662400}},
-            {"message": "verified image signatures for ghcr.io/acme/envoy",
+            {"message": "verified image signatures for registry.example/acme/envoy",
              "policy": "verify-image-signature", "result": "pass", "rule": "check-signature",
              "scored": true, "source": "kyverno",
              "timestamp": {"nanos": 0, "seconds": 1764662400}}

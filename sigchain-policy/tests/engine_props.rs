@@ -67,9 +67,12 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 fn image() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("ghcr.io/acme/app:1.0".to_owned()),
+        Just("registry.example/acme/app:1.0".to_owned()),
         Just("nginx".to_owned()),
-        Just(format!("ghcr.io/acme/app@sha256:{}", "a".repeat(64))),
+        Just(format!(
+            "registry.example/acme/app@sha256:{}",
+            "a".repeat(64)
+        )),
         "[a-z0-9./:@_-]{0,40}",
         ".{0,30}",
     ]

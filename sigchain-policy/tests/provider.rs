@@ -785,9 +785,17 @@ fn send<T: Send>(value: T) -> T {
 #[tokio::test]
 async fn a_source_that_never_answers_is_denied_in_enforce_and_warned_in_audit() {
     let github = "https://token.actions.githubusercontent.com";
-    let request = pod(&["ghcr.io/acme/app:1.0", "ghcr.io/acme/web:2.0"]);
+    let request = pod(&[
+        "registry.example/acme/app:1.0",
+        "registry.example/acme/web:2.0",
+    ]);
     let context = RequestContext::default();
-    let enforce = engine(&keyless_policy("Enforce", "ghcr.io/acme/*", github, "*"));
+    let enforce = engine(&keyless_policy(
+        "Enforce",
+        "registry.example/acme/*",
+        github,
+        "*",
+    ));
     let started = Instant::now();
     let decision = send(evaluate_until(
         &enforce,
@@ -802,11 +810,22 @@ async fn a_source_that_never_answers_is_denied_in_enforce_and_warned_in_audit() 
     let response = decision.validating_response();
     assert!(!response.allowed);
     let message = response.status.map(|s| s.message).unwrap_or_default();
-    assert!(message.contains("ghcr.io/acme/app:1.0"), "{message}");
-    assert!(message.contains("ghcr.io/acme/web:2.0"), "{message}");
+    assert!(
+        message.contains("registry.example/acme/app:1.0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("registry.example/acme/web:2.0"),
+        "{message}"
+    );
     assert!(message.contains("deadline"), "{message}");
 
-    let audit = engine(&keyless_policy("Audit", "ghcr.io/acme/*", github, "*"));
+    let audit = engine(&keyless_policy(
+        "Audit",
+        "registry.example/acme/*",
+        github,
+        "*",
+    ));
     let decision = evaluate_until(
         &audit,
         &request,

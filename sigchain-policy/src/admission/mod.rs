@@ -36,7 +36,7 @@
 //!     "namespace": "default", "name": "web", "operation": "CREATE",
 //!     "userInfo": {"username": "alice"},
 //!     "object": {"apiVersion": "v1", "kind": "Pod",
-//!                "spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:1.2"}]}}
+//!                "spec": {"containers": [{"name": "web", "image": "registry.example/acme/web:1.2"}]}}
 //!   }
 //! }"#;
 //! let limits = AdmissionLimits::default();

@@ -129,7 +129,7 @@ impl JsonPatch {
 /// use sigchain_oci::reference::Digest;
 /// let digest = Digest::parse(&format!("sha256:{}", "1".repeat(64)))?;
 /// let pin = |image: &str, style| sigchain_policy::admission::pinned_image(image, &digest, style);
-/// assert_eq!(pin("ghcr.io/acme/app:v1", PinStyle::Kyverno)?, Some(format!("ghcr.io/acme/app:v1@{digest}")));
+/// assert_eq!(pin("registry.example/acme/app:v1", PinStyle::Kyverno)?, Some(format!("registry.example/acme/app:v1@{digest}")));
 /// assert_eq!(pin("acme/app", PinStyle::AsWritten)?, Some(format!("acme/app@{digest}")));
 /// assert_eq!(pin("acme/app", PinStyle::FullyQualified)?, Some(format!("docker.io/acme/app:latest@{digest}")));
 /// assert_eq!(pin(&format!("acme/app@{digest}"), PinStyle::Kyverno)?, None);
@@ -202,8 +202,8 @@ mod tests {
             "lowercase first component without . or : is a path",
         ),
         (
-            "ghcr.io/acme/app",
-            "ghcr.io/acme/app:latest",
+            "registry.example/acme/app",
+            "registry.example/acme/app:latest",
             "a dot names a registry",
         ),
         (

@@ -91,7 +91,7 @@ pub enum LoadError {
 ///     - name: r
 ///       match: {any: [{resources: {kinds: [Pod]}}]}
 ///       verifyImages:
-///         - imageReferences: ["ghcr.io/acme/*"]
+///         - imageReferences: ["registry.example/acme/*"]
 ///           attestors: [{entries: [{keyless: {subject: "https://github.com/acme/*",
 ///                                             issuer: "https://token.actions.githubusercontent.com"}}]}]
 /// ---

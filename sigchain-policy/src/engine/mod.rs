@@ -58,7 +58,7 @@
 //!     - name: release-signed
 //!       match: {any: [{resources: {kinds: [Pod]}}]}
 //!       verifyImages:
-//!         - imageReferences: ["ghcr.io/acme/*"]
+//!         - imageReferences: ["registry.example/acme/*"]
 //!           attestors: [{entries: [{keyless: {subject: "https://github.com/acme/*",
 //!                                             issuer: "https://token.actions.githubusercontent.com"}}]}]
 //! "#, &YamlLimits::default())?;
@@ -68,13 +68,13 @@
 //!   "request": {"uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
 //!     "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": "default",
 //!     "operation": "CREATE", "object": {"metadata": {"name": "web"},
-//!       "spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:1.0"}]}}}}"#,
+//!       "spec": {"containers": [{"name": "web", "image": "registry.example/acme/web:1.0"}]}}}}"#,
 //!   &AdmissionLimits::default())?;
 //! let review = engine.review(&request, &RequestContext::default());
-//! assert_eq!(review.queries()[0].image, "ghcr.io/acme/web:1.0");
+//! assert_eq!(review.queries()[0].image, "registry.example/acme/web:1.0");
 //!
 //! // Unsigned: denied.
-//! let unsigned = BTreeMap::from([("ghcr.io/acme/web:1.0".to_owned(), Ok(ImageEvidence::default()))]);
+//! let unsigned = BTreeMap::from([("registry.example/acme/web:1.0".to_owned(), Ok(ImageEvidence::default()))]);
 //! assert!(!review.decide(&unsigned).allowed());
 //!
 //! // Signed by the release workflow: admitted, and pinned to its digest.
@@ -84,7 +84,7 @@
 //!         "https://github.com/acme/web/.github/workflows/release.yml@refs/tags/v1.0")],
 //!     attestations: vec![],
 //! };
-//! let answers = BTreeMap::from([("ghcr.io/acme/web:1.0".to_owned(), Ok(signed))]);
+//! let answers = BTreeMap::from([("registry.example/acme/web:1.0".to_owned(), Ok(signed))]);
 //! let decision = review.decide(&answers);
 //! assert!(decision.allowed());
 //! assert!(decision.mutating_response().patch.is_some());

@@ -42,7 +42,7 @@ spec:
     - name: release
       match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
       verifyImages:
-        - imageReferences: ["ghcr.io/acme/*"]
+        - imageReferences: ["registry.example/acme/*"]
           attestors: [{{entries: [{{keyless: {{subject: "https://github.com/acme/*", issuer: "{GITHUB}"}}}}]}}]
 {extra_entry}
 "#
@@ -137,23 +137,26 @@ fn rules(decision: &Decision) -> Vec<(String, PolicyResult)> {
 #[test]
 fn enforce_denies_unsigned_and_admits_signed_pinned() {
     let engine = engine(&kyverno("Enforce", ""));
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let unsigned = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))],
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(ImageEvidence::default()),
+        )],
     );
     assert!(!unsigned.allowed());
     let message = unsigned.mutating_response().status.unwrap().message;
     assert!(
-        message.contains("ghcr.io/acme/app:1.0 (/spec/containers/0/image): policy signed.release: failed to verify image ghcr.io/acme/app:1.0: .attestors[0]: no signatures found"),
+        message.contains("registry.example/acme/app:1.0 (/spec/containers/0/image): policy signed.release: failed to verify image registry.example/acme/app:1.0: .attestors[0]: no signatures found"),
         "{message}"
     );
 
     let signed = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
+        &[("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
     );
     assert!(signed.allowed());
     let response = signed.mutating_response();
@@ -161,7 +164,7 @@ fn enforce_denies_unsigned_and_admits_signed_pinned() {
     assert_eq!(
         patch,
         json!([{"op": "replace", "path": "/spec/containers/0/image",
-                "value": format!("ghcr.io/acme/app:1.0@{}", digest('a'))}]),
+                "value": format!("registry.example/acme/app:1.0@{}", digest('a'))}]),
         "Kyverno keeps the tag and adds the digest"
     );
     assert_eq!(
@@ -173,12 +176,12 @@ fn enforce_denies_unsigned_and_admits_signed_pinned() {
 #[test]
 fn wrong_identity_fails_and_lists_the_verified_signers() {
     let engine = engine(&kyverno("Enforce", ""));
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let mallory = "https://github.com/mallory/app/.github/workflows/x.yml@refs/heads/main";
     let decision = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(signed_by(mallory, 'a')))],
+        &[("registry.example/acme/app:1.0", Ok(signed_by(mallory, 'a')))],
     );
     assert!(!decision.allowed());
     let reason = &decision.failures()[0].reason;
@@ -194,7 +197,7 @@ fn wrong_identity_fails_and_lists_the_verified_signers() {
     let decision = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(wrong_issuer))],
+        &[("registry.example/acme/app:1.0", Ok(wrong_issuer))],
     );
     assert!(!decision.allowed());
     // A key signer is not a keyless signer.
@@ -203,24 +206,32 @@ fn wrong_identity_fails_and_lists_the_verified_signers() {
         signatures: vec![Signer::key(key)],
         ..signed_by(RELEASE, 'a')
     };
-    assert!(!decide(&engine, &request, &[("ghcr.io/acme/app:1.0", Ok(keyed))]).allowed());
+    assert!(!decide(
+        &engine,
+        &request,
+        &[("registry.example/acme/app:1.0", Ok(keyed))]
+    )
+    .allowed());
 }
 
 #[test]
 fn audit_admits_with_kyverno_warnings_and_pins_nothing_unverified() {
     let engine = engine(&kyverno("Audit", ""));
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let decision = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))],
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(ImageEvidence::default()),
+        )],
     );
     assert!(decision.allowed());
     let response = decision.mutating_response();
     assert!(response.allowed && response.patch.is_none());
     assert_eq!(
         response.warnings,
-        vec!["policy signed.release: failed to verify image ghcr.io/acme/app:1.0: .attestors[0]: no signatures found".to_owned()]
+        vec!["policy signed.release: failed to verify image registry.example/acme/app:1.0: .attestors[0]: no signatures found".to_owned()]
     );
     assert_eq!(
         rules(&decision),
@@ -248,19 +259,29 @@ fn only_failing_images_are_listed_among_several() {
     let engine = engine(&kyverno("Enforce", ""));
     let request = pod(
         "default",
-        &["ghcr.io/acme/app:1.0", "ghcr.io/acme/sidecar:2", "nginx"],
+        &[
+            "registry.example/acme/app:1.0",
+            "registry.example/acme/sidecar:2",
+            "nginx",
+        ],
     );
     let decision = decide(
         &engine,
         &request,
         &[
-            ("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a'))),
-            ("ghcr.io/acme/sidecar:2", Ok(ImageEvidence::default())),
+            ("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a'))),
+            (
+                "registry.example/acme/sidecar:2",
+                Ok(ImageEvidence::default()),
+            ),
         ],
     );
     assert!(!decision.allowed());
     assert_eq!(decision.failures().len(), 1);
-    assert_eq!(decision.failures()[0].image, "ghcr.io/acme/sidecar:2");
+    assert_eq!(
+        decision.failures()[0].image,
+        "registry.example/acme/sidecar:2"
+    );
     assert_eq!(
         decision.failures()[0].pointer.as_str(),
         "/spec/containers/1/image"
@@ -270,7 +291,7 @@ fn only_failing_images_are_listed_among_several() {
 
 #[test]
 fn evidence_failures_fail_closed_in_enforce_and_warn_in_audit() {
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     for (action, failure) in [
         ("Enforce", EvidenceFailure::deadline()),
         ("Enforce", EvidenceFailure::error("registry said 500")),
@@ -279,7 +300,7 @@ fn evidence_failures_fail_closed_in_enforce_and_warn_in_audit() {
         let decision = decide(
             &engine,
             &request,
-            &[("ghcr.io/acme/app:1.0", Err(failure.clone()))],
+            &[("registry.example/acme/app:1.0", Err(failure.clone()))],
         );
         assert!(!decision.allowed(), "{action} {failure:?}");
         assert_eq!(
@@ -291,7 +312,10 @@ fn evidence_failures_fail_closed_in_enforce_and_warn_in_audit() {
     let decision = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Err(EvidenceFailure::deadline()))],
+        &[(
+            "registry.example/acme/app:1.0",
+            Err(EvidenceFailure::deadline()),
+        )],
     );
     assert!(decision.allowed());
     assert!(decision.warnings()[0].contains("admission deadline"));
@@ -305,8 +329,8 @@ fn autogen_carries_pod_rules_to_controllers_under_kyverno_names() {
     let engine = engine(&kyverno("Enforce", ""));
     let decision = decide(
         &engine,
-        &deployment(&["ghcr.io/acme/app:1.0"]),
-        &[("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'b')))],
+        &deployment(&["registry.example/acme/app:1.0"]),
+        &[("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'b')))],
     );
     assert_eq!(
         rules(&decision),
@@ -318,8 +342,11 @@ fn autogen_carries_pod_rules_to_controllers_under_kyverno_names() {
 
     let decision = decide(
         &engine,
-        &cronjob("ghcr.io/acme/app:1.0"),
-        &[("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))],
+        &cronjob("registry.example/acme/app:1.0"),
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(ImageEvidence::default()),
+        )],
     );
     assert_eq!(
         rules(&decision),
@@ -336,22 +363,30 @@ fn autogen_annotation_limits_or_disables_controllers() {
             &format!("metadata: {{name: signed, annotations: {{pod-policies.kyverno.io/autogen-controllers: \"{value}\"}}}}"),
         )
     };
-    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
+    let unsigned = [(
+        "registry.example/acme/app:1.0",
+        Ok(ImageEvidence::default()),
+    )];
     let none = engine(&with("none"));
     assert!(
-        decide(&none, &deployment(&["ghcr.io/acme/app:1.0"]), &unsigned).allowed(),
+        decide(
+            &none,
+            &deployment(&["registry.example/acme/app:1.0"]),
+            &unsigned
+        )
+        .allowed(),
         "none: off"
     );
     let only_deployments = engine(&with("Deployment"));
     assert!(!decide(
         &only_deployments,
-        &deployment(&["ghcr.io/acme/app:1.0"]),
+        &deployment(&["registry.example/acme/app:1.0"]),
         &unsigned
     )
     .allowed());
     assert!(decide(
         &only_deployments,
-        &cronjob("ghcr.io/acme/app:1.0"),
+        &cronjob("registry.example/acme/app:1.0"),
         &unsigned
     )
     .allowed());
@@ -364,11 +399,19 @@ fn autogen_does_not_apply_to_rules_selecting_pods_by_name_or_label() {
         "resources: {kinds: [Pod], selector: {matchLabels: {app: web}}}",
     );
     let engine = engine(&policy);
-    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
-    assert!(decide(&engine, &deployment(&["ghcr.io/acme/app:1.0"]), &unsigned).allowed());
+    let unsigned = [(
+        "registry.example/acme/app:1.0",
+        Ok(ImageEvidence::default()),
+    )];
+    assert!(decide(
+        &engine,
+        &deployment(&["registry.example/acme/app:1.0"]),
+        &unsigned
+    )
+    .allowed());
     assert!(!decide(
         &engine,
-        &pod("default", &["ghcr.io/acme/app:1.0"]),
+        &pod("default", &["registry.example/acme/app:1.0"]),
         &unsigned
     )
     .allowed());
@@ -387,7 +430,7 @@ spec:
 #[test]
 fn exceptions_skip_rules_for_what_they_match() {
     let engine = engine(&(kyverno("Enforce", "") + EXCEPTION));
-    let request = pod("kube-system", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("kube-system", &["registry.example/acme/app:1.0"]);
     let review = engine.review(&request, &RequestContext::default());
     assert!(review.queries().is_empty(), "an excepted rule asks nothing");
     let decision = review.decide(&BTreeMap::new());
@@ -404,12 +447,15 @@ fn exceptions_skip_rules_for_what_they_match() {
     // Elsewhere the rule holds.
     let elsewhere = decide(
         &engine,
-        &pod("default", &["ghcr.io/acme/app:1.0"]),
-        &[("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))],
+        &pod("default", &["registry.example/acme/app:1.0"]),
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(ImageEvidence::default()),
+        )],
     );
     assert!(!elsewhere.allowed());
     // Wildcard rule names cover the autogen rules.
-    let mut deployment = deployment(&["ghcr.io/acme/app:1.0"]);
+    let mut deployment = deployment(&["registry.example/acme/app:1.0"]);
     deployment.namespace = "kube-system".to_owned();
     assert!(decide(&engine, &deployment, &[]).allowed());
 }
@@ -421,8 +467,11 @@ fn exceptions_name_policies_exactly() {
     );
     let decision = decide(
         &engine,
-        &pod("kube-system", &["ghcr.io/acme/app:1.0"]),
-        &[("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))],
+        &pod("kube-system", &["registry.example/acme/app:1.0"]),
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(ImageEvidence::default()),
+        )],
     );
     assert!(!decision.allowed(), "policyName is not a wildcard");
 }
@@ -450,8 +499,8 @@ spec:
 "#
         )
     };
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
-    let one_signer = [("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))];
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
+    let one_signer = [("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))];
     assert!(
         !decide(&engine(&two("")), &request, &one_signer).allowed(),
         "no count: all entries"
@@ -470,7 +519,7 @@ spec:
     assert!(decide(
         &engine(&two("")),
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(both))]
+        &[("registry.example/acme/app:1.0", Ok(both))]
     )
     .allowed());
 }
@@ -508,13 +557,13 @@ spec:
             indent(&second)
         )
     };
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let by_first = ImageEvidence {
         digest: Some(digest('c')),
         signatures: vec![Signer::key(first.clone())],
         attestations: vec![],
     };
-    let answer = [("ghcr.io/acme/app:1.0", Ok(by_first))];
+    let answer = [("registry.example/acme/app:1.0", Ok(by_first))];
     assert!(
         !decide(&engine(&policy("")), &request, &answer).allowed(),
         "every key without count"
@@ -546,7 +595,7 @@ spec:
     - name: r
       match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
       verifyImages:
-        - imageReferences: ["ghcr.io/*"]
+        - imageReferences: ["registry.example/*"]
           mutateDigest: false
           verifyDigest: false
           attestations:
@@ -561,7 +610,7 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
         "              attestors: [{{entries: [{{keyless: {{subject: \"https://github.com/acme/*\", issuer: \"{GITHUB}\"}}}}]}}]\n"
     );
     let engine = engine(&attesting("", &attestors));
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let sbom = |subject: &str| AttestationEvidence {
         predicate_type: "https://spdx.dev/Document".into(),
         predicate: json!({"spdxVersion": "SPDX-2.3"}),
@@ -577,7 +626,7 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
     let none = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(with(vec![])))],
+        &[("registry.example/acme/app:1.0", Ok(with(vec![])))],
     );
     assert!(none.failures()[0]
         .reason
@@ -586,7 +635,7 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
         &engine,
         &request,
         &[(
-            "ghcr.io/acme/app:1.0",
+            "registry.example/acme/app:1.0",
             Ok(with(vec![sbom("https://github.com/mallory/x")])),
         )],
     );
@@ -594,7 +643,10 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
     let right = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(with(vec![sbom(RELEASE)])))],
+        &[(
+            "registry.example/acme/app:1.0",
+            Ok(with(vec![sbom(RELEASE)])),
+        )],
     );
     assert!(right.allowed());
     assert_eq!(right.results().next().unwrap().result, PolicyResult::Pass);
@@ -605,7 +657,7 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
     assert!(!decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/app:1.0", Ok(with(vec![other_type])))]
+        &[("registry.example/acme/app:1.0", Ok(with(vec![other_type])))]
     )
     .allowed());
 
@@ -615,7 +667,7 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
         &anyone,
         &request,
         &[(
-            "ghcr.io/acme/app:1.0",
+            "registry.example/acme/app:1.0",
             Ok(with(vec![sbom("https://github.com/mallory/x")]))
         )]
     )
@@ -634,17 +686,17 @@ fn attestations_need_a_verified_statement_from_a_satisfying_signer() {
 fn digest_rules() {
     // verifyDigest without mutateDigest: tags fail, digests pass.
     let strict = engine(&kyverno("Enforce", "          mutateDigest: false\n"));
-    let tag = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let tag = pod("default", &["registry.example/acme/app:1.0"]);
     let decision = decide(
         &strict,
         &tag,
-        &[("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
+        &[("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
     );
     assert_eq!(
         decision.failures()[0].reason,
-        "policy signed.release: missing digest for ghcr.io/acme/app:1.0"
+        "policy signed.release: missing digest for registry.example/acme/app:1.0"
     );
-    let pinned_image = format!("ghcr.io/acme/app@{}", digest('a'));
+    let pinned_image = format!("registry.example/acme/app@{}", digest('a'));
     let pinned = pod("default", &[&pinned_image]);
     let decision = decide(
         &strict,
@@ -667,7 +719,7 @@ fn digest_rules() {
     let decision = decide(
         &default,
         &tag,
-        &[("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
+        &[("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a')))],
     );
     assert!(decision.mutating_response().allowed);
     let validating = decision.validating_response();
@@ -676,13 +728,17 @@ fn digest_rules() {
         .status
         .unwrap()
         .message
-        .contains("missing digest for ghcr.io/acme/app:1.0"));
+        .contains("missing digest for registry.example/acme/app:1.0"));
     // A signed image whose digest was not resolved cannot be pinned: error, denied.
     let unresolved = ImageEvidence {
         digest: None,
         ..signed_by(RELEASE, 'a')
     };
-    let decision = decide(&default, &tag, &[("ghcr.io/acme/app:1.0", Ok(unresolved))]);
+    let decision = decide(
+        &default,
+        &tag,
+        &[("registry.example/acme/app:1.0", Ok(unresolved))],
+    );
     assert!(!decision.allowed());
     assert_eq!(
         rules(&decision),
@@ -697,14 +753,22 @@ fn failure_action_overrides_by_namespace() {
         "  validationFailureAction: Audit\n  validationFailureActionOverrides: [{action: Enforce, namespaces: [\"prod-*\"]}]\n",
     );
     let engine = engine(&policy);
-    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
+    let unsigned = [(
+        "registry.example/acme/app:1.0",
+        Ok(ImageEvidence::default()),
+    )];
     assert!(!decide(
         &engine,
-        &pod("prod-eu", &["ghcr.io/acme/app:1.0"]),
+        &pod("prod-eu", &["registry.example/acme/app:1.0"]),
         &unsigned
     )
     .allowed());
-    assert!(decide(&engine, &pod("dev", &["ghcr.io/acme/app:1.0"]), &unsigned).allowed());
+    assert!(decide(
+        &engine,
+        &pod("dev", &["registry.example/acme/app:1.0"]),
+        &unsigned
+    )
+    .allowed());
 }
 
 #[test]
@@ -714,17 +778,20 @@ fn namespaced_policies_hold_in_their_namespace_only() {
         "kind: Policy\nmetadata: {name: signed, namespace: team-a}",
     );
     let engine = engine(&policy);
-    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
+    let unsigned = [(
+        "registry.example/acme/app:1.0",
+        Ok(ImageEvidence::default()),
+    )];
     let decision = decide(
         &engine,
-        &pod("team-a", &["ghcr.io/acme/app:1.0"]),
+        &pod("team-a", &["registry.example/acme/app:1.0"]),
         &unsigned,
     );
     assert!(!decision.allowed());
     assert_eq!(decision.results().next().unwrap().policy, "team-a/signed");
     assert!(decide(
         &engine,
-        &pod("team-b", &["ghcr.io/acme/app:1.0"]),
+        &pod("team-b", &["registry.example/acme/app:1.0"]),
         &unsigned
     )
     .allowed());
@@ -733,7 +800,7 @@ fn namespaced_policies_hold_in_their_namespace_only() {
 #[test]
 fn deletes_are_not_checked() {
     let engine = engine(&kyverno("Enforce", ""));
-    let mut request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let mut request = pod("default", &["registry.example/acme/app:1.0"]);
     request.operation = Operation::Delete;
     let review = engine.review(&request, &RequestContext::default());
     assert!(review.queries().is_empty());
@@ -762,7 +829,7 @@ apiVersion: policy.sigstore.dev/v1beta1
 kind: ClusterImagePolicy
 metadata: {name: acme-release}
 spec:
-  images: [{glob: "ghcr.io/acme/**"}]
+  images: [{glob: "registry.example/acme/**"}]
   authorities:
     - keyless:
         identities: [{issuer: "https://token.actions.githubusercontent.com", subjectRegExp: "^https://github\\.com/acme/"}]
@@ -771,11 +838,14 @@ spec:
 #[test]
 fn cluster_image_policies_admit_signed_and_deny_unsigned() {
     let engine = engine(CIP);
-    let request = pod("default", &["ghcr.io/acme/team/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/team/app:1.0"]);
     let signed = decide(
         &engine,
         &request,
-        &[("ghcr.io/acme/team/app:1.0", Ok(signed_by(RELEASE, 'e')))],
+        &[(
+            "registry.example/acme/team/app:1.0",
+            Ok(signed_by(RELEASE, 'e')),
+        )],
     );
     assert!(signed.allowed());
     assert_eq!(
@@ -790,7 +860,7 @@ fn cluster_image_policies_admit_signed_and_deny_unsigned() {
         &engine,
         &request,
         &[(
-            "ghcr.io/acme/team/app:1.0",
+            "registry.example/acme/team/app:1.0",
             Ok(ImageEvidence {
                 digest: Some(digest('e')),
                 ..Default::default()
@@ -799,7 +869,7 @@ fn cluster_image_policies_admit_signed_and_deny_unsigned() {
     );
     assert!(!unsigned.allowed());
     assert!(unsigned.failures()[0].reason.contains(
-        "failed policy: acme-release: ghcr.io/acme/team/app:1.0 signature keyless validation failed for authority authority-0 for ghcr.io/acme/team/app:1.0: no signatures found"
+        "failed policy: acme-release: registry.example/acme/team/app:1.0 signature keyless validation failed for authority authority-0 for registry.example/acme/team/app:1.0: no signatures found"
     ), "{}", unsigned.failures()[0].reason);
 }
 
@@ -836,12 +906,12 @@ fn cluster_image_policy_no_match_and_warn_mode() {
     );
 
     let warn = engine(&CIP.replace("spec:\n", "spec:\n  mode: warn\n"));
-    let request = pod("default", &["ghcr.io/acme/app:2"]);
+    let request = pod("default", &["registry.example/acme/app:2"]);
     let decision = decide(
         &warn,
         &request,
         &[(
-            "ghcr.io/acme/app:2",
+            "registry.example/acme/app:2",
             Ok(ImageEvidence {
                 digest: Some(digest('a')),
                 ..Default::default()
@@ -871,13 +941,18 @@ fn cluster_image_policy_key_and_static_authorities() {
         "apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata: {{name: keyed}}\nspec:\n  images: [{{glob: \"**\"}}]\n  authorities:\n    - key:\n        data: |\n{indented}"
     );
     let engine = engine(&policy);
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
     let keyed = ImageEvidence {
         digest: Some(digest('a')),
         signatures: vec![Signer::key(key.clone())],
         attestations: vec![],
     };
-    assert!(decide(&engine, &request, &[("ghcr.io/acme/app:1.0", Ok(keyed))]).allowed());
+    assert!(decide(
+        &engine,
+        &request,
+        &[("registry.example/acme/app:1.0", Ok(keyed))]
+    )
+    .allowed());
     let other = ImageEvidence {
         digest: Some(digest('a')),
         signatures: vec![Signer::key(
@@ -885,7 +960,11 @@ fn cluster_image_policy_key_and_static_authorities() {
         )],
         attestations: vec![],
     };
-    let decision = decide(&engine, &request, &[("ghcr.io/acme/app:1.0", Ok(other))]);
+    let decision = decide(
+        &engine,
+        &request,
+        &[("registry.example/acme/app:1.0", Ok(other))],
+    );
     assert!(decision.failures()[0]
         .reason
         .contains("no matching signatures"));
@@ -896,7 +975,7 @@ fn cluster_image_policy_key_and_static_authorities() {
         format!("apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata: {{name: fixed}}\nspec:\n  images: [{{glob: \"**\"}}]\n  authorities: [{{static: {{action: {action}, message: frozen}}}}]\n")
     };
     let resolved = [(
-        "ghcr.io/acme/app:1.0",
+        "registry.example/acme/app:1.0",
         Ok(ImageEvidence {
             digest: Some(digest('a')),
             ..Default::default()
@@ -920,13 +999,16 @@ fn reports_have_one_result_per_image_and_rule() {
         "metadata: {name: signed, annotations: {policies.kyverno.io/category: Supply Chain, policies.kyverno.io/severity: high}}",
     );
     let engine = engine(&policy);
-    let request = pod("default", &["ghcr.io/acme/app:1.0", "ghcr.io/acme/b:1"]);
+    let request = pod(
+        "default",
+        &["registry.example/acme/app:1.0", "registry.example/acme/b:1"],
+    );
     let decision = decide(
         &engine,
         &request,
         &[
-            ("ghcr.io/acme/app:1.0", Ok(signed_by(RELEASE, 'a'))),
-            ("ghcr.io/acme/b:1", Ok(ImageEvidence::default())),
+            ("registry.example/acme/app:1.0", Ok(signed_by(RELEASE, 'a'))),
+            ("registry.example/acme/b:1", Ok(ImageEvidence::default())),
         ],
     );
     let report = decision.policy_report();
@@ -935,7 +1017,7 @@ fn reports_have_one_result_per_image_and_rule() {
     assert_eq!((report.summary.pass, report.summary.fail), (1, 1));
     assert_eq!(
         report.results[0].message,
-        "verified image signatures for ghcr.io/acme/app:1.0"
+        "verified image signatures for registry.example/acme/app:1.0"
     );
     assert_eq!(report.results[0].category, "Supply Chain");
     assert_eq!(report.results[0].severity, Some(PolicySeverity::High));
@@ -948,7 +1030,7 @@ fn reports_have_one_result_per_image_and_rule() {
 }
 
 #[test]
-fn the_adr_policy_audits_ghcr_images() {
+fn the_adr_policy_audits_its_registrys_images() {
     let adr = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/ADR-007-supply-chain-security.md"
@@ -957,7 +1039,16 @@ fn the_adr_policy_audits_ghcr_images() {
     let start = adr.find("apiVersion: kyverno.io/v1").unwrap();
     let end = start + adr[start..].find("```").unwrap();
     let engine = engine(&adr[start..end]);
-    let image = "ghcr.io/illmadecoder/cicd-sample:latest";
+    // The image under the policy's own reference pattern, whatever registry the ADR names.
+    let pattern = adr[start..end]
+        .lines()
+        .find_map(|line| {
+            line.split('"')
+                .find(|part| part.ends_with("/illmadecoder/*"))
+        })
+        .expect("the ADR policy's imageReferences");
+    let image = pattern.replace('*', "cicd-sample:latest");
+    let image = image.as_str();
     let request = pod("default", &[image]);
     let decision = decide(&engine, &request, &[(image, Ok(ImageEvidence::default()))]);
     assert!(decision.allowed(), "Audit admits");
@@ -1000,9 +1091,15 @@ fn load_errors_name_what_is_wrong() {
 
 #[test]
 fn failure_policy_fail_blocks_errors_even_under_audit() {
-    let request = pod("default", &["ghcr.io/acme/app:1.0"]);
-    let deadline = [("ghcr.io/acme/app:1.0", Err(EvidenceFailure::deadline()))];
-    let unsigned = [("ghcr.io/acme/app:1.0", Ok(ImageEvidence::default()))];
+    let request = pod("default", &["registry.example/acme/app:1.0"]);
+    let deadline = [(
+        "registry.example/acme/app:1.0",
+        Err(EvidenceFailure::deadline()),
+    )];
+    let unsigned = [(
+        "registry.example/acme/app:1.0",
+        Ok(ImageEvidence::default()),
+    )];
     let strict = engine(&kyverno("Audit", "").replace(
         "  validationFailureAction: Audit\n",
         "  validationFailureAction: Audit\n  failurePolicy: Fail\n",

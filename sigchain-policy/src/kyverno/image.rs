@@ -20,7 +20,7 @@
 //! |---|---|
 //! | `nginx` | `docker.io/nginx:latest` |
 //! | `library/nginx:1.25` | `docker.io/library/nginx:1.25` |
-//! | `ghcr.io/acme/app:v1@sha256:…` | `ghcr.io/acme/app@sha256:…` |
+//! | `registry.example/acme/app:v1@sha256:…` | `registry.example/acme/app@sha256:…` |
 //! | `localhost:5000/app` | `localhost:5000/app:latest` |
 //!
 //! So a pattern must be written against that string: `docker.io/nginx:*` matches `nginx:1.25`
@@ -162,8 +162,8 @@ mod tests {
                 "localhost is a registry",
             ),
             (
-                "ghcr.io/acme/app".into(),
-                "ghcr.io/acme/app:latest".into(),
+                "registry.example/acme/app".into(),
+                "registry.example/acme/app:latest".into(),
                 "dotted host",
             ),
             (
@@ -172,8 +172,8 @@ mod tests {
                 "digest form",
             ),
             (
-                format!("ghcr.io/acme/app:v1@{D}"),
-                format!("ghcr.io/acme/app@{D}"),
+                format!("registry.example/acme/app:v1@{D}"),
+                format!("registry.example/acme/app@{D}"),
                 "tag dropped beside a digest",
             ),
             (
@@ -204,7 +204,7 @@ mod tests {
             "++",
             "Nginx",
             "nginx:",
-            "ghcr.io/acme/app@sha256:short",
+            "registry.example/acme/app@sha256:short",
             "a b",
         ] {
             assert!(KyvernoImage::parse(bad).is_err(), "{bad:?}");

