@@ -13,15 +13,11 @@ mod common;
 #[path = "../../sigchain-oci/tests/common/registry.rs"]
 mod registry;
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use common::sign::{assert_success, sigchain, Instance, LogVersion};
-use common::skopeo;
 use serde_json::{json, Value};
-use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME};
-use sigchain_oci::layout::OciLayout;
 
 const WORKFLOW_REF: &str = "acme/app/.github/workflows/release.yml@refs/heads/main";
 const WORKFLOW: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
@@ -79,47 +75,13 @@ fn layout_image(dir: &Path, name: &str) {
     );
     let os_release =
         "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n";
-    let mut builder = tar::Builder::new(Vec::new());
-    for (path, content) in [
-        ("etc/os-release", os_release),
-        ("var/lib/dpkg/status", status.as_str()),
-    ] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(content.len() as u64);
-        header.set_mode(0o644);
-        builder
-            .append_data(&mut header, path, content.as_bytes())
-            .unwrap();
-    }
-    let tar = builder.into_inner().unwrap();
-    let diff_id = format!(
-        "sha256:{}",
-        sigchain_core::crypto::Sha256Digest::of(&tar).to_hex()
+    common::image::layout_image(
+        dir,
+        &[
+            ("etc/os-release", os_release),
+            ("var/lib/dpkg/status", status.as_str()),
+        ],
     );
-    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gzip.write_all(&tar).unwrap();
-    let layout = OciLayout::create(dir).unwrap();
-    let layer = layout
-        .put_blob(MediaType::ImageLayerGzip, &gzip.finish().unwrap())
-        .unwrap();
-    let config = json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-    });
-    let config = layout
-        .put_blob(MediaType::ImageConfig, config.to_string().as_bytes())
-        .unwrap();
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(config)
-        .layers(vec![layer])
-        .build()
-        .unwrap();
-    let bytes = serde_json::to_vec(&manifest).unwrap();
-    let tag = [(ANNOTATION_REF_NAME.to_owned(), "v1".to_owned())].into();
-    layout.put_manifest(&bytes, tag).unwrap();
 }
 
 /// A Trivy JSON report of `image` made now, with one finding of each of `severities`.
@@ -188,19 +150,7 @@ fn publish(
     let layout = work.join(name);
     layout_image(&layout, name);
     let tagged = format!("{}/acme/{name}:v1", registry.host);
-    skopeo(&[
-        "copy",
-        "--dest-tls-verify=false",
-        &format!("oci:{}:v1", layout.display()),
-        &format!("docker://{tagged}"),
-    ]);
-    let digest = skopeo(&[
-        "inspect",
-        "--tls-verify=false",
-        "--format",
-        "{{.Digest}}",
-        &format!("docker://{tagged}"),
-    ]);
+    let digest = common::image::push(&layout, &registry.host, &format!("acme/{name}"));
     let image = format!("{}/acme/{name}@{digest}", registry.host);
     let token = instance.github_actions_token(&job());
 

@@ -285,47 +285,10 @@ fn signer_args(instance: &Instance) -> Vec<String> {
 
 /// Push a small image to `registry` with skopeo; its reference by digest.
 fn pushed_image(registry: &registry::Registry, repository: &str) -> String {
-    use sigchain_oci::layout::oci_spec::image::{
-        ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME,
-    };
-    use sigchain_oci::layout::OciLayout;
     let dir = tempfile::tempdir().unwrap();
-    let layout = OciLayout::create(dir.path()).unwrap();
-    let layer = layout
-        .put_blob(MediaType::ImageLayer, repository.as_bytes())
-        .unwrap();
-    let config = layout
-        .put_blob(
-            MediaType::ImageConfig,
-            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#,
-        )
-        .unwrap();
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(config)
-        .layers(vec![layer])
-        .build()
-        .unwrap();
-    let name = [(ANNOTATION_REF_NAME.to_owned(), "v1".to_owned())].into();
-    layout
-        .put_manifest(&serde_json::to_vec(&manifest).unwrap(), name)
-        .unwrap();
-    let destination = format!("docker://{}/{repository}:v1", registry.host);
-    common::skopeo(&[
-        "copy",
-        "--dest-tls-verify=false",
-        &format!("oci:{}:v1", dir.path().display()),
-        &destination,
-    ]);
-    let digest = common::skopeo(&[
-        "inspect",
-        "--tls-verify=false",
-        "--format",
-        "{{.Digest}}",
-        &destination,
-    ]);
-    format!("{}/{repository}@{}", registry.host, digest.trim())
+    common::image::layout_image(dir.path(), &[("etc/name", repository)]);
+    let digest = common::image::push(dir.path(), &registry.host, repository);
+    format!("{}/{repository}@{digest}", registry.host)
 }
 
 fn verify_attestation(instance: &Instance, image: &str, args: &[&str]) -> Output {

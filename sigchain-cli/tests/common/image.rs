@@ -58,3 +58,24 @@ pub fn layout_image(dir: &Path, files: &[(&str, &str)]) -> String {
         .digest()
         .to_string()
 }
+
+/// Copy the layout's `v1` image to `host/repository:v1` with skopeo (plain HTTP); its
+/// manifest digest in the registry.
+pub fn push(layout: &Path, host: &str, repository: &str) -> String {
+    let destination = format!("docker://{host}/{repository}:v1");
+    super::skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", layout.display()),
+        &destination,
+    ]);
+    super::skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--format",
+        "{{.Digest}}",
+        &destination,
+    ])
+    .trim()
+    .to_owned()
+}
