@@ -123,3 +123,20 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     }
     Ok(bytes)
 }
+
+/// Write a command's output document to `file` (atomically: never a half-written file), or to
+/// standard output. A reader that stopped early (`| head`) is not a failure of the command.
+pub fn write_output(file: Option<&Path>, document: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    match file {
+        Some(path) => crate::sign_bundle::write_atomically(path, document)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(document).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| format!("stdout: {e}")),
+            }
+        }
+    }
+}

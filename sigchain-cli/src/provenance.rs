@@ -59,16 +59,7 @@ fn generate(args: &GenerateArgs) -> Result<(), String> {
     let statement = generated_statement(subjects)?;
     let mut json = statement.to_json();
     json.push(b'\n');
-    match &args.file {
-        Some(path) => crate::sign_bundle::write_atomically(path, &json)
-            .map_err(|e| format!("{}: {e}", path.display())),
-        None => {
-            use std::io::Write as _;
-            std::io::stdout()
-                .write_all(&json)
-                .map_err(|e| format!("standard output: {e}"))
-        }
-    }
+    crate::inputs::write_output(args.file.as_deref(), &json)
 }
 
 /// The run this process is a job of, from its environment.

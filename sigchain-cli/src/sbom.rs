@@ -7,7 +7,6 @@
 //! platform, config and layers, every blob checked) into a temporary OCI layout, which is
 //! then read like `oci-dir:`; the layout is deleted afterwards.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -127,7 +126,7 @@ fn sbom(args: &Args) -> Result<(), String> {
         }
         Format::Table => output::table(&catalog).into_bytes(),
     };
-    write_document(args.file.as_deref(), &document)?;
+    crate::inputs::write_output(args.file.as_deref(), &document)?;
     report(&catalog, args.file.as_deref());
     Ok(())
 }
@@ -183,22 +182,6 @@ fn pull(
         .block_on(client.pull_image(&parsed, &platform, &layout))
         .map_err(|e| format!("{reference}: {e}"))?;
     Ok((dir, pulled.manifest_digest.to_string()))
-}
-
-fn write_document(file: Option<&Path>, document: &[u8]) -> Result<(), String> {
-    match file {
-        Some(path) => {
-            std::fs::write(path, document).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(document).and_then(|()| stdout.flush()) {
-                // A reader that stopped early (`| head`) is not a failure of the catalog.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| format!("stdout: {e}")),
-            }
-        }
-    }
 }
 
 /// A line on stderr: how many packages, and what could not be read (the documents carry the

@@ -2,7 +2,7 @@
 //! vulnerability predicate, printed (or written to `--file`) so a pipeline can look at it
 //! before `sigchain attest --type vuln --predicate FILE IMAGE` signs it.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -84,16 +84,7 @@ fn predicate(args: &PredicateArgs) -> Result<(), String> {
     .map_err(|e| format!("{}: {e}", args.report.display()))?;
     let mut json = predicate.to_json_pretty().map_err(|e| e.to_string())?;
     json.push(b'\n');
-    match &args.file {
-        Some(path) => std::fs::write(path, &json).map_err(|e| format!("{}: {e}", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&json)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("stdout: {e}"))
-        }
-    }
+    crate::inputs::write_output(args.file.as_deref(), &json)
 }
 
 /// The file, read no further than one byte past the limit (the library then says it is too
