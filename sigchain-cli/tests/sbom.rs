@@ -12,7 +12,7 @@ mod registry;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::sign::{assert_failure, assert_success, sigchain, Instance, LogVersion, EMAIL};
+use common::sign::{assert_failure, assert_success, sigchain, Instance};
 use common::skopeo;
 use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME};
 use sigchain_oci::layout::OciLayout;
@@ -407,40 +407,9 @@ fn a_registry_image_sbom_is_attested_and_verified_back() {
     assert_eq!(described_digest(&spdx), digest);
 
     let image = format!("{}/team/app@{digest}", registry.host);
-    let token = instance.token(EMAIL, "");
-    let attested = sigchain()
-        .arg("attest")
-        .args(["--trusted-root", instance.trusted_root().to_str().unwrap()])
-        .args([
-            "--signing-config",
-            instance.signing_config(LogVersion::V1).to_str().unwrap(),
-        ])
-        .args(["--identity-token", &token])
-        .args([
-            "--predicate",
-            spdx_path.to_str().unwrap(),
-            "--type",
-            "spdxjson",
-        ])
-        .arg(&image)
-        .output()
-        .unwrap();
+    let attested = instance.attest_as_email(&image, &spdx_path, "spdxjson");
     assert_success("attest --type spdxjson", &attested);
-
-    let verified = sigchain()
-        .arg("verify-attestation")
-        .args(["--trusted-root", instance.trusted_root().to_str().unwrap()])
-        .args(["--certificate-identity", EMAIL])
-        .args(["--certificate-oidc-issuer", &instance.issuer()])
-        .args(["--type", "spdxjson"])
-        .arg(&image)
-        .output()
-        .unwrap();
-    assert_success("verify-attestation --type spdxjson", &verified);
-    let statements: Vec<serde_json::Value> = String::from_utf8_lossy(&verified.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let statements = instance.verified_statements(&image, "spdxjson");
     assert_eq!(statements.len(), 1);
     let statement = &statements[0];
     assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");

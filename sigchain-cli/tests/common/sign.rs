@@ -128,6 +128,47 @@ impl Instance {
         body.trim().to_owned()
     }
 
+    /// `sigchain attest` of the predicate file as `predicate_type` to `image`, signed as
+    /// [`EMAIL`] through this instance (Rekor v1).
+    pub fn attest_as_email(&self, image: &str, predicate: &Path, predicate_type: &str) -> Output {
+        let token = self.token(EMAIL, "");
+        sigchain()
+            .arg("attest")
+            .args(["--trusted-root", self.trusted_root().to_str().unwrap()])
+            .args([
+                "--signing-config",
+                self.signing_config(LogVersion::V1).to_str().unwrap(),
+            ])
+            .args(["--identity-token", &token])
+            .args(["--predicate", predicate.to_str().unwrap()])
+            .args(["--type", predicate_type])
+            .arg(image)
+            .output()
+            .unwrap()
+    }
+
+    /// `sigchain verify-attestation --type predicate_type` of `image` for [`EMAIL`]; it must
+    /// succeed, and the verified statements it prints are returned.
+    pub fn verified_statements(&self, image: &str, predicate_type: &str) -> Vec<serde_json::Value> {
+        let verified = sigchain()
+            .arg("verify-attestation")
+            .args(["--trusted-root", self.trusted_root().to_str().unwrap()])
+            .args(["--certificate-identity", EMAIL])
+            .args(["--certificate-oidc-issuer", &self.issuer()])
+            .args(["--type", predicate_type])
+            .arg(image)
+            .output()
+            .unwrap();
+        assert_success(
+            &format!("verify-attestation --type {predicate_type}"),
+            &verified,
+        );
+        String::from_utf8_lossy(&verified.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
     /// Write `bytes` into the scratch folder.
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.work.join(name);
