@@ -425,4 +425,48 @@ fn a_registry_image_sbom_is_attested_and_verified_back() {
         "the attestation is about the image the SBOM describes"
     );
     assert_eq!(statement["predicate"], spdx, "the SBOM, unchanged");
+
+    // The CycloneDX document of the same image, attested in cosign's tag scheme (`.att`)
+    // beside the referrer above: each verifies back under its own predicate type.
+    let bom_path = dir.path().join("sbom.cdx.json");
+    let made = sbom(&[
+        &format!("registry:{reference}"),
+        "--allow-insecure-registry",
+        "-o",
+        "cyclonedx-json",
+        "--file",
+        bom_path.to_str().unwrap(),
+    ]);
+    assert_success("sbom registry: -o cyclonedx-json", &made);
+    let bom = json(&bom_path);
+    assert_eq!(bom["metadata"]["component"]["version"], digest.as_str());
+    let attested = instance.attest_as_email_with(
+        &image,
+        &bom_path,
+        "cyclonedx",
+        &["--new-bundle-format=false"],
+    );
+    assert_success(
+        "attest --type cyclonedx --new-bundle-format=false",
+        &attested,
+    );
+    let att_tag = format!(
+        "docker://{}/team/app:{}.att",
+        registry.host,
+        digest.replace(':', "-")
+    );
+    skopeo(&["inspect", "--raw", "--tls-verify=false", &att_tag]);
+    let statements = instance.verified_statements(&image, "cyclonedx");
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert_eq!(statements[0]["predicateType"], "https://cyclonedx.org/bom");
+    assert_eq!(
+        statements[0]["subject"][0]["digest"]["sha256"],
+        digest.trim_start_matches("sha256:")
+    );
+    assert_eq!(statements[0]["predicate"], bom, "the SBOM, unchanged");
+    assert_eq!(
+        instance.verified_statements(&image, "spdxjson").len(),
+        1,
+        "the CycloneDX attestation is not taken for the SPDX one"
+    );
 }

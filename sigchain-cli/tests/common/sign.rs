@@ -131,6 +131,18 @@ impl Instance {
     /// `sigchain attest` of the predicate file as `predicate_type` to `image`, signed as
     /// [`EMAIL`] through this instance (Rekor v1).
     pub fn attest_as_email(&self, image: &str, predicate: &Path, predicate_type: &str) -> Output {
+        self.attest_as_email_with(image, predicate, predicate_type, &[])
+    }
+
+    /// [`Instance::attest_as_email`] with `extra` arguments before the image (a storage
+    /// format, say).
+    pub fn attest_as_email_with(
+        &self,
+        image: &str,
+        predicate: &Path,
+        predicate_type: &str,
+        extra: &[&str],
+    ) -> Output {
         let token = self.token(EMAIL, "");
         sigchain()
             .arg("attest")
@@ -142,6 +154,7 @@ impl Instance {
             .args(["--identity-token", &token])
             .args(["--predicate", predicate.to_str().unwrap()])
             .args(["--type", predicate_type])
+            .args(extra)
             .arg(image)
             .output()
             .unwrap()
