@@ -565,6 +565,10 @@ fn spdx_says_what_the_catalog_says() {
     );
     assert_eq!(libc["downloadLocation"], "NOASSERTION");
     assert_eq!(
+        libc["sourceInfo"],
+        format!("found at /var/lib/dpkg/status in layer {LAYER}")
+    );
+    assert_eq!(
         by_name("libgcc-s1")["supplier"],
         "Person: Debian GCC Maintainers [GCC team] (debian-gcc@lists.debian.org)"
     );

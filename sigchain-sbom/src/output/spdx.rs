@@ -12,6 +12,9 @@
 //! - its license-expression parser accepts any identifier, so licenses are checked against the
 //!   SPDX list with the `spdx` crate first ([`super::license`]).
 //!
+//! Where each package was found (its paths, and layer diffIDs for images) is its `sourceInfo`
+//! text, as Syft and Trivy also write it; CycloneDX carries the same as properties.
+//!
 //! CPEs are `SECURITY`/`cpe23Type` external references (SPDX 2.3 annex F). The document has
 //! no operating-system element (the distribution is named in each OS package's purl), so the
 //! os-release `CPE_NAME` appears only in CycloneDX output.
@@ -297,6 +300,7 @@ fn package(row: &Row<'_>) -> PackageInformation {
         License::Other { id, .. } => SpdxExpression::parse(id).unwrap_or_else(|_| noassertion()),
     });
     p.copyright_text = Some(NOASSERTION.into());
+    p.source_information = source_information(&pkg.locations);
     if !pkg.package_type.is_some_and(|t| t.is_os()) {
         p.primary_package_purpose = Some(PrimaryPackagePurpose::Library);
     }
@@ -327,6 +331,38 @@ fn package(row: &Row<'_>) -> PackageInformation {
     }
     p
 }
+
+/// Where the package was found, as SPDX's free-text `sourceInfo` (§7.19), which is where Syft
+/// and Trivy also say it: each path from the root, with the layer's diffID for image sources.
+/// A package seen in very many places (one npm module under many paths) names the first
+/// [`MAX_SOURCE_LOCATIONS`] and counts the rest, so one package cannot swell the document.
+fn source_information(locations: &[crate::model::Location]) -> Option<String> {
+    if locations.is_empty() {
+        return None;
+    }
+    let mut text = String::from("found at ");
+    for (n, location) in locations.iter().take(MAX_SOURCE_LOCATIONS).enumerate() {
+        if n > 0 {
+            text.push_str("; ");
+        }
+        text.push('/');
+        text.push_str(&location.path);
+        if let Some(layer) = &location.layer {
+            text.push_str(" in layer ");
+            text.push_str(layer);
+        }
+    }
+    if locations.len() > MAX_SOURCE_LOCATIONS {
+        text.push_str(&format!(
+            "; and {} more places",
+            locations.len() - MAX_SOURCE_LOCATIONS
+        ));
+    }
+    Some(text)
+}
+
+/// How many of a package's locations its `sourceInfo` names.
+const MAX_SOURCE_LOCATIONS: usize = 16;
 
 fn is_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://"))
@@ -371,7 +407,31 @@ fn actor(actor: &Actor) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::verification_code;
+    use super::{source_information, verification_code, MAX_SOURCE_LOCATIONS};
+    use crate::model::Location;
+
+    #[test]
+    fn source_information_names_the_first_places_and_counts_the_rest() {
+        assert_eq!(source_information(&[]), None);
+        let dir = Location {
+            layer: None,
+            path: "srv/app/package-lock.json".into(),
+        };
+        assert_eq!(
+            source_information(std::slice::from_ref(&dir)).unwrap(),
+            "found at /srv/app/package-lock.json"
+        );
+        let many: Vec<Location> = (0..MAX_SOURCE_LOCATIONS + 3)
+            .map(|n| Location {
+                layer: Some("sha256:ab".into()),
+                path: format!("node_modules/m{n}/package.json"),
+            })
+            .collect();
+        let text = source_information(&many).unwrap();
+        assert!(text.starts_with("found at /node_modules/m0/package.json in layer sha256:ab; "));
+        assert!(text.ends_with("; and 3 more places"), "{text}");
+        assert_eq!(text.matches(" in layer ").count(), MAX_SOURCE_LOCATIONS);
+    }
 
     #[test]
     fn the_verification_code_hashes_the_sorted_sha1s() {
