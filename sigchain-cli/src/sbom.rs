@@ -18,7 +18,7 @@ use sigchain_oci::flow;
 use sigchain_oci::layout::OciLayout;
 use sigchain_oci::reference::Reference;
 use sigchain_oci::registry::Platform;
-use sigchain_sbom::catalog::standard_catalogers;
+use sigchain_sbom::catalog::{catalogers, CatalogerSettings};
 use sigchain_sbom::driver::{catalog_source_with_progress, Progress};
 use sigchain_sbom::model::{Catalog, Cataloger};
 use sigchain_sbom::output::{self, DocumentInfo, Subject};
@@ -59,6 +59,11 @@ pub struct Args {
     /// hashes every byte of the source and makes documents about ten times larger.
     #[arg(long)]
     files: bool,
+    /// List the development dependencies of npm lock files too (`"dev": true` entries), as
+    /// Trivy's flag of the same name does. Off by default, as in both peers: an image ships
+    /// what a production install put there.
+    #[arg(long)]
+    include_dev_deps: bool,
     /// The platform to take from a multi-platform registry image (`os/arch[/variant]`).
     #[arg(long, default_value = "linux/amd64")]
     platform: String,
@@ -86,7 +91,7 @@ fn sbom(args: &Args) -> Result<(), String> {
     // Read before the catalog runs, so that a bad value fails fast.
     let info_time = document_time(args.deterministic)?;
     let bar = Bar::new(args.quiet);
-    let boxed = standard_catalogers();
+    let boxed = catalogers(&CatalogerSettings::default().with_include_dev(args.include_dev_deps));
     let catalogers: Vec<&dyn Cataloger> = boxed.iter().map(|c| c.as_ref()).collect();
     let limits = SourceLimits {
         file_digests: args.files,

@@ -470,3 +470,42 @@ fn a_registry_image_sbom_is_attested_and_verified_back() {
         "the CycloneDX attestation is not taken for the SPDX one"
     );
 }
+
+/// npm development dependencies are left out unless `--include-dev-deps` asks for them.
+#[test]
+fn npm_dev_dependencies_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("srv/app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("package-lock.json"),
+        r#"{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": {
+  "": {"name": "app", "version": "1.0.0"},
+  "node_modules/ms": {"version": "2.1.3", "license": "MIT"},
+  "node_modules/eslint": {"version": "9.1.0", "dev": true, "license": "MIT"}}}"#,
+    )
+    .unwrap();
+    let npm_names = |extra: &[&str]| -> Vec<String> {
+        let source = format!("dir:{}", dir.path().display());
+        let mut args = vec![source.as_str(), "-o", "cyclonedx-json"];
+        args.extend_from_slice(extra);
+        let output = sbom(&args);
+        assert_success("sbom dir:", &output);
+        let bom: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut names: Vec<String> = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                c["purl"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("pkg:npm/"))
+            })
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(npm_names(&[]), ["app", "ms"]);
+    assert_eq!(npm_names(&["--include-dev-deps"]), ["app", "eslint", "ms"]);
+}

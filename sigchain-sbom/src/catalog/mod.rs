@@ -30,12 +30,42 @@ use crate::model::Cataloger;
 /// assert!(names.contains(&"dpkg") && names.contains(&"java-archive"));
 /// ```
 pub fn standard_catalogers() -> Vec<Box<dyn Cataloger>> {
+    catalogers(&CatalogerSettings::default())
+}
+
+/// The choices a caller may make about what the catalogers list. The defaults are what both
+/// Trivy and Syft list by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CatalogerSettings {
+    /// List the `dev: true` entries of npm lock files too (Trivy's `--include-dev-deps`).
+    pub include_dev: bool,
+}
+
+impl CatalogerSettings {
+    /// The defaults, with npm dev dependencies listed or not.
+    pub fn with_include_dev(mut self, include_dev: bool) -> Self {
+        self.include_dev = include_dev;
+        self
+    }
+}
+
+/// Every cataloger of this crate, set as `settings` says.
+///
+/// ```
+/// use sigchain_sbom::catalog::{catalogers, CatalogerSettings};
+/// let with_dev = catalogers(&CatalogerSettings::default().with_include_dev(true));
+/// assert_eq!(with_dev.len(), sigchain_sbom::catalog::standard_catalogers().len());
+/// ```
+pub fn catalogers(settings: &CatalogerSettings) -> Vec<Box<dyn Cataloger>> {
     vec![
         Box::new(dpkg::DpkgCataloger),
         Box::new(apk::ApkCataloger),
         Box::new(rpm::RpmCataloger),
         Box::new(python::PythonCataloger),
-        Box::new(npm::NpmCataloger::default()),
+        Box::new(npm::NpmCataloger {
+            include_dev: settings.include_dev,
+        }),
         Box::new(cargo::CargoLockCataloger),
         Box::new(cargo_auditable::CargoAuditableCataloger),
         Box::new(go::GoBinaryCataloger),
