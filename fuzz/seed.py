@@ -428,6 +428,47 @@ def seed_rpm_sqlite(corpus):
                 corpus.add("sbom_rpm_sqlite", f.read(), label)
 
 
+def seed_conditions(corpus):
+    """policy_conditions: key NUL operator NUL value NUL predicate, one seed per condition
+    shape a policy writes over a vulnerability predicate (paths, filters, pipes, Kyverno's
+    functions, time and semver, nested and escaped substitution), each with the operator its
+    policy would use."""
+    predicate = json.dumps({
+        "invocation": {"uri": "x"},
+        "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.76.0", "version": "0.76.0",
+                    "result": {"SchemaVersion": 2, "Results": [{"Target": "t", "Vulnerabilities": [
+                        {"VulnerabilityID": "CVE-2024-1", "Severity": "CRITICAL", "PkgName": "openssl"},
+                        {"VulnerabilityID": "CVE-2024-2", "Severity": "LOW"}]}]}},
+        "metadata": {"scanStartedOn": "2026-12-01T10:00:00Z",
+                     "scanFinishedOn": "2026-12-01T10:00:05Z"}}).encode()
+    cases = [
+        ("{{ scanner.result.Results[].Vulnerabilities[?Severity == 'CRITICAL'][] | length(@) }}", 0, "0"),
+        ("{{ time_since('', metadata.scanFinishedOn, '') }}", 15, '"168h"'),
+        ("{{ scanner.version }}", 8, '"0.70.0"'),
+        ("{{ scanner.result.Results[0].Vulnerabilities[].Severity }}", 3, '["CRITICAL","HIGH"]'),
+        ("{{ to_upper(scanner.result.Results[0].Target) }}", 0, '"T"'),
+        ("{{ split(scanner.uri, '@')[1] }}", 9, '"0.1.0"'),
+        ("{{ regex_match('^pkg:github/.*', scanner.uri) }}", 0, "true"),
+        ("{{ contains(scanner.uri, 'trivy') && `true` }}", 1, "false"),
+        ("{{ length(scanner.result.Results) }}", 10, "1"),
+        ("{{ sum(`[1,2,3]`) }}", 11, "6"),
+        ("{{ base64_decode('aGVsbG8=') }}", 0, '"hello"'),
+        ("{{ truncate(scanner.uri, `5`) }}", 5, '["pkg:g"]'),
+        ("{{ semver_compare(scanner.version, '>=0.50.0') }}", 0, "true"),
+        ("{{ scanner.result.Results[*].Vulnerabilities[?contains(['CRITICAL','HIGH'], Severity)]"
+         ".VulnerabilityID | [] }}", 6, '["CVE-2024-1"]'),
+        ("{{ items(metadata, 'k', 'v') }}", 4, "[]"),
+        ("{{ \\{{ escaped }} }}", 0, '"x"'),
+        ("{{ {{ scanner.version }} }}", 0, '"x"'),
+        ("{{ divide(`10`, `3`) }}", 12, '"3"'),
+        ("{{ parse_json('{\"a\":1}').a }}", 0, "1"),
+        ("{{ time_add(metadata.scanFinishedOn, '1h') }}", 13, '"2026-12-01T11:00:05Z"'),
+    ]
+    for n, (key, operator, value) in enumerate(cases):
+        data = key.encode() + b"\0" + bytes([operator]) + b"\0" + value.encode() + b"\0" + predicate
+        corpus.add("policy_conditions", data, f"condition-{n:02d}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=DEFAULT_SHARED)
@@ -488,6 +529,7 @@ def main():
     seed_tokens(corpus)
     seed_fixed(corpus)
     seed_rpm_sqlite(corpus)
+    seed_conditions(corpus)
     counts = {}
     for target, _ in corpus.seen:
         counts[target] = counts.get(target, 0) + 1
