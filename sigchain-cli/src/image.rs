@@ -230,16 +230,6 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("tokio runtime: {e}"))
 }
 
-fn finish(result: Result<(), String>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// The opened store, the image resolved in it.
 struct Opened {
     store: AnyStore,
@@ -267,7 +257,7 @@ async fn open(args: &ImageArgs) -> Result<Opened, String> {
 
 /// `sigchain sign IMAGE`.
 pub fn sign(args: SignArgs) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(sign_image(&args))))
+    crate::finish(runtime().and_then(|rt| rt.block_on(sign_image(&args))))
 }
 
 async fn sign_image(args: &SignArgs) -> Result<(), String> {
@@ -291,7 +281,7 @@ async fn sign_image(args: &SignArgs) -> Result<(), String> {
 
 /// `sigchain attest IMAGE --predicate FILE --type T`.
 pub fn attest(args: AttestArgs) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(attest_image(&args))))
+    crate::finish(runtime().and_then(|rt| rt.block_on(attest_image(&args))))
 }
 
 async fn attest_image(args: &AttestArgs) -> Result<(), String> {
@@ -410,7 +400,9 @@ fn describe_stored(store: &AnyStore, stored: &Stored) -> String {
 
 /// `sigchain verify IMAGE`.
 pub fn verify(args: VerifyArgs) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(verify_image(&args, Wanted::Signatures, None))))
+    crate::finish(
+        runtime().and_then(|rt| rt.block_on(verify_image(&args, Wanted::Signatures, None))),
+    )
 }
 
 /// `sigchain verify-attestation IMAGE`.
@@ -418,13 +410,13 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> ExitCode {
     let wanted = match args.predicate_type.as_deref().map(PredicateKind::parse) {
         None => Wanted::Attestations(None),
         Some(Ok(kind)) => Wanted::Attestations(Some(kind.uri().to_owned())),
-        Some(Err(e)) => return finish(Err(e.to_string())),
+        Some(Err(e)) => return crate::finish(Err(e.to_string())),
     };
     let v1 = sigchain_core::provenance::PREDICATE_TYPE;
     if args.provenance.any() {
         if let Wanted::Attestations(Some(other)) = &wanted {
             if other != v1 {
-                return finish(Err(format!(
+                return crate::finish(Err(format!(
                     "--provenance-* requirements apply to --type slsaprovenance1, not {other}"
                 )));
             }
@@ -432,13 +424,13 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> ExitCode {
     }
     let required = match args.provenance.requirements() {
         Ok(required) => required,
-        Err(e) => return finish(Err(e)),
+        Err(e) => return crate::finish(Err(e)),
     };
     let provenance = ProvenanceCheck {
         required,
         must_have: args.provenance.any(),
     };
-    finish(
+    crate::finish(
         runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted, Some(&provenance)))),
     )
 }
@@ -583,7 +575,7 @@ async fn verify_image(
 
 /// `sigchain triangulate IMAGE`.
 pub fn triangulate(args: TriangulateArgs) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(triangulate_image(&args))))
+    crate::finish(runtime().and_then(|rt| rt.block_on(triangulate_image(&args))))
 }
 
 async fn triangulate_image(args: &TriangulateArgs) -> Result<(), String> {

@@ -62,13 +62,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve_async(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::finish(runtime.block_on(serve_async(args)))
 }
 
 async fn serve_async(args: ServeArgs) -> Result<(), String> {

@@ -97,3 +97,14 @@ fn main() -> ExitCode {
         Command::Trust(args) => trust::run(args),
     }
 }
+
+/// A command's exit: success, or `FAIL: <reason>` on stderr and a failing status.
+fn finish(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("FAIL: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}

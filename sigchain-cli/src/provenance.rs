@@ -41,13 +41,7 @@ struct GenerateArgs {
 
 pub fn run(args: Args) -> ExitCode {
     let Command::Generate(args) = args.command;
-    match generate(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::finish(generate(&args))
 }
 
 fn generate(args: &GenerateArgs) -> Result<(), String> {

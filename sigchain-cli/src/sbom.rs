@@ -77,13 +77,7 @@ pub struct Args {
 
 /// `sigchain sbom SOURCE`.
 pub fn run(args: Args) -> ExitCode {
-    match sbom(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::finish(sbom(&args))
 }
 
 fn sbom(args: &Args) -> Result<(), String> {

@@ -84,13 +84,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Update(repo) => update(&repo),
         Command::Status(repo) => status(&repo),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::finish(result)
 }
 
 fn update(repo: &RepoArgs) -> Result<(), String> {

@@ -56,13 +56,7 @@ struct PredicateArgs {
 /// `sigchain vuln ...`.
 pub fn run(args: Args) -> ExitCode {
     let Command::Predicate(args) = args.command;
-    match predicate(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(reason) => {
-            eprintln!("FAIL: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::finish(predicate(&args))
 }
 
 fn predicate(args: &PredicateArgs) -> Result<(), String> {
