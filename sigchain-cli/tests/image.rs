@@ -14,34 +14,12 @@ use std::process::Output;
 
 use common::sign::{assert_failure, assert_success, sigchain, Instance, LogVersion, EMAIL};
 use common::skopeo;
-use sigchain_oci::layout::oci_spec::image::{ImageManifestBuilder, MediaType, ANNOTATION_REF_NAME};
-use sigchain_oci::layout::OciLayout;
 
 const SPDX: &str = r#"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"app","dataLicense":"CC0-1.0"}"#;
 
 /// A small image (config, one layer) in a new layout at `dir`, tagged `v1`; its digest.
 fn layout_image(dir: &Path) -> String {
-    let layout = OciLayout::create(dir).unwrap();
-    let layer = layout
-        .put_blob(MediaType::ImageLayer, b"not really a tar, never unpacked")
-        .unwrap();
-    let config = layout
-        .put_blob(
-            MediaType::ImageConfig,
-            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#,
-        )
-        .unwrap();
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(config)
-        .layers(vec![layer])
-        .build()
-        .unwrap();
-    let bytes = serde_json::to_vec(&manifest).unwrap();
-    let name = [(ANNOTATION_REF_NAME.to_owned(), "v1".to_owned())].into();
-    let descriptor = layout.put_manifest(&bytes, name).unwrap();
-    descriptor.digest().to_string()
+    common::image::layout_image(dir, &[("app/README", "never unpacked\n")])
 }
 
 fn signer_args(instance: &Instance, token: &str) -> Vec<String> {
