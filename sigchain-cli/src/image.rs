@@ -343,16 +343,9 @@ async fn attest_blob(
 ) -> Result<(), String> {
     let given = blob.to_str().ok_or("--blob: the path is not UTF-8")?;
     let (subject, digest) = crate::provenance::subject(given)?;
-    let predicate = kind
-        .predicate(predicate, Timestamp::now())
-        .map_err(|e| format!("predicate {}: {e}", args.predicate_name()))?;
-    let statement = sigchain_core::intoto::Statement::new(
-        sigchain_core::intoto::StatementType::V1,
-        vec![subject],
-        kind.uri().to_owned(),
-        predicate,
-    )
-    .map_err(|e| e.to_string())?;
+    let statement =
+        sigchain_oci::predicate::statement_for_subject(subject, kind, predicate, Timestamp::now())
+            .map_err(|e| format!("predicate {}: {e}", args.predicate_name()))?;
     let content = sigchain_core::sign::machine::Content::InTotoStatement(statement.to_json());
     let (signed, summary) = args.signer.sign_as(identity, content).await?;
     if args.generate {

@@ -132,6 +132,21 @@ pub struct Subject {
     pub digest: BTreeMap<String, String>,
 }
 
+impl Subject {
+    /// A subject named `name` with its SHA-256 digest.
+    ///
+    /// ```
+    /// let subject = sigchain_core::intoto::Subject::sha256("a.txt", &[0xab; 32]);
+    /// assert_eq!(subject.digest["sha256"], "ab".repeat(32));
+    /// ```
+    pub fn sha256(name: impl Into<String>, digest: &[u8; 32]) -> Subject {
+        Subject {
+            name: name.into(),
+            digest: [("sha256".to_owned(), crate::encoding::hex_encode(digest))].into(),
+        }
+    }
+}
+
 /// A parsed, checked in-toto Statement.
 ///
 /// The predicate is kept as the JSON text that was signed: the verifier's business ends at the

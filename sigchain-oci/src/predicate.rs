@@ -202,6 +202,27 @@ pub(crate) fn statement_about(
         name: name.to_owned(),
         digest: [("sha256".to_owned(), digest.hex().to_owned())].into(),
     };
+    statement_for_subject(subject, kind, file, now)
+}
+
+/// An in-toto Statement v1 binding the predicate in `file`, read as `kind`, to `subject`: an
+/// image's statement ([`statement_for_image`]) or any other artifact's, such as a file's.
+///
+/// ```
+/// use sigchain_core::intoto::Subject;
+/// use sigchain_core::time::Timestamp;
+/// use sigchain_oci::predicate::{statement_for_subject, PredicateKind};
+/// let kind = PredicateKind::parse("custom").unwrap();
+/// let subject = Subject::sha256("app.tar.gz", &[7; 32]);
+/// let statement = statement_for_subject(subject, &kind, b"{}", Timestamp::now()).unwrap();
+/// assert_eq!(statement.subjects[0].name, "app.tar.gz");
+/// ```
+pub fn statement_for_subject(
+    subject: Subject,
+    kind: &PredicateKind,
+    file: &[u8],
+    now: Timestamp,
+) -> Result<Statement, PredicateError> {
     let predicate = kind.predicate(file, now)?;
     Ok(Statement::new(
         StatementType::V1,

@@ -126,21 +126,6 @@ pub enum ProvenanceError {
     NoStatement,
 }
 
-impl Subject {
-    /// A subject named `name` with its SHA-256 digest.
-    ///
-    /// ```
-    /// let subject = sigchain_core::intoto::Subject::sha256("a.txt", &[0xab; 32]);
-    /// assert_eq!(subject.digest["sha256"], "ab".repeat(32));
-    /// ```
-    pub fn sha256(name: impl Into<String>, digest: &[u8; 32]) -> Subject {
-        Subject {
-            name: name.into(),
-            digest: [("sha256".to_owned(), crate::encoding::hex_encode(digest))].into(),
-        }
-    }
-}
-
 /// The unsigned in-toto Statement v1 of `run`'s provenance about `subjects` (at least one).
 /// See the [module example](self).
 pub fn generate(
