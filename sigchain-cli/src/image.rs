@@ -419,26 +419,15 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> ExitCode {
         Ok(required) => required,
         Err(e) => return crate::finish(Err(e)),
     };
-    let provenance = ProvenanceCheck {
-        required,
-        must_have: args.provenance.any(),
-    };
     crate::finish(
-        runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted, Some(&provenance)))),
+        runtime().and_then(|rt| rt.block_on(verify_image(&args.verify, wanted, Some(&required)))),
     )
-}
-
-/// What `verify-attestation` requires of SLSA v1 provenance.
-struct ProvenanceCheck {
-    required: sigchain_core::provenance::ProvenanceRequirements,
-    /// Requirements were given: at least one provenance must meet them.
-    must_have: bool,
 }
 
 async fn verify_image(
     args: &VerifyArgs,
     wanted: Wanted,
-    provenance: Option<&ProvenanceCheck>,
+    provenance: Option<&sigchain_core::provenance::ProvenanceRequirements>,
 ) -> Result<(), String> {
     let signer = args.identity.signer_policy()?;
     let root = inputs::trusted_root(
@@ -491,13 +480,12 @@ async fn verify_image(
     }
     let mut rejected = report.rejected.len();
     let mut provenance_lines = Vec::new();
-    if let Some(check) = provenance {
+    if let Some(required) = provenance {
         let digest = image_sha256(&image)?;
         let mut kept = Vec::new();
         for verified in std::mem::take(&mut report.verified) {
             let at = flow::describe_location(&verified.location);
-            match crate::provenance::check_attestation(&verified.verified, &digest, &check.required)
-            {
+            match crate::provenance::check_attestation(&verified.verified, &digest, required) {
                 Ok(None) => kept.push(verified),
                 Ok(Some(summary)) => {
                     provenance_lines.push(format!("  {at}: provenance {summary}"));
@@ -510,7 +498,8 @@ async fn verify_image(
             }
         }
         report.verified = kept;
-        if check.must_have && provenance_lines.is_empty() && !report.verified.is_empty() {
+        // Requirements were given: at least one provenance must meet them.
+        if !required.is_empty() && provenance_lines.is_empty() && !report.verified.is_empty() {
             return Err(format!(
                 "no SLSA v1 provenance meeting the --provenance-* requirements for {}@{} \
                  ({rejected} rejected)",

@@ -375,20 +375,7 @@ fn a_registry_image_sbom_is_attested_and_verified_back() {
     let dir = tempfile::tempdir().unwrap();
     let image_dir = dir.path().join("image");
     layout_image(&image_dir);
-    let destination = format!("docker://{}/team/app:v1", registry.host);
-    skopeo(&[
-        "copy",
-        "--dest-tls-verify=false",
-        &format!("oci:{}:v1", image_dir.display()),
-        &destination,
-    ]);
-    let digest = skopeo(&[
-        "inspect",
-        "--tls-verify=false",
-        "--format",
-        "{{.Digest}}",
-        &destination,
-    ]);
+    let digest = common::image::push(&image_dir, &registry.host, "team/app");
 
     let spdx_path = dir.path().join("sbom.spdx.json");
     let reference = format!("{}/team/app:v1", registry.host);

