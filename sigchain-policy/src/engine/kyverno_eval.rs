@@ -356,14 +356,17 @@ impl AttestationCheck<'_> {
         // Only statements from the attestation's own attestors count, as Kyverno only fetches
         // those: a statement anyone else signed can neither pass the conditions nor, pushed
         // beside the image, block it.
-        let from_attestors = of_type.into_iter().filter(|statement| {
-            let signer = statement.signer();
-            attestation.sets.is_empty()
-                || attestation
-                    .sets
-                    .iter()
-                    .any(|set| set.entries.iter().any(|entry| entry.accepts(&signer)))
-        });
+        let from_attestors = of_type
+            .into_iter()
+            .zip(&signers)
+            .filter(|(_, signer)| {
+                attestation.sets.is_empty()
+                    || attestation
+                        .sets
+                        .iter()
+                        .any(|set| set.entries.iter().any(|entry| entry.accepts(signer)))
+            })
+            .map(|(statement, _)| statement);
         for statement in from_attestors {
             let verdict = attestation
                 .conditions

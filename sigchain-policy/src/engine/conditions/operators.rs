@@ -127,38 +127,9 @@ fn equals(key: &Value, value: &Value) -> bool {
     }
 }
 
+/// Kyverno's NotEquals is Equals negated, except that a null key is neither equal nor unequal.
 fn not_equals(key: &Value, value: &Value) -> bool {
-    match key {
-        Value::Bool(k) => value.as_bool() != Some(*k),
-        Value::Number(k) => {
-            let k = k.as_f64().unwrap_or(f64::NAN);
-            match value {
-                Value::Number(v) => v.as_f64() != Some(k),
-                Value::String(s) => parse_float(s) != Some(k),
-                _ => true,
-            }
-        }
-        Value::String(k) => {
-            if let Some((kd, vd)) = duration_pair(key, value) {
-                return kd.seconds() != vd.seconds();
-            }
-            if let Some(kq) = parse_quantity(k) {
-                if let Value::String(v) = value {
-                    if v.is_empty() {
-                        return !wildcard::matches(v, k);
-                    }
-                    return parse_quantity(v) != Some(kq);
-                }
-            }
-            match value {
-                Value::String(v) => !wildcard::matches(v, k),
-                _ => true,
-            }
-        }
-        Value::Object(_) => !(value.is_object() && deep_equal(key, value)),
-        Value::Array(_) => !(value.is_array() && deep_equal(key, value)),
-        Value::Null => false,
-    }
+    !key.is_null() && !equals(key, value)
 }
 
 fn either_way(a: &str, b: &str) -> bool {
